@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One library module per concern; C libraries come in through one thin target each.
+// Layout of the top level is fixed: Package.swift, Sources, Tests, Deploy, Scripts, Protocols.
+let package = Package(
+    name: "CTScreen",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ctscreen", targets: ["ctscreen"]),
+        .library(name: "Volumes", targets: ["Volumes"]),
+        .library(name: "NeuralEngine", targets: ["NeuralEngine"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Screening", targets: ["Screening"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian's packages (Scripts/setup installs them).
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI",
+                       providers: [.apt(["libnifti2-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        // GDCM is C++: a plain C API over it, every exception caught inside the shim.
+        .target(
+            name: "CGDCM",
+            path: "Sources/CGDCM",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0", "-std=c++17"])],
+            linkerSettings: [
+                .linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"),
+                .linkedLibrary("gdcmDICT"), .linkedLibrary("gdcmCommon"),
+                .linkedLibrary("stdc++"),
+            ]
+        ),
+
+        .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"]),
+        .target(name: "Segmentation", dependencies: ["Volumes"]),
+        .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Models", dependencies: ["NeuralEngine"]),
+        .target(name: "Screening", dependencies: [
+            "Volumes", "Segmentation", "NeuralEngine", "Models", "CPNG",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Cluster", dependencies: [
+            "CHiredis", "Screening",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "CTScreenCLI", dependencies: [
+            "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "ctscreen", dependencies: ["CTScreenCLI"]),
+
+        .testTarget(name: "VolumesTests", dependencies: ["Volumes"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Volumes"]),
+        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralEngine"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["Screening"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenCLI"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

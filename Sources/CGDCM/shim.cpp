@@ -1,0 +1,6 @@
+#include "CGDCM.h"
+#include <gdcmVersion.h>
+
+extern "C" const char *CGDCM_version(void) {
+    return gdcm::Version::GetVersion();
+}

@@ -1,0 +1,1 @@
+#include <nifti/nifti1_io.h>

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `ctscreen` command: one subcommand per role or task.
+public struct CTScreen: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ctscreen",
+        abstract: "Screens chest CT studies for COVID-19 (research software, not a medical device).",
+        version: CTScreenVersion.string,
+        subcommands: [
+            Inspect.self,
+        ]
+    )
+    public init() {}
+}
+
+public enum CTScreenVersion {
+    public static let string = "0.1.0"
+}

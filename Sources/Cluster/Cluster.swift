@@ -1,0 +1,1 @@
+// Cluster: see the module's files.

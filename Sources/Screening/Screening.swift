@@ -1,0 +1,1 @@
+// Screening: see the module's files.

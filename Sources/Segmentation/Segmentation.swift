@@ -1,0 +1,1 @@
+// Segmentation: see the module's files.

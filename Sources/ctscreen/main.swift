@@ -1,0 +1,3 @@
+import CTScreenCLI
+
+CTScreen.main()

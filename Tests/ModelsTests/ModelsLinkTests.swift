@@ -1,0 +1,6 @@
+import XCTest
+@testable import Models
+
+final class ModelsLinkTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}
