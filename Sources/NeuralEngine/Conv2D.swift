@@ -20,7 +20,7 @@ public struct Conv2D: Sendable {
     public var bias: [Float]
 
     /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
-    public static let columnBudget = 8 << 20
+    nonisolated(unsafe) public static var columnBudget = 8 << 20
 
     public init(weight: [Float], bias: [Float]? = nil, inChannels: Int, outChannels: Int,
                 kernel: Int, stride: Int = 1, padding: Int = 0) {
