@@ -3,6 +3,15 @@ import Foundation
 /// The three work queues. Dead letters have their own list (`Keys.deadLetters`).
 public enum QueueName: String, CaseIterable, Codable, Sendable {
     case studies, slices, reduce
+
+    /// The one message kind this queue carries.
+    public var messageKind: MessageKind {
+        switch self {
+        case .studies: return .study
+        case .slices: return .sliceBatch
+        case .reduce: return .reduce
+        }
+    }
 }
 
 /// Urgent items are taken before any bulk item of the same queue.
