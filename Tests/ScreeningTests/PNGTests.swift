@@ -43,4 +43,39 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(hot[1], 0)
         XCTAssertEqual(hot[2], 0)
     }
+
+    /// The study pictures decode through libpng with the expected sizes: one 32×32 PNG per
+    /// positive slice and a montage of 256-pixel tiles.
+    func testStudyPicturesDecodeWithExpectedSizes() throws {
+        let (volume, region, reduction) = try ReportSchemaTests.sampleStudy()
+        XCTAssertFalse(reduction.report.positiveSlices.isEmpty)
+        let folder = try TestSupport.temporaryFolder("pictures")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try StudyOutputs.prepareFolder(folder)
+        let outputs = try StudyOutputs.writePictures(
+            volume: volume, region: region, localization: reduction.localization,
+            report: reduction.report, settings: .standard, to: folder, overviewCount: 6)
+        XCTAssertEqual(outputs.count, reduction.report.positiveSlices.count + 1)
+        for k in reduction.report.positiveSlices {
+            let path = try XCTUnwrap(outputs["slice \(k)"])
+            let image = try PNGFile.read(folder.appendingPathComponent(path).path)
+            XCTAssertEqual([image.width, image.height], [32, 32])
+        }
+        let overview = try PNGFile.read(folder.appendingPathComponent(StudyOutputs.overviewName).path)
+        // 6 tiles, 4 per row: 2 rows of 256 plus 4-pixel gaps.
+        XCTAssertEqual([overview.width, overview.height], [4 * 256 + 5 * 4, 2 * 256 + 3 * 4])
+    }
+
+    func testUnwritableOutputFolderIsRejectedUpFront() throws {
+        let folder = try TestSupport.temporaryFolder("blocked")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("plain-file")
+        try Data("x".utf8).write(to: file)
+        XCTAssertThrowsError(try StudyOutputs.prepareFolder(file)) { error in
+            XCTAssertTrue("\(error)".contains("not a folder"), "\(error)")
+        }
+        XCTAssertThrowsError(try StudyOutputs.prepareFolder(file.appendingPathComponent("sub"))) { error in
+            XCTAssertTrue("\(error)".contains("cannot be written"), "\(error)")
+        }
+    }
 }

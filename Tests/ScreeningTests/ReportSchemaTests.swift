@@ -31,6 +31,12 @@ final class ReportSchemaTests: XCTestCase {
 
     /// A report from the in-process pipeline on a small synthetic study with one positive slice.
     static func sampleReport() throws -> ScreeningReport {
+        var report = try sampleStudy().reduction.report
+        report.outputs = ["localization": "localization.nii.gz"]
+        return report
+    }
+
+    static func sampleStudy() throws -> (volume: Volume, region: LungRegion, reduction: Pipeline.Reduction) {
         let volume = TestSupport.volume(columns: 32, rows: 32, slices: 12, spacing: [0.7, 0.7, 1.25]) { _, r, c in
             r > 20 && c > 20 ? -400 : -850
         }
@@ -42,10 +48,9 @@ final class ReportSchemaTests: XCTestCase {
             return (map.contains(0.9) ? 0.8 : 0.1, map)
         }
         var clock = StageClock()
-        var report = try Pipeline(software: SoftwareInfo(version: "test")).run(
-            volume: volume, region: region, classifier: rule, studyID: "synthetic", clock: &clock).report
-        report.outputs = ["localization": "localization.nii.gz"]
-        return report
+        let reduction = try Pipeline(software: SoftwareInfo(version: "test")).run(
+            volume: volume, region: region, classifier: rule, studyID: "synthetic", clock: &clock)
+        return (volume, region, reduction)
     }
 
     /// Prints "valid" or the validator's first error message.
