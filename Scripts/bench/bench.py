@@ -104,6 +104,7 @@ def _one(eng, base, w, batch, threads, rnd, gradcam, images_per_run):
             "iterations": iters, "images_per_s": res["images_per_s"],
             "forward_ms_per_image": res["forward_ms_per_image"],
             "gradcam_ms_per_slice": res.get("gradcam_ms_per_slice"),
+            "gradcam_ms_one_in_batch": res.get("gradcam_ms_one_in_batch"),
             "peak_rss_mb_reported": res["peak_rss_mb"], "peak_rss_mb": rss, "wall_s": wall}
 
 

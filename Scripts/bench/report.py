@@ -46,6 +46,8 @@ def summarise(runs, configs, gradcam_configs):
         same = fwd.get((batch, threads), {}).get("swift", {}).get("median")
         one = fwd.get((1, threads), {}).get("swift", {}).get("median")
         med = statistics.median(ms) if ms else None
+        # optional figure: extra cost when only one slice of the batch is positive
+        one_in = [r["gradcam_ms_one_in_batch"] for r in rs if r.get("gradcam_ms_one_in_batch") is not None]
         out["gradcam"].append({
             "batch": batch, "threads": threads, "gradcam_ms_per_slice": ms,
             "best": min(ms) if ms else None, "median": med,
@@ -53,6 +55,7 @@ def summarise(runs, configs, gradcam_configs):
             "forward_ms_one_slice": 1000 / one if one else None,
             "ratio_to_forward_same_config": med * same / 1000 if med and same else None,
             "ratio_to_one_slice_forward": med * one / 1000 if med and one else None,
+            "one_in_batch_ms_median": statistics.median(one_in) if one_in else None,
             "peak_rss_mb": max((r["peak_rss_mb"] for r in rs), default=None)})
     return out
 
@@ -68,12 +71,13 @@ def table(summary, rounds):
                      f" {_fmt(r['ratio_median'], '.2f'):>7} {_fmt(r['ratio_paired_median'], '.2f'):>10}")
     lines += ["", "Swift Grad-CAM per positive slice (ms, best / median) and its cost relative to a forward pass",
               f"{'batch':>5} {'thr':>3} | {'best':>7} {'median':>7} | {'fwd ms/img':>10} {'ratio':>6} |"
-              f" {'1-slice fwd ms':>14} {'ratio':>6}"]
+              f" {'1-slice fwd ms':>14} {'ratio':>6} | {'1 of batch ms':>13}"]
     for g in summary["gradcam"]:
         lines.append(f"{g['batch']:>5} {g['threads']:>3} | {_fmt(g['best']):>7} {_fmt(g['median']):>7} |"
                      f" {_fmt(g['forward_ms_per_image_same_config']):>10}"
                      f" {_fmt(g['ratio_to_forward_same_config'], '.2f'):>6} |"
-                     f" {_fmt(g['forward_ms_one_slice']):>14} {_fmt(g['ratio_to_one_slice_forward'], '.2f'):>6}")
+                     f" {_fmt(g['forward_ms_one_slice']):>14} {_fmt(g['ratio_to_one_slice_forward'], '.2f'):>6} |"
+                     f" {_fmt(g['one_in_batch_ms_median']):>13}")
     lines += ["", "Peak RSS, MB (max over rounds, VmHWM sampled every 20 ms; Swift's own figure in brackets)",
               f"{'batch':>5} {'thr':>3} | {'ORT':>7} | {'Swift':>7} {'(own)':>8} | {'ratio':>6}"]
     for m in summary["memory"]:
