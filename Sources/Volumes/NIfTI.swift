@@ -179,9 +179,9 @@ public enum NIfTI {
                 throw VolumeError(.niftiError, path, "degenerate affine (axis \(c) has zero length)")
             }
             spacing[c] = length
-            directions.append(v / length)
+            directions.append(v / length + SIMD3(repeating: 0))  // + 0 turns -0 into 0
         }
-        return Geometry(spacing: spacing, origin: column(3), rowDirection: directions[0],
+        return Geometry(spacing: spacing, origin: column(3) + SIMD3(repeating: 0), rowDirection: directions[0],
                         columnDirection: directions[1], sliceDirection: directions[2])
     }
 
