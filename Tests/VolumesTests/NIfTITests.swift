@@ -50,6 +50,23 @@ final class NIfTITests: XCTestCase {
         assertSameGrid(back.geometry, volume.geometry, accuracy: 1e-5)
     }
 
+    /// Viewers need both transforms: qform_code and sform_code are 1 (scanner), srow in RAS.
+    func testHeaderCarriesScannerQformAndSform() throws {
+        let volume = TestData.phantom()
+        let url = folder.appendingPathComponent("codes.nii")
+        try NIfTI.write(volume, to: url)
+        let header = try Data(contentsOf: url).prefix(348)
+        func short(_ offset: Int) -> Int16 { header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int16.self) } }
+        func float(_ offset: Int) -> Float { header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Float.self) } }
+        XCTAssertEqual(short(252), 1)  // qform_code
+        XCTAssertEqual(short(254), 1)  // sform_code
+        XCTAssertEqual(short(70), 4)   // datatype INT16
+        // srow_x = (-0.75, 0, 0, 100): origin x -100 mm LPS is +100 mm RAS.
+        XCTAssertEqual([float(280), float(284), float(288), float(292)], [-0.75, 0, 0, 100])
+        XCTAssertEqual([float(296), float(300), float(304), float(308)], [0, -0.8, 0, 120])
+        XCTAssertEqual([float(312), float(316), float(320), float(324)], [0, 0, 2.5, 40])
+    }
+
     func testFloatAndMaskVolumesRoundTrip() throws {
         let volume = TestData.phantom(slices: 3)
         let floats = (0..<volume.size.count).map { Float($0) * 0.25 - 3 }
