@@ -96,12 +96,36 @@ int integerString(const gdcm::DataSet &ds, uint16_t group, uint16_t element, int
 }
 
 // Decodes one single-frame grey image into stored values and hands each to `sink(i, v)`.
+// Compressed (encapsulated) pixel data ends with a Sequence Delimitation Item (FFFE,E0DD),
+// normally the last 8 bytes of the file. A file cut short loses it, and the JPEG decoders
+// fill the missing part silently, so look for it in the file's last 4 KiB (room for a
+// trailing padding element).
+bool encapsulatedPixelDataComplete(const char *path, char *error, size_t errorLength) {
+    static const unsigned char delimiter[8] = {0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0};
+    std::FILE *file = std::fopen(path, "rb");
+    if (file == nullptr) return true;
+    std::fseek(file, 0, SEEK_END);
+    const long size = std::ftell(file);
+    const long tail = size < 4096 ? size : 4096;
+    std::vector<unsigned char> bytes(size_t(tail > 0 ? tail : 0));
+    std::fseek(file, size - tail, SEEK_SET);
+    const size_t got = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), file);
+    std::fclose(file);
+    for (size_t i = got >= 8 ? got - 8 + 1 : 0; i-- > 0;) {
+        if (std::memcmp(bytes.data() + i, delimiter, 8) == 0) return true;
+    }
+    setError(error, errorLength, "truncated file: compressed pixel data has no sequence delimiter at its end");
+    return false;
+}
+
 // GDCM reads a native (uncompressed) pixel element cut short by the end of the file with
 // only a warning. Reading the header again with the pixel value skipped leaves the stream
 // at the start of that value; start + declared length past the end of the file means the
 // file is truncated.
 bool nativePixelDataComplete(const char *path, const gdcm::File &decoded, char *error, size_t errorLength) {
-    if (decoded.GetHeader().GetDataSetTransferSyntax().IsEncapsulated()) return true;
+    if (decoded.GetHeader().GetDataSetTransferSyntax().IsEncapsulated()) {
+        return encapsulatedPixelDataComplete(path, error, errorLength);
+    }
     const gdcm::Tag pixelTag(0x7fe0, 0x0010);
     if (!decoded.GetDataSet().FindDataElement(pixelTag)) return true;
     const gdcm::VL declared = decoded.GetDataSet().GetDataElement(pixelTag).GetVL();

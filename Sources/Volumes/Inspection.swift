@@ -84,7 +84,16 @@ public enum Inspector {
         let header = try DICOMFile.readHeader(at: url)
         var result = inspect(DICOMSeries(seriesInstanceUID: header.seriesInstanceUID, headers: [header]), rules: rules)
         result.source = url.path
-        if result.size == nil, let volume = try? DICOMFile.readVolume(at: url) { fill(&result, volume) }
+        if result.size == nil {
+            // Validation stopped before decoding: decode the file alone, and report a
+            // decoding failure first (it is the more fundamental one).
+            do {
+                fill(&result, try DICOMFile.readVolume(at: url))
+            } catch let error as VolumeError {
+                result.verdict = error.description
+                result.errorKind = error.kind
+            }
+        }
         return result
     }
 

@@ -132,6 +132,26 @@ final class ValidationTests: XCTestCase {
         assertRead(folder, fails: .unreadable, containing: ["slice-0003.dcm: truncated file: pixel data ends at byte"])
     }
 
+    /// JPEG decoders fill a cut-short compressed stream silently: the reader must not.
+    func testTruncatedCompressedFileIsRejected() throws {
+        let source = try TestData.data("volumes/ricord-1a-000082-covid")
+        let names = try FileManager.default.contentsOfDirectory(atPath: source.path).sorted().prefix(12)
+        for name in names {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        XCTAssertEqual(try DICOMSeriesReader.read(folder).size.slices, 12)
+        let victim = folder.appendingPathComponent(names[names.startIndex + 4])
+        let data = try Data(contentsOf: victim)
+        try data.prefix(data.count / 2).write(to: victim)
+        assertRead(folder, fails: .unreadable,
+                   containing: ["\(victim.lastPathComponent): truncated file: compressed pixel data has no sequence delimiter"])
+        XCTAssertThrowsError(try DICOMFile.readImage(at: victim)) {
+            XCTAssertEqual(($0 as? VolumeError)?.kind, .unreadable)
+        }
+        let report = try Inspector.inspect(victim)
+        XCTAssertEqual(report.series.first?.errorKind, .unreadable)
+    }
+
     func testTruncatedHeaderIsRejected() throws {
         let urls = try DICOMWriter.writeSeries(TestData.phantom(), to: folder)
         let data = try Data(contentsOf: urls[0])
