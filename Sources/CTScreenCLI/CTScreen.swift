@@ -10,6 +10,7 @@ public struct CTScreen: ParsableCommand {
             Inspect.self,
             Explain.self,
             BenchmarkEngine.self,
+            SynthSeries.self,
         ]
     )
     public init() {}
