@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import NeuralEngine
+import Volumes
 @testable import CTScreenCLI
 
 /// `ctscreen explain` and `ctscreen benchmark-engine`, run in-process on the fixtures.
@@ -48,5 +49,29 @@ final class EngineCommandTests: XCTestCase {
         XCTAssertTrue(help.contains("benchmark-engine"), help)
         XCTAssertThrowsError(try CTScreen.parseAsRoot(["benchmark-engine", "--weights", "w", "--batch", "0"]))
         XCTAssertThrowsError(try CTScreen.parseAsRoot(["benchmark-engine", "--weights", "w", "--logits-out", "x"]))
+    }
+
+    /// A DICOM slice is windowed [−1000, 0] HU, resized to 224 and normalised; checked against
+    /// the plain-loop reference resize on the slice's HU.
+    func testExplainPreparesADICOMSlice() throws {
+        let dcm = try fixture("../../data/dicom-samples/pydicom/CT_small.dcm")
+        let x = try Explain.loadInput(dcm)
+        XCTAssertEqual(x.shape, [1, 3, 224, 224])
+        let v = try DICOMFile.readVolume(at: URL(fileURLWithPath: dcm))
+        let windowed = v.voxels.map { min(max((Float($0) + 1000) / 1000, 0), 1) }
+        let resized = Reference.resize(windowed, h: v.size.rows, w: v.size.columns, toHeight: 224, width: 224)
+        let mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]
+        for c in 0..<3 {
+            let expected = resized.map { ($0 - mean[c]) / std[c] }
+            let got = Array(x.data[(c * 224 * 224)..<((c + 1) * 224 * 224)])
+            XCTAssertLessThan(zip(got, expected).map { abs($0 - $1) }.max() ?? 1, 1e-4, "channel \(c)")
+        }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("explain-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var cmd = try CTScreen.parseAsRoot(["explain", dcm, "--weights", try fixture("model.safetensors"), "--out", out])
+        try cmd.run()
+        let f = try SafetensorsFile(path: out)
+        let fused = try f.tensor("fused").data, a = try f.tensor("cam14_up").data, b = try f.tensor("cam28_up").data
+        XCTAssertEqual(fused, zip(a, b).map { $0 * $1 })
     }
 }
