@@ -9,6 +9,8 @@ public struct CTScreen: ParsableCommand {
         subcommands: [
             Inspect.self,
             Analyze.self,
+            Explain.self,
+            BenchmarkEngine.self,
         ]
     )
     public init() {}
