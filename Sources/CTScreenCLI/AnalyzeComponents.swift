@@ -1,4 +1,5 @@
 import Foundation
+import NeuralEngine
 import Screening
 import Volumes
 
@@ -10,8 +11,13 @@ enum AnalyzeComponents {
         try DICOMSeriesReader.read(URL(fileURLWithPath: path))
     }
 
+    /// Loads the weights (`--weights`, else $CTSCREEN_WEIGHTS) and sets the engine's threads.
     static func classifier(weights: String?, threads: Int) throws -> SliceClassifier {
-        throw ScreeningError.classifier("the ResNet-50 engine is not built into this version yet")
+        guard let path = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !path.isEmpty else {
+            throw ScreeningError.classifier("no weights: pass --weights FILE or set CTSCREEN_WEIGHTS")
+        }
+        setBLASThreads(threads)
+        return try ResNetSliceClassifier(weightsPath: path)
     }
 
     static func segmenter() -> LungSegmenting {
