@@ -28,7 +28,7 @@ public enum StudyOutputs {
             try Data("ok".utf8).write(to: probe)
             try fm.removeItem(at: probe)
         } catch {
-            throw ScreeningError.output(path: folder.path, reason: "folder cannot be written (\(Self.reason(error)))")
+            throw ScreeningError.output(path: folder.path, reason: "folder cannot be written (\(Self.blocker(of: folder) ?? Self.reason(error)))")
         }
     }
 
@@ -66,6 +66,22 @@ public enum StudyOutputs {
             outputs["overview"] = overviewName
         }
         return outputs
+    }
+
+    /// Why a folder cannot be created: the nearest existing ancestor is a file or read-only.
+    static func blocker(of folder: URL) -> String? {
+        let fm = FileManager.default
+        var url = folder.standardizedFileURL
+        while url.path != "/" {
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "\(url.path) is a file, not a folder" }
+                if !fm.isWritableFile(atPath: url.path) { return "no write permission in \(url.path)" }
+                return nil
+            }
+            url.deleteLastPathComponent()
+        }
+        return nil
     }
 
     static func reason(_ error: Error) -> String {
