@@ -75,7 +75,8 @@ struct Analyze: ParsableCommand {
         }
         let volume = try clock.measure("read") { try AnalyzeComponents.readStudy(study) }
         let analyzer = StudyAnalyzer(pipeline: pipeline, segmenter: AnalyzeComponents.segmenter(),
-                                     classifier: classifier, volumeWriter: AnalyzeComponents.volumeWriter())
+                                     classifier: classifier, volumeWriter: AnalyzeComponents.volumeWriter(),
+                                     threads: threads)
         let bar = ProgressBar(enabled: isatty(STDOUT_FILENO) != 0, label: "classifying")
         let result = try analyzer.analyze(volume: volume, studyID: studyID, source: study,
                                           outputFolder: output, clock: &clock, progress: bar.update)
