@@ -8,6 +8,7 @@ public struct CTScreen: ParsableCommand {
         version: CTScreenVersion.string,
         subcommands: [
             Inspect.self,
+            Analyze.self,
             Explain.self,
             BenchmarkEngine.self,
             SynthSeries.self,
