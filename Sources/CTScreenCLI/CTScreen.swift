@@ -8,6 +8,8 @@ public struct CTScreen: ParsableCommand {
         version: CTScreenVersion.string,
         subcommands: [
             Inspect.self,
+            Explain.self,
+            BenchmarkEngine.self,
         ]
     )
     public init() {}

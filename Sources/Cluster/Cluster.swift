@@ -1,1 +1,0 @@
-// Cluster: see the module's files.

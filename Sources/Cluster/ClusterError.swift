@@ -1,0 +1,36 @@
+/// The one error type of the Cluster module. Environmental failures (Redis unreachable, a
+/// bad URL, a malformed message) are thrown as this; programming errors trap.
+public struct ClusterError: Error, CustomStringConvertible, Equatable, Sendable {
+    public enum Code: String, Sendable {
+        /// A Redis URL could not be parsed.
+        case invalidURL
+        /// Connecting to Redis failed (refused, timed out, name did not resolve).
+        case connectionFailed
+        /// The connection dropped while a command was in flight.
+        case connectionLost
+        /// Redis answered a command with an error reply (including AUTH failures).
+        case serverError
+        /// A reply did not have the shape the caller expected.
+        case unexpectedReply
+        /// A queue message was rejected (bad JSON, unknown version, oversized, missing payload).
+        case rejectedMessage
+        /// A study state transition that the state machine forbids.
+        case invalidTransition
+        /// The process is stopping; a blocking wait or reconnect loop gave up.
+        case stopped
+        /// A socket or thread of the metrics endpoint could not be set up.
+        case metricsEndpoint
+        /// An argument (prefix, process id, study id, TTL) was out of range.
+        case invalidArgument
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,36 @@
+/// Every default of the queue fabric in one place, with why it has the value it has.
+public enum ClusterDefaults {
+    /// Key prefix of every Redis key (see `Keys`).
+    public static let keyPrefix = "ctscreen"
+    /// Protocol version written in every message envelope ("v"). Bump on incompatible changes.
+    public static let protocolVersion = 1
+    /// Heartbeats are refreshed this often (seconds).
+    public static let heartbeatInterval: Double = 2
+    /// Heartbeat TTL = interval + slack, so one late refresh does not declare a process dead.
+    public static let heartbeatSlack: Double = 8
+    /// Deliveries of one item before it goes to the dead-letter list.
+    public static let maxAttempts = 3
+    /// A queue message larger than this is hostile or a bug: descriptors are small, pixels
+    /// travel in payload keys.
+    public static let maxMessageBytes = 64 * 1024
+    /// Payload keys (slice batches, study context) expire after this many seconds if a study
+    /// is never reduced, so an abandoned study cannot fill Redis.
+    public static let payloadTTL: Double = 6 * 3600
+    /// Result hashes live as long as payloads for the same reason.
+    public static let resultTTL: Double = 6 * 3600
+    /// Only one reaper runs at a time; its lock expires after this many seconds.
+    public static let reaperLockTTL: Double = 10
+    /// Blocking takes wait on the urgent lane in slices of this length and then look at both
+    /// lanes again, so a bulk item that arrives while a process idles waits at most this long.
+    public static let takePollSlice: Double = 0.2
+    /// Connect timeout (seconds).
+    public static let connectTimeout: Double = 5
+    /// Command timeout for non-blocking commands (seconds).
+    public static let commandTimeout: Double = 10
+    /// Reconnect backoff: first wait, multiplier, cap (seconds).
+    public static let reconnectInitial: Double = 0.05
+    public static let reconnectMultiplier: Double = 2
+    public static let reconnectCap: Double = 5
+    /// Default Redis URL when none is given.
+    public static let redisURL = "redis://127.0.0.1:6379/0"
+}

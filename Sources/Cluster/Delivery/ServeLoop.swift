@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+
+/// What a handler may throw besides ordinary errors (which are retried).
+public enum HandlerError: Error, Equatable {
+    /// The item can never succeed (not a CT series, unreadable file): dead-letter it now.
+    case permanent(String)
+    /// Put the item back at the head of its queue untouched (graceful stop mid-item).
+    case handBack
+}
+
+/// What a handler gets besides the message.
+public struct HandlerContext {
+    public var envelope: Envelope
+    public var delivery: Delivery
+    /// 1 on first delivery.
+    public var attempt: Int
+    public var transport: QueueTransport
+    /// Logger with "process.id", "study.id" and "message.id" metadata.
+    public var logger: Logger
+    /// Long handlers look at it and throw `HandlerError.handBack` to stop early.
+    public var stop: StopFlag
+    public var metrics: MetricsRegistry?
+}
+
+/// How one taken item ended.
+public enum ItemOutcome: Equatable, Sendable {
+    case acked
+    case retried(String)
+    case deadLettered(DeadLetter.Cause, String)
+    case handedBack
+    /// The item left our processing list before we settled it (our heartbeat lapsed and the
+    /// reaper returned it); its results, written idempotently, still count.
+    case reclaimed
+}
+
+public struct ServeConfiguration: Sendable {
+    public var queue: QueueName
+    public var role: String
+    public var processID: String
+    public var maxAttempts = ClusterDefaults.maxAttempts
+    public var maxMessageBytes = ClusterDefaults.maxMessageBytes
+    /// How long one take waits before the loop looks at the stop flag and the reaper again.
+    public var takeTimeout: Double = 1
+    public var heartbeatInterval = ClusterDefaults.heartbeatInterval
+    public var heartbeatSlack = ClusterDefaults.heartbeatSlack
+    /// Run a reaper pass this often (seconds); nil: this process never reaps.
+    public var reapInterval: Double? = 5
+
+    public init(queue: QueueName, role: String, processID: String? = nil) {
+        self.queue = queue
+        self.role = role
+        self.processID = processID ?? ProcessRecord.makeID(role: role)
+    }
+}
+
+/// The generic role loop: take → validate → handle → ack, or retry, or dead-letter, or hand
+/// back; heartbeat while running; reap dead processes now and then; stop cleanly on the
+/// stop flag (the item in hand is finished or handed back, then the loop returns).
+public final class ServeLoop: @unchecked Sendable {
+    public typealias Handler = (Envelope, HandlerContext) throws -> Void
+
+    public let configuration: ServeConfiguration
+    public let transport: QueueTransport
+    public let stop: StopFlag
+    public let metrics: MetricsRegistry?
+    private let codec: MessageCodec
+    private var logger: Logger
+    private var lastReap = Date.distantPast
+
+    public init(transport: QueueTransport, configuration: ServeConfiguration, stop: StopFlag,
+                metrics: MetricsRegistry? = nil, logger: Logger = Logger(label: "ctscreen.cluster")) {
+        self.transport = transport
+        self.configuration = configuration
+        self.stop = stop
+        self.metrics = metrics
+        self.codec = MessageCodec(keys: transport.keys, maxMessageBytes: configuration.maxMessageBytes)
+        var l = logger
+        l[metadataKey: "process.id"] = "\(configuration.processID)"
+        self.logger = l
+    }
+
+    /// Serves until the stop flag is set. Registers and heartbeats the process meanwhile and
+    /// deregisters it at the end. Environmental errors are logged and serving goes on.
+    public func run(_ handler: Handler) throws {
+        let record = ProcessRecord(id: configuration.processID, role: configuration.role)
+        let heartbeat = Heartbeat(transport: try transport.companion(), record: record,
+                                  interval: configuration.heartbeatInterval, slack: configuration.heartbeatSlack, logger: logger)
+        try heartbeat.start()
+        logger.info("serving", metadata: ["queue": "\(configuration.queue.rawValue)", "role": "\(configuration.role)"])
+        defer {
+            heartbeat.stop(deregister: true)
+            logger.info("stopped", metadata: ["queue": "\(configuration.queue.rawValue)"])
+        }
+        while !stop.isSet {
+            do {
+                try reapIfDue()
+                _ = try step(handler, timeout: configuration.takeTimeout)
+            } catch let e as ClusterError where e.code == .stopped {
+                break
+            } catch {
+                logger.error("serve loop error; continuing", metadata: ["error": "\(error)"])
+                stop.sleep(0.5)
+            }
+        }
+    }
+
+    /// Runs a reaper pass if `reapInterval` has passed since the last one; also samples
+    /// queue depths for the metrics.
+    public func reapIfDue() throws {
+        guard let interval = configuration.reapInterval, Date().timeIntervalSince(lastReap) >= interval else { return }
+        lastReap = Date()
+        let reaper = Reaper(transport: transport, holder: configuration.processID, maxAttempts: configuration.maxAttempts,
+                            maxMessageBytes: configuration.maxMessageBytes, logger: logger)
+        if let report = try reaper.runOnce() {
+            metrics?.increment("ctscreen_reaper_recovered_total", by: Double(report.items.count),
+                               help: "Items the reaper took back from dead processes")
+        }
+        if let metrics {
+            for queue in QueueName.allCases {
+                for lane in Lane.allCases {
+                    metrics.set("ctscreen_queue_depth", Double(try transport.depth(queue, lane: lane)),
+                                labels: ["queue": queue.rawValue, "lane": lane.rawValue], help: "Queue length last seen")
+                }
+            }
+            metrics.set("ctscreen_dead_letters", Double(try transport.deadLetterCount()), help: "Dead-letter list length last seen")
+        }
+    }
+
+    /// Takes one item (waiting up to `timeout`) and handles it. Nil when none arrived.
+    public func step(_ handler: Handler, timeout: Double) throws -> ItemOutcome? {
+        let queue = configuration.queue
+        guard let delivery = try transport.take(from: queue, process: configuration.processID, timeout: timeout, stop: stop)
+        else { return nil }
+        let started = Date()
+        let outcome = try handle(delivery, handler)
+        let labels = ["queue": queue.rawValue]
+        metrics?.observe("ctscreen_item_duration_seconds", Date().timeIntervalSince(started), labels: labels,
+                         help: "Time from take to settlement")
+        switch outcome {
+        case .acked, .reclaimed:
+            metrics?.increment("ctscreen_items_processed_total", labels: labels, help: "Items handled successfully")
+        case .retried:
+            metrics?.increment("ctscreen_items_failed_total", labels: labels.merging(["outcome": "retried"]) { $1 },
+                               help: "Items whose handling failed")
+        case .deadLettered(let cause, _):
+            metrics?.increment("ctscreen_items_failed_total", labels: labels.merging(["outcome": cause.rawValue]) { $1 },
+                               help: "Items whose handling failed")
+        case .handedBack:
+            metrics?.increment("ctscreen_items_handed_back_total", labels: labels, help: "Items handed back on stop")
+        }
+        return outcome
+    }
+
+    private func handle(_ delivery: Delivery, _ handler: Handler) throws -> ItemOutcome {
+        let envelope: Envelope
+        do {
+            envelope = try codec.decode(delivery.raw, expecting: configuration.queue.messageKind)
+        } catch let r as MessageRejection {
+            let cause = DeadLetter.Cause(r.kind)
+            try transport.deadLetter(delivery, cause: cause, reason: r.reason, attempts: 0,
+                                     messageID: r.envelope?.id ?? MessageCodec.peekID(delivery.raw)?.id,
+                                     studyID: r.envelope?.studyID, logger: logger)
+            return .deadLettered(cause, r.reason)
+        }
+        var log = logger
+        log[metadataKey: "study.id"] = "\(envelope.studyID)"
+        log[metadataKey: "message.id"] = "\(envelope.id)"
+        let attempt = try transport.addAttempts(envelope.id, 1)
+
+        func deadLetter(_ cause: DeadLetter.Cause, _ reason: String) throws -> ItemOutcome {
+            let record = try transport.deadLetter(delivery, cause: cause, reason: reason, attempts: attempt,
+                                                  messageID: envelope.id, studyID: envelope.studyID, logger: log)
+            return record == nil ? .reclaimed : .deadLettered(cause, reason)
+        }
+
+        if attempt > configuration.maxAttempts {
+            return try deadLetter(.attemptsExhausted, "delivered \(attempt) times, limit \(configuration.maxAttempts)")
+        }
+        for key in envelope.body.payloadKeys where try !transport.payloadExists(key) {
+            return try deadLetter(.missingPayload, "payload key '\(key)' does not exist (expired or never written)")
+        }
+        let context = HandlerContext(envelope: envelope, delivery: delivery, attempt: attempt, transport: transport,
+                                     logger: log, stop: stop, metrics: metrics)
+        do {
+            try handler(envelope, context)
+        } catch HandlerError.handBack {
+            return try handBack(delivery, envelope, log)
+        } catch HandlerError.permanent(let reason) {
+            return try deadLetter(.permanentFailure, reason)
+        } catch let e as ClusterError where e.code == .stopped {
+            return try handBack(delivery, envelope, log)
+        } catch {
+            let reason = "\(error)"
+            if attempt >= configuration.maxAttempts {
+                return try deadLetter(.attemptsExhausted, "failed \(attempt) times; last error: \(reason)")
+            }
+            log.warning("handler failed; item goes back to its queue", metadata: ["error": "\(reason)", "attempt": "\(attempt)"])
+            return try transport.settle(delivery, .retry) ? .retried(reason) : .reclaimed
+        }
+        guard try transport.settle(delivery, .ack) else {
+            log.notice("item was reclaimed by the reaper before its ack; results stand (idempotent)")
+            return .reclaimed
+        }
+        try transport.clearAttempts(envelope.id)
+        try transport.incrementCounter("processed:\(configuration.queue.rawValue)", by: 1)
+        if envelope.body.sliceCount > 0, configuration.queue == .slices {
+            try transport.incrementCounter("slices", by: envelope.body.sliceCount)
+            metrics?.increment("ctscreen_slices_processed_total", by: Double(envelope.body.sliceCount), help: "Slices classified")
+        }
+        return .acked
+    }
+
+    private func handBack(_ delivery: Delivery, _ envelope: Envelope, _ log: Logger) throws -> ItemOutcome {
+        // A hand-back is not the item's fault: it does not use up an attempt.
+        guard try transport.settle(delivery, .handBack) else { return .reclaimed }
+        try transport.addAttempts(envelope.id, -1)
+        log.info("handed the item back to the head of its queue")
+        return .handedBack
+    }
+}

@@ -1,0 +1,68 @@
+/// Every Redis key of the cluster, in one place, under one configurable prefix.
+///
+/// Layout (prefix `ctscreen`; `<q>` is `studies`, `slices` or `reduce`):
+///
+/// | key                                     | type   | holds                                            |
+/// |-----------------------------------------|--------|--------------------------------------------------|
+/// | `ctscreen:queue:<q>`                    | list   | bulk lane: message envelopes, LPUSH in, taken from the right |
+/// | `ctscreen:queue:<q>:urgent`             | list   | urgent lane, always served before the bulk lane  |
+/// | `ctscreen:queue:dead`                   | list   | dead-letter records (JSON), newest on the left   |
+/// | `ctscreen:processing:<pid>:<q>[:urgent]`| list   | items a process holds (BLMOVE target)            |
+/// | `ctscreen:heartbeat:<pid>`              | string | liveness, PX = interval + slack                  |
+/// | `ctscreen:processes`                    | hash   | pid → process record (JSON)                      |
+/// | `ctscreen:attempts`                     | hash   | message id → deliveries so far                   |
+/// | `ctscreen:study:<id>`                   | hash   | state, reason, updated, reduce_enqueued          |
+/// | `ctscreen:studies:<state>`              | set    | study ids in that state                          |
+/// | `ctscreen:payload:<id>:batch:<n>`       | string | slice-batch pixels (binary), with TTL            |
+/// | `ctscreen:payload:<id>:context`         | string | study context for the reducer, with TTL          |
+/// | `ctscreen:results:<id>`                 | hash   | `batch:<n>` → batch result (binary), with TTL    |
+/// | `ctscreen:lock:reaper`                  | string | holder of the reaper role (SET NX EX)            |
+/// | `ctscreen:metrics:<name>`               | string | cluster-wide counters (INCRBY)                   |
+///
+/// `Protocols/README.md` documents the same layout for other implementations.
+public struct Keys: Sendable, Equatable {
+    public let prefix: String
+
+    public init(prefix: String = ClusterDefaults.keyPrefix) throws {
+        guard !prefix.isEmpty, prefix.count <= 64,
+              prefix.unicodeScalars.allSatisfy({ Keys.allowed.contains($0) })
+        else {
+            throw ClusterError(.invalidArgument, "key prefix '\(prefix)' must be 1–64 characters of A–Z a–z 0–9 . _ - :")
+        }
+        self.prefix = prefix
+    }
+
+    /// The default layout (prefix `ctscreen`).
+    public static let standard = try! Keys()  // constant, valid by construction
+
+    public func queue(_ queue: QueueName, _ lane: Lane) -> String {
+        lane == .urgent ? "\(prefix):queue:\(queue.rawValue):urgent" : "\(prefix):queue:\(queue.rawValue)"
+    }
+    public var deadLetters: String { "\(prefix):queue:dead" }
+    public func processing(_ process: String, _ queue: QueueName, _ lane: Lane) -> String {
+        lane == .urgent ? "\(prefix):processing:\(process):\(queue.rawValue):urgent"
+                        : "\(prefix):processing:\(process):\(queue.rawValue)"
+    }
+    public func heartbeat(_ process: String) -> String { "\(prefix):heartbeat:\(process)" }
+    public var processes: String { "\(prefix):processes" }
+    public var attempts: String { "\(prefix):attempts" }
+    public func study(_ studyID: String) -> String { "\(prefix):study:\(studyID)" }
+    public func studies(in state: StudyState.Name) -> String { "\(prefix):studies:\(state.rawValue)" }
+    public func batchPayload(_ studyID: String, batch: Int) -> String { "\(prefix):payload:\(studyID):batch:\(batch)" }
+    public func contextPayload(_ studyID: String) -> String { "\(prefix):payload:\(studyID):context" }
+    /// Every payload key starts with this; messages naming any other key are rejected.
+    public var payloadPrefix: String { "\(prefix):payload:" }
+    public func results(_ studyID: String) -> String { "\(prefix):results:\(studyID)" }
+    public static func resultField(batch: Int) -> String { "batch:\(batch)" }
+    public var reaperLock: String { "\(prefix):lock:reaper" }
+    public func counter(_ name: String) -> String { "\(prefix):metrics:\(name)" }
+
+    static let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-:".unicodeScalars)
+    /// Study and process ids become part of keys: a conservative alphabet, no separators
+    /// except `.`, `_`, `-` (DICOM UIDs are digits and dots).
+    static let idAlphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-".unicodeScalars)
+
+    public static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 128 && id.unicodeScalars.allSatisfy { idAlphabet.contains($0) }
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+
+/// The queue fabric inside one process: what `ctscreen analyze` uses (no Redis) and the
+/// test double of `RedisTransport`. Same key names, same semantics, one lock.
+///
+/// Lists keep Redis's order (index 0 = left): push inserts on the left, take removes from
+/// the right, hand-back appends on the right. Strings (payloads, heartbeats, locks) honour
+/// their TTL on a monotonic clock; result hashes do not expire (a process's lifetime bounds them).
+public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
+    public let keys: Keys
+    private let cond = NSCondition()
+    private var lists: [String: [[UInt8]]] = [:]
+    private var strings: [String: (value: [UInt8], expires: Double?)] = [:]
+    private var hashes: [String: [String: [UInt8]]] = [:]
+    private var sets: [String: Set<String>] = [:]
+
+    public init(keys: Keys = .standard) { self.keys = keys }
+
+    public func companion() throws -> QueueTransport { self }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        cond.lock(); defer { cond.unlock() }
+        return try body()
+    }
+
+    private func liveString(_ key: String) -> [UInt8]? {
+        guard let entry = strings[key] else { return nil }
+        if let e = entry.expires, e <= Self.now() { strings[key] = nil; return nil }
+        return entry.value
+    }
+
+    // MARK: queues
+
+    public func push(_ messages: [[UInt8]], to queue: QueueName, lane: Lane) throws {
+        locked {
+            lists[keys.queue(queue, lane), default: []].insert(contentsOf: messages.reversed(), at: 0)
+            cond.broadcast()
+        }
+    }
+
+    public func take(from queue: QueueName, process: String, timeout: Double, stop: StopFlag?) throws -> Delivery? {
+        let deadline = Date().addingTimeInterval(max(0, timeout))
+        cond.lock(); defer { cond.unlock() }
+        while true {
+            for lane in Lane.allCases {  // urgent first
+                let key = keys.queue(queue, lane)
+                if let raw = lists[key]?.popLast() {
+                    lists[keys.processing(process, queue, lane), default: []].insert(raw, at: 0)
+                    return Delivery(raw: raw, queue: queue, lane: lane, process: process)
+                }
+            }
+            if stop?.isSet == true || Date() >= deadline { return nil }
+            // Short waits so a stop request is seen even when nobody pushes.
+            _ = cond.wait(until: min(deadline, Date().addingTimeInterval(0.05)))
+        }
+    }
+
+    public func settle(_ delivery: Delivery, _ settlement: Settlement) throws -> Bool {
+        locked {
+            let pkey = keys.processing(delivery.process, delivery.queue, delivery.lane)
+            guard let i = lists[pkey]?.firstIndex(of: delivery.raw) else { return false }
+            lists[pkey]!.remove(at: i)
+            let qkey = keys.queue(delivery.queue, delivery.lane)
+            switch settlement {
+            case .ack: break
+            case .handBack: lists[qkey, default: []].append(delivery.raw)
+            case .retry: lists[qkey, default: []].insert(delivery.raw, at: 0)
+            case .deadLetter(let record): lists[keys.deadLetters, default: []].insert(record, at: 0)
+            }
+            cond.broadcast()
+            return true
+        }
+    }
+
+    public func depth(_ queue: QueueName, lane: Lane) throws -> Int { locked { lists[keys.queue(queue, lane)]?.count ?? 0 } }
+
+    public func processingItems(process: String, queue: QueueName, lane: Lane) throws -> [[UInt8]] {
+        locked { lists[keys.processing(process, queue, lane)] ?? [] }
+    }
+
+    public func deadLetters(limit: Int) throws -> [[UInt8]] { locked { Array((lists[keys.deadLetters] ?? []).prefix(limit)) } }
+
+    public func deadLetterCount() throws -> Int { locked { lists[keys.deadLetters]?.count ?? 0 } }
+
+    // MARK: attempts
+
+    public func addAttempts(_ messageID: String, _ delta: Int) throws -> Int {
+        locked {
+            let current = hashes[keys.attempts]?[messageID].flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            hashes[keys.attempts, default: [:]][messageID] = Array(String(current + delta).utf8)
+            return current + delta
+        }
+    }
+
+    public func clearAttempts(_ messageID: String) throws { locked { _ = hashes[keys.attempts]?.removeValue(forKey: messageID) } }
+
+    // MARK: payloads
+
+    public func putPayload(_ key: String, _ bytes: [UInt8], ttl: Double) throws {
+        locked { strings[key] = (bytes, Self.now() + ttl) }
+    }
+
+    public func payload(_ key: String) throws -> [UInt8]? { locked { liveString(key) } }
+
+    public func payloadExists(_ key: String) throws -> Bool { locked { liveString(key) != nil } }
+
+    public func deletePayloads(_ keyList: [String]) throws { locked { for k in keyList { strings[k] = nil } } }
+
+    // MARK: results
+
+    public func writeBatchResult(studyID: String, batch: Int, batchCount: Int, result: [UInt8],
+                                 reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome {
+        locked {
+            let rkey = keys.results(studyID)
+            let field = Keys.resultField(batch: batch)
+            var stored = false
+            if hashes[rkey]?[field] == nil { hashes[rkey, default: [:]][field] = result; stored = true }
+            var enqueued = false
+            let skey = keys.study(studyID)
+            if (hashes[rkey]?.count ?? 0) >= batchCount, hashes[skey]?["reduce_enqueued"] == nil {
+                hashes[skey, default: [:]]["reduce_enqueued"] = Array("1".utf8)
+                lists[keys.queue(.reduce, lane), default: []].insert(reduceMessage, at: 0)
+                enqueued = true
+                cond.broadcast()
+            }
+            return BatchResultOutcome(stored: stored, reduceEnqueued: enqueued)
+        }
+    }
+
+    public func batchResults(studyID: String) throws -> [Int: [UInt8]] {
+        locked {
+            var out: [Int: [UInt8]] = [:]
+            for (field, value) in hashes[keys.results(studyID)] ?? [:] {
+                if field.hasPrefix("batch:"), let n = Int(field.dropFirst(6)) { out[n] = value }
+            }
+            return out
+        }
+    }
+
+    public func deleteResults(studyID: String) throws { locked { hashes[keys.results(studyID)] = nil } }
+
+    // MARK: study state
+
+    public func transition(studyID: String, to state: StudyState, reset: Bool) throws -> StudyState {
+        locked {
+            let skey = keys.study(studyID)
+            let hash = hashes[skey] ?? [:]
+            let current = hash["state"].flatMap { StudyState.Name(rawValue: String(decoding: $0, as: UTF8.self)) }
+            if !reset, !StudyState.allows(from: current, to: state.name), let current {
+                return StudyState(name: current, reason: hash["reason"].map { String(decoding: $0, as: UTF8.self) } ?? "")
+            }
+            if let current { sets[keys.studies(in: current)]?.remove(studyID) }
+            sets[keys.studies(in: state.name), default: []].insert(studyID)
+            hashes[skey, default: [:]]["state"] = Array(state.name.rawValue.utf8)
+            hashes[skey]!["reason"] = Array(state.reason.utf8)
+            hashes[skey]!["updated"] = Array(String(Date().timeIntervalSince1970).utf8)
+            if reset { hashes[skey]!["reduce_enqueued"] = nil }
+            return state
+        }
+    }
+
+    public func studyRecord(_ studyID: String) throws -> StudyRecord? {
+        locked {
+            guard let hash = hashes[keys.study(studyID)],
+                  let name = hash["state"].flatMap({ StudyState.Name(rawValue: String(decoding: $0, as: UTF8.self)) })
+            else { return nil }
+            let text = { (f: String) in hash[f].map { String(decoding: $0, as: UTF8.self) } ?? "" }
+            return StudyRecord(studyID: studyID, state: StudyState(name: name, reason: text("reason")),
+                               updated: Double(text("updated")) ?? 0)
+        }
+    }
+
+    public func studies(in state: StudyState.Name) throws -> [String] { locked { (sets[keys.studies(in: state)] ?? []).sorted() } }
+
+    // MARK: processes, heartbeats, locks, counters
+
+    public func register(_ record: ProcessRecord) throws {
+        let json = Array(try JSONEncoder().encode(record))
+        locked { hashes[keys.processes, default: [:]][record.id] = json }
+    }
+
+    public func deregister(_ process: String) throws {
+        locked {
+            hashes[keys.processes]?[process] = nil
+            strings[keys.heartbeat(process)] = nil
+        }
+    }
+
+    public func registeredProcesses() throws -> [ProcessRecord] {
+        locked {
+            (hashes[keys.processes] ?? [:]).map { id, json in
+                (try? JSONDecoder().decode(ProcessRecord.self, from: Data(json)))
+                    ?? ProcessRecord(id: id, role: "unknown", host: "", pid: 0, started: 0)
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    public func beat(_ process: String, ttl: Double) throws {
+        locked { strings[keys.heartbeat(process)] = (Array(String(Date().timeIntervalSince1970).utf8), Self.now() + ttl) }
+    }
+
+    public func isAlive(_ process: String) throws -> Bool { locked { liveString(keys.heartbeat(process)) != nil } }
+
+    public func acquireLock(_ name: String, holder: String, ttl: Double) throws -> Bool {
+        locked {
+            if let current = liveString(name) { return current == Array(holder.utf8) }
+            strings[name] = (Array(holder.utf8), Self.now() + ttl)
+            return true
+        }
+    }
+
+    public func releaseLock(_ name: String, holder: String) throws {
+        locked { if liveString(name) == Array(holder.utf8) { strings[name] = nil } }
+    }
+
+    public func incrementCounter(_ name: String, by: Int) throws -> Int {
+        locked {
+            let key = keys.counter(name)
+            let value = (liveString(key).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0) + by
+            strings[key] = (Array(String(value).utf8), nil)
+            return value
+        }
+    }
+
+    public func counter(_ name: String) throws -> Int {
+        locked { liveString(keys.counter(name)).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0 }
+    }
+}

@@ -1,0 +1,78 @@
+/// The Lua scripts that make multi-key steps atomic. Each takes its keys only through
+/// KEYS[] (so the scripts stay valid on a Redis Cluster with hash tags) and documents its
+/// KEYS and ARGV at the top. Run with EVALSHA, loaded on first use and again after NOSCRIPT
+/// (a restarted Redis has forgotten them).
+enum LuaScript: String, CaseIterable {
+    case take, settle, batchResult, transition
+
+    var source: String {
+        switch self {
+        case .take:
+            return """
+            -- Take one item, urgent lane first, into the caller's processing list.
+            -- KEYS[1] urgent queue   KEYS[2] bulk queue
+            -- KEYS[3] processing list for urgent items   KEYS[4] processing list for bulk items
+            -- Returns {lane, item} or nil.
+            local v = redis.call('LMOVE', KEYS[1], KEYS[3], 'RIGHT', 'LEFT')
+            if v then return {'urgent', v} end
+            v = redis.call('LMOVE', KEYS[2], KEYS[4], 'RIGHT', 'LEFT')
+            if v then return {'bulk', v} end
+            return false
+            """
+        case .settle:
+            return """
+            -- Remove an item from a processing list and, only if it was there, push a value.
+            -- KEYS[1] processing list   KEYS[2] destination list (queue or dead letters)
+            -- ARGV[1] the item   ARGV[2] mode: ack | head | tail   ARGV[3] value to push
+            -- head = RPUSH (taken next), tail = LPUSH (taken last). Returns 1 if removed, else 0.
+            local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
+            if removed == 0 then return 0 end
+            if ARGV[2] == 'head' then redis.call('RPUSH', KEYS[2], ARGV[3])
+            elseif ARGV[2] == 'tail' then redis.call('LPUSH', KEYS[2], ARGV[3]) end
+            return 1
+            """
+        case .batchResult:
+            return """
+            -- Store one batch result (first write wins) and enqueue the reduce item exactly once
+            -- when the study has all its batch results.
+            -- KEYS[1] results hash   KEYS[2] study hash   KEYS[3] reduce queue (lane)
+            -- ARGV[1] field   ARGV[2] result bytes   ARGV[3] batch count   ARGV[4] reduce message
+            -- ARGV[5] TTL of the results hash (seconds)
+            -- Returns {stored 0|1, reduce enqueued 0|1}.
+            local stored = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('EXPIRE', KEYS[1], ARGV[5])
+            if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
+              if redis.call('HSETNX', KEYS[2], 'reduce_enqueued', '1') == 1 then
+                redis.call('LPUSH', KEYS[3], ARGV[4])
+                return {stored, 1}
+              end
+            end
+            return {stored, 0}
+            """
+        case .transition:
+            return """
+            -- Move a study to a new state if the state machine allows it.
+            -- KEYS[1] study hash   KEYS[2..7] state sets: queued ingesting classifying reducing done failed
+            -- ARGV[1] study id   ARGV[2] new state   ARGV[3] reason   ARGV[4] now (s)
+            -- ARGV[5] '1' to reset (resubmission: any state, clears the reduce marker)
+            -- Returns {applied 0|1, state after, reason after}.
+            local rank = {queued=1, ingesting=2, classifying=3, reducing=4, done=5, failed=5}
+            local sets = {queued=KEYS[2], ingesting=KEYS[3], classifying=KEYS[4], reducing=KEYS[5], done=KEYS[6], failed=KEYS[7]}
+            local new = ARGV[2]
+            if not rank[new] then return redis.error_reply('unknown state ' .. new) end
+            local cur = redis.call('HGET', KEYS[1], 'state')
+            if cur and rank[cur] and ARGV[5] ~= '1' then
+              local final = (cur == 'done' or cur == 'failed')
+              if final or (new ~= 'failed' and rank[new] < rank[cur]) then
+                return {0, cur, redis.call('HGET', KEYS[1], 'reason') or ''}
+              end
+            end
+            if cur and sets[cur] then redis.call('SREM', sets[cur], ARGV[1]) end
+            redis.call('SADD', sets[new], ARGV[1])
+            redis.call('HSET', KEYS[1], 'state', new, 'reason', ARGV[3], 'updated', ARGV[4])
+            if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'reduce_enqueued') end
+            return {1, new, ARGV[3]}
+            """
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// The queue fabric, independent of where it lives. `RedisTransport` is the cluster's;
+/// `InMemoryTransport` runs everything in one process (`ctscreen analyze`) and is the test
+/// double. Both pass the same behavioural test suite.
+///
+/// Queues are FIFO per lane; `take` serves the urgent lane first and moves the item into the
+/// taker's processing list atomically, so a crash never loses it (the reaper returns it).
+/// Every operation is thread-safe; a Redis transport serialises calls on its connection, so
+/// a thread that must not wait behind a blocking take (the heartbeat) uses `companion()`.
+public protocol QueueTransport: AnyObject, Sendable {
+    var keys: Keys { get }
+
+    /// A transport over the same store for use from another thread (its own connection).
+    func companion() throws -> QueueTransport
+
+    // MARK: queues
+    func push(_ messages: [[UInt8]], to queue: QueueName, lane: Lane) throws
+    /// Takes one item, urgent lane first, into `process`'s processing list; waits up to
+    /// `timeout` seconds for one to arrive (0: do not wait). Nil when none arrived.
+    func take(from queue: QueueName, process: String, timeout: Double, stop: StopFlag?) throws -> Delivery?
+    /// Settles a delivery. Returns false if it was no longer in the processing list (the
+    /// reaper already returned it), in which case nothing was pushed anywhere.
+    @discardableResult
+    func settle(_ delivery: Delivery, _ settlement: Settlement) throws -> Bool
+    func depth(_ queue: QueueName, lane: Lane) throws -> Int
+    func processingItems(process: String, queue: QueueName, lane: Lane) throws -> [[UInt8]]
+    /// Dead-letter records, newest first.
+    func deadLetters(limit: Int) throws -> [[UInt8]]
+    func deadLetterCount() throws -> Int
+
+    // MARK: attempts (per message id)
+    @discardableResult
+    func addAttempts(_ messageID: String, _ delta: Int) throws -> Int
+    func clearAttempts(_ messageID: String) throws
+
+    // MARK: payloads (binary, with TTL)
+    func putPayload(_ key: String, _ bytes: [UInt8], ttl: Double) throws
+    func payload(_ key: String) throws -> [UInt8]?
+    func payloadExists(_ key: String) throws -> Bool
+    func deletePayloads(_ keys: [String]) throws
+
+    // MARK: results (idempotent) and the exactly-once reduce hand-off
+    /// Stores the result of batch `batch` of `studyID` (the first write wins) and, if that
+    /// makes `batchCount` results, pushes `reduceMessage` to the reduce queue exactly once.
+    func writeBatchResult(studyID: String, batch: Int, batchCount: Int, result: [UInt8],
+                          reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome
+    func batchResults(studyID: String) throws -> [Int: [UInt8]]
+    func deleteResults(studyID: String) throws
+
+    // MARK: study state
+    /// Applies a transition if the state machine allows it (`reset`: a resubmission, which
+    /// also clears the reduce marker). Returns the state after the call.
+    @discardableResult
+    func transition(studyID: String, to state: StudyState, reset: Bool) throws -> StudyState
+    func studyRecord(_ studyID: String) throws -> StudyRecord?
+    func studies(in state: StudyState.Name) throws -> [String]
+
+    // MARK: processes, heartbeats, locks, counters
+    func register(_ record: ProcessRecord) throws
+    func deregister(_ process: String) throws
+    func registeredProcesses() throws -> [ProcessRecord]
+    func beat(_ process: String, ttl: Double) throws
+    func isAlive(_ process: String) throws -> Bool
+    /// SET NX with expiry: true if `holder` now holds `name` (or already held it).
+    func acquireLock(_ name: String, holder: String, ttl: Double) throws -> Bool
+    func releaseLock(_ name: String, holder: String) throws
+    @discardableResult
+    func incrementCounter(_ name: String, by: Int) throws -> Int
+    func counter(_ name: String) throws -> Int
+}
+
+extension QueueTransport {
+    public func push(_ message: [UInt8], to queue: QueueName, lane: Lane) throws {
+        try push([message], to: queue, lane: lane)
+    }
+    @discardableResult
+    public func transition(studyID: String, to state: StudyState) throws -> StudyState {
+        try transition(studyID: studyID, to: state, reset: false)
+    }
+}

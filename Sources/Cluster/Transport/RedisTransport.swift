@@ -1,0 +1,276 @@
+import Foundation
+import Logging
+
+/// The queue fabric on Redis (layout in `Keys`, scripts in `LuaScript`).
+///
+/// Connection loss: every operation is repeated after the connection comes back (the
+/// connection reconnects with backoff). Repeating is safe for all but `push` and the
+/// counters, where it may duplicate an item or over-count: delivery is at-least-once and
+/// results are idempotent, so a duplicate item costs work, not correctness. A `take` whose
+/// reply was lost may have moved an item into this process's processing list; it is handed
+/// back to the head of its queue before the take is repeated.
+public final class RedisTransport: QueueTransport, @unchecked Sendable {
+    public let keys: Keys
+    public let connection: RedisConnection
+    private let logger: Logger
+    private let stop: StopFlag?
+    private let lock = NSLock()
+    private var scriptSHA: [LuaScript: String] = [:]
+
+    public init(url: RedisURL, keys: Keys = .standard, options: RedisConnection.Options = .init(),
+                logger: Logger = Logger(label: "ctscreen.cluster"), stop: StopFlag? = nil) throws {
+        self.keys = keys
+        self.logger = logger
+        self.stop = stop
+        self.connection = try RedisConnection(url: url, options: options, logger: logger, stop: stop)
+    }
+
+    public func companion() throws -> QueueTransport {
+        try RedisTransport(url: connection.url, keys: keys, options: connection.options, logger: logger, stop: stop)
+    }
+
+    // MARK: plumbing
+
+    /// Runs `body`, repeating it after a lost connection (backoff lives in the connection).
+    private func retrying<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        while true {
+            do { return try body() } catch let e as ClusterError where e.code == .connectionLost {
+                logger.warning("Redis connection lost; repeating after reconnect", metadata: ["op": "\(what)", "error": "\(e.message)"])
+                if stop?.isSet == true { throw e }
+            }
+        }
+    }
+
+    private func call(_ args: [any RedisArgument]) throws -> RedisReply {
+        try retrying(String(describing: args.first ?? "")) {
+            try connection.command(args).checked(String(describing: args.first ?? ""))
+        }
+    }
+
+    private func eval(_ script: LuaScript, keys scriptKeys: [String], args: [any RedisArgument]) throws -> RedisReply {
+        try retrying("script \(script.rawValue)") {
+            for _ in 0..<2 {
+                let sha = try loadedSHA(script)
+                let reply = try connection.command(["EVALSHA", sha, scriptKeys.count] + scriptKeys + args)
+                if case .error(let e) = reply, e.hasPrefix("NOSCRIPT") {
+                    lock.lock(); scriptSHA[script] = nil; lock.unlock()
+                    continue
+                }
+                return try reply.checked("script \(script.rawValue)")
+            }
+            throw ClusterError(.serverError, "script \(script.rawValue) could not be loaded")
+        }
+    }
+
+    private func loadedSHA(_ script: LuaScript) throws -> String {
+        lock.lock()
+        if let sha = scriptSHA[script] { lock.unlock(); return sha }
+        lock.unlock()
+        let reply = try connection.command(["SCRIPT", "LOAD", script.source]).checked("SCRIPT LOAD \(script.rawValue)")
+        guard let sha = reply.string else { throw ClusterError(.unexpectedReply, "SCRIPT LOAD gave \(reply)") }
+        lock.lock(); scriptSHA[script] = sha; lock.unlock()
+        return sha
+    }
+
+    private static func ms(_ seconds: Double) -> Int { max(1, Int((seconds * 1000).rounded())) }
+
+    // MARK: queues
+
+    public func push(_ messages: [[UInt8]], to queue: QueueName, lane: Lane) throws {
+        guard !messages.isEmpty else { return }
+        _ = try call(["LPUSH", keys.queue(queue, lane)] + messages)
+    }
+
+    public func take(from queue: QueueName, process: String, timeout: Double, stop: StopFlag?) throws -> Delivery? {
+        let deadline = Date().addingTimeInterval(max(0, timeout))
+        let scriptKeys = [keys.queue(queue, .urgent), keys.queue(queue, .bulk),
+                          keys.processing(process, queue, .urgent), keys.processing(process, queue, .bulk)]
+        while true {
+            if stop?.isSet == true { return nil }
+            do {
+                let reply = try eval(.take, keys: scriptKeys, args: [])
+                if let pair = reply.array, pair.count == 2, let laneName = pair[0].string,
+                   let lane = Lane(rawValue: laneName), let raw = pair[1].bytes {
+                    return Delivery(raw: raw, queue: queue, lane: lane, process: process)
+                }
+                let remaining = deadline.timeIntervalSinceNow
+                if remaining <= 0 { return nil }
+                // Wait on the urgent lane: an urgent item is taken the moment it arrives; a bulk
+                // one at the next look at both lanes (at most one poll slice later).
+                let slice = max(0.01, min(ClusterDefaults.takePollSlice, remaining))
+                let moved = try connection.blockingCommand(
+                    ["BLMOVE", scriptKeys[0], scriptKeys[2], "RIGHT", "LEFT", String(format: "%.3f", slice)],
+                    blockSeconds: slice).checked("BLMOVE")
+                if let raw = moved.bytes { return Delivery(raw: raw, queue: queue, lane: .urgent, process: process) }
+            } catch let e as ClusterError where e.code == .connectionLost {
+                logger.warning("Redis connection lost during take; recovering", metadata: ["error": "\(e.message)"])
+                if stop?.isSet == true { throw e }
+                try handBackOrphans(queue: queue, process: process)
+            }
+        }
+    }
+
+    /// Items in our processing lists while we hold nothing came from a take whose reply was lost.
+    private func handBackOrphans(queue: QueueName, process: String) throws {
+        for lane in Lane.allCases {
+            for raw in try processingItems(process: process, queue: queue, lane: lane) {
+                let d = Delivery(raw: raw, queue: queue, lane: lane, process: process)
+                if try settle(d, .handBack) {
+                    logger.notice("handed back an item whose take reply was lost", metadata: ["queue": "\(queue.rawValue)"])
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    public func settle(_ delivery: Delivery, _ settlement: Settlement) throws -> Bool {
+        let processing = keys.processing(delivery.process, delivery.queue, delivery.lane)
+        let destination: String
+        let mode: String
+        let value: [UInt8]
+        switch settlement {
+        case .ack: (destination, mode, value) = (processing, "ack", [])
+        case .handBack: (destination, mode, value) = (keys.queue(delivery.queue, delivery.lane), "head", delivery.raw)
+        case .retry: (destination, mode, value) = (keys.queue(delivery.queue, delivery.lane), "tail", delivery.raw)
+        case .deadLetter(let record): (destination, mode, value) = (keys.deadLetters, "tail", record)
+        }
+        let reply = try eval(.settle, keys: [processing, destination], args: [delivery.raw, mode, value])
+        return reply.integer == 1
+    }
+
+    public func depth(_ queue: QueueName, lane: Lane) throws -> Int {
+        try call(["LLEN", keys.queue(queue, lane)]).integer ?? 0
+    }
+
+    public func processingItems(process: String, queue: QueueName, lane: Lane) throws -> [[UInt8]] {
+        (try call(["LRANGE", keys.processing(process, queue, lane), "0", "-1"]).array ?? []).compactMap(\.bytes)
+    }
+
+    public func deadLetters(limit: Int) throws -> [[UInt8]] {
+        (try call(["LRANGE", keys.deadLetters, "0", String(max(0, limit) - 1)]).array ?? []).compactMap(\.bytes)
+    }
+
+    public func deadLetterCount() throws -> Int { try call(["LLEN", keys.deadLetters]).integer ?? 0 }
+
+    // MARK: attempts
+
+    public func addAttempts(_ messageID: String, _ delta: Int) throws -> Int {
+        try call(["HINCRBY", keys.attempts, messageID, delta]).integer ?? 0
+    }
+
+    public func clearAttempts(_ messageID: String) throws { _ = try call(["HDEL", keys.attempts, messageID]) }
+
+    // MARK: payloads
+
+    public func putPayload(_ key: String, _ bytes: [UInt8], ttl: Double) throws {
+        _ = try call(["SET", key, bytes, "PX", Self.ms(ttl)])
+    }
+
+    public func payload(_ key: String) throws -> [UInt8]? { try call(["GET", key]).bytes }
+
+    public func payloadExists(_ key: String) throws -> Bool { try call(["EXISTS", key]).integer == 1 }
+
+    public func deletePayloads(_ keyList: [String]) throws {
+        guard !keyList.isEmpty else { return }
+        _ = try call(["DEL"] + keyList)
+    }
+
+    // MARK: results
+
+    public func writeBatchResult(studyID: String, batch: Int, batchCount: Int, result: [UInt8],
+                                 reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome {
+        let reply = try eval(.batchResult,
+                             keys: [keys.results(studyID), keys.study(studyID), keys.queue(.reduce, lane)],
+                             args: [Keys.resultField(batch: batch), result, batchCount, reduceMessage, max(1, Int(ttl.rounded(.up)))])
+        guard let pair = reply.array, pair.count == 2 else { throw ClusterError(.unexpectedReply, "batch result script gave \(reply)") }
+        return BatchResultOutcome(stored: pair[0].integer == 1, reduceEnqueued: pair[1].integer == 1)
+    }
+
+    public func batchResults(studyID: String) throws -> [Int: [UInt8]] {
+        let flat = try call(["HGETALL", keys.results(studyID)]).array ?? []
+        var out: [Int: [UInt8]] = [:]
+        var i = 0
+        while i + 1 < flat.count {
+            if let field = flat[i].string, field.hasPrefix("batch:"), let n = Int(field.dropFirst(6)), let v = flat[i + 1].bytes {
+                out[n] = v
+            }
+            i += 2
+        }
+        return out
+    }
+
+    public func deleteResults(studyID: String) throws { _ = try call(["DEL", keys.results(studyID)]) }
+
+    // MARK: study state
+
+    public func transition(studyID: String, to state: StudyState, reset: Bool) throws -> StudyState {
+        let reply = try eval(.transition,
+                             keys: [keys.study(studyID)] + StudyState.Name.allCases.map { keys.studies(in: $0) },
+                             args: [studyID, state.name.rawValue, state.reason, String(Date().timeIntervalSince1970), reset ? "1" : "0"])
+        guard let parts = reply.array, parts.count == 3, let name = parts[1].string.flatMap(StudyState.Name.init(rawValue:)) else {
+            throw ClusterError(.unexpectedReply, "transition script gave \(reply)")
+        }
+        return StudyState(name: name, reason: parts[2].string ?? "")
+    }
+
+    public func studyRecord(_ studyID: String) throws -> StudyRecord? {
+        let flat = try call(["HMGET", keys.study(studyID), "state", "reason", "updated"]).array ?? []
+        guard flat.count == 3, let name = flat[0].string.flatMap(StudyState.Name.init(rawValue:)) else { return nil }
+        return StudyRecord(studyID: studyID, state: StudyState(name: name, reason: flat[1].string ?? ""),
+                           updated: Double(flat[2].string ?? "") ?? 0)
+    }
+
+    public func studies(in state: StudyState.Name) throws -> [String] {
+        (try call(["SMEMBERS", keys.studies(in: state)]).array ?? []).compactMap(\.string).sorted()
+    }
+
+    // MARK: processes, heartbeats, locks, counters
+
+    public func register(_ record: ProcessRecord) throws {
+        let json = try JSONEncoder().encode(record)
+        _ = try call(["HSET", keys.processes, record.id, Array(json)])
+    }
+
+    public func deregister(_ process: String) throws {
+        _ = try call(["HDEL", keys.processes, process])
+        _ = try call(["DEL", keys.heartbeat(process)])
+    }
+
+    public func registeredProcesses() throws -> [ProcessRecord] {
+        let flat = try call(["HGETALL", keys.processes]).array ?? []
+        var out: [ProcessRecord] = []
+        var i = 0
+        while i + 1 < flat.count {
+            if let bytes = flat[i + 1].bytes, let r = try? JSONDecoder().decode(ProcessRecord.self, from: Data(bytes)) {
+                out.append(r)
+            } else if let id = flat[i].string {
+                // An unreadable record still names a process whose items may need reaping.
+                out.append(ProcessRecord(id: id, role: "unknown", host: "", pid: 0, started: 0))
+            }
+            i += 2
+        }
+        return out.sorted { $0.id < $1.id }
+    }
+
+    public func beat(_ process: String, ttl: Double) throws {
+        _ = try call(["SET", keys.heartbeat(process), String(Date().timeIntervalSince1970), "PX", Self.ms(ttl)])
+    }
+
+    public func isAlive(_ process: String) throws -> Bool { try call(["EXISTS", keys.heartbeat(process)]).integer == 1 }
+
+    public func acquireLock(_ name: String, holder: String, ttl: Double) throws -> Bool {
+        let reply = try call(["SET", name, holder, "NX", "PX", Self.ms(ttl)])
+        if case .status = reply { return true }
+        return try call(["GET", name]).string == holder
+    }
+
+    public func releaseLock(_ name: String, holder: String) throws {
+        if try call(["GET", name]).string == holder { _ = try call(["DEL", name]) }
+    }
+
+    public func incrementCounter(_ name: String, by: Int) throws -> Int {
+        try call(["INCRBY", keys.counter(name), by]).integer ?? 0
+    }
+
+    public func counter(_ name: String) throws -> Int { try call(["GET", keys.counter(name)]).integer ?? 0 }
+}

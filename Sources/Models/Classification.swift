@@ -1,0 +1,87 @@
+import Foundation
+import NeuralEngine
+
+/// Multi-scale Grad-CAM of one slice (definitions: DESIGN.md method step 4 and the fixtures'
+/// README). Maps are row-major; "28" is the layer2 scale, "14" the layer3 scale (for a
+/// 224×224 input).
+public struct GradCAMResult: Sendable {
+    public var alpha28: [Float], alpha14: [Float]
+    public var cam28Raw: [Float], cam14Raw: [Float]
+    public var cam28: [Float], cam14: [Float]
+    public var cam28Up: [Float], cam14Up: [Float]
+    /// cam14Up · cam28Up, not re-normalised.
+    public var fused: [Float]
+    /// Side of the native maps (28 and 14 for a 224 input) and of the upsampled ones.
+    public var size28: Int, size14: Int, inputSize: Int
+    /// A and ∂logit/∂A, [C][H·W], only when asked for (`keepActivations`).
+    public var layer2Out: [Float]?, layer3Out: [Float]?
+    public var gradLayer2Out: [Float]?, gradLayer3Out: [Float]?
+}
+
+/// The classifier's result for one slice.
+public struct SliceResult: Sendable {
+    public var logit: Float
+    /// sigmoid(logit) = P(abnormal).
+    public var probability: Float
+    /// Global-average-pooled layer4 features.
+    public var pooled: [Float]
+    public var gradCAM: GradCAMResult?
+}
+
+extension ResNet50 {
+    /// Classifies a batch of normalised slices, NCHW [N, 3, H, W] with H and W multiples of 32
+    /// (224 in use), and computes Grad-CAM for the slices listed in `gradCAMFor`.
+    public func classify(_ input: Tensor, gradCAMFor: [Int] = [], keepActivations: Bool = false) throws -> [SliceResult] {
+        guard input.shape.count == 4, input.shape[0] >= 1, input.shape[1] == 3,
+              input.shape[2] >= 32, input.shape[3] >= 32, input.shape[2] % 32 == 0, input.shape[3] % 32 == 0 else {
+            throw ModelError("classifier input has shape \(input.shape), expected [N, 3, H, W] with H, W multiples of 32")
+        }
+        let n = input.shape[0], height = input.shape[2], width = input.shape[3]
+        if let bad = gradCAMFor.first(where: { $0 < 0 || $0 >= n }) {
+            throw ModelError("Grad-CAM requested for slice \(bad) of a batch of \(n)")
+        }
+        let images = Array(Set(gradCAMFor)).sorted()
+        let st = input.data.withUnsafeBufferPointer { forward($0.baseAddress!, n: n, height: height, width: width) }
+        let c = featureCount
+        var results = (0..<n).map { i in
+            SliceResult(logit: st.logits[i], probability: Self.sigmoid(st.logits[i]),
+                        pooled: Array(st.pooled[(i * c)..<((i + 1) * c)]), gradCAM: nil)
+        }
+        guard !images.isEmpty else { return results }
+        let (g3, g2) = backward(st, images: images)
+        let l3 = st.saved[0].last!
+        let h2 = l3.outH * 2, w2 = l3.outW * 2, h3 = l3.outH, w3 = l3.outW
+        precondition(h2 == height / 8 && h3 == height / 16, "layer sizes")
+        let k2 = layer2Channels, k3 = layer3Channels, p = images.count
+        for (j, img) in images.enumerated() {
+            let a2 = Self.slice(st.layer2Out, channels: k2, n: n, plane: h2 * w2, image: img)
+            let a3 = Self.slice(l3.out, channels: k3, n: n, plane: h3 * w3, image: img)
+            let gr2 = Self.slice(g2, channels: k2, n: p, plane: h2 * w2, image: j)
+            let gr3 = Self.slice(g3, channels: k3, n: p, plane: h3 * w3, image: j)
+            let m2 = GradCAMMath.map(activations: a2, gradients: gr2, channels: k2, height: h2, width: w2, upsampleTo: height)
+            let m3 = GradCAMMath.map(activations: a3, gradients: gr3, channels: k3, height: h3, width: w3, upsampleTo: height)
+            precondition(height == width, "Grad-CAM maps are square")
+            let fused = zip(m3.upsampled, m2.upsampled).map { $0 * $1 }
+            results[img].gradCAM = GradCAMResult(
+                alpha28: m2.alpha, alpha14: m3.alpha, cam28Raw: m2.raw, cam14Raw: m3.raw,
+                cam28: m2.normalised, cam14: m3.normalised, cam28Up: m2.upsampled, cam14Up: m3.upsampled,
+                fused: fused, size28: h2, size14: h3, inputSize: height,
+                layer2Out: keepActivations ? a2 : nil, layer3Out: keepActivations ? a3 : nil,
+                gradLayer2Out: keepActivations ? gr2 : nil, gradLayer3Out: keepActivations ? gr3 : nil)
+        }
+        return results
+    }
+
+    static func sigmoid(_ x: Float) -> Float { Float(1 / (1 + exp(-Double(x)))) }
+
+    /// Image `image` of a [C][N][plane] buffer, as [C][plane].
+    static func slice(_ buf: UnsafePointer<Float>, channels: Int, n: Int, plane: Int, image: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: channels * plane)
+        out.withUnsafeMutableBufferPointer { o in
+            for ch in 0..<channels {
+                (o.baseAddress! + ch * plane).update(from: buf + (ch * n + image) * plane, count: plane)
+            }
+        }
+        return out
+    }
+}

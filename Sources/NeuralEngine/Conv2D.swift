@@ -1,0 +1,219 @@
+import COpenBLAS
+
+/// 2-D convolution through BLAS, with BatchNorm folded in for inference.
+///
+/// Layout: the engine's layers work on the "planes" layout [C][N][H][W]: channel-major,
+/// then image, then row, then column. A single image (N = 1) is plain NCHW. Choosing
+/// channel-major over NCHW makes every convolution of a batch ONE GEMM,
+/// Y[Cout, N·Ho·Wo] = W[Cout, Cin·k·k] × cols[Cin·k·k, N·Ho·Wo], so the small late layers
+/// (7×7 and 14×14 maps) still give BLAS wide matrices. Every other op (bias, ReLU,
+/// pools) works per (channel, image) plane and does not care.
+///
+/// 1×1 stride-1 convolutions read the input directly as the B matrix (no copy); the others
+/// are im2col into a reused workspace buffer, in chunks of images bounded by `columnBudget`.
+public struct Conv2D: Sendable {
+    public let inChannels: Int, outChannels: Int
+    public let kernel: Int, stride: Int, padding: Int
+    /// [Cout, Cin·k·k] row-major (torchvision's [Cout, Cin, k, k] flattened).
+    public var weight: [Float]
+    /// [Cout]; applied by the epilogue (`biasActivate`), not by `forward`.
+    public var bias: [Float]
+
+    /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
+    nonisolated(unsafe) public static var columnBudget = 8 << 20
+
+    public init(weight: [Float], bias: [Float]? = nil, inChannels: Int, outChannels: Int,
+                kernel: Int, stride: Int = 1, padding: Int = 0) {
+        precondition(weight.count == outChannels * inChannels * kernel * kernel, "conv weight size")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.weight = weight
+        self.bias = bias ?? [Float](repeating: 0, count: outChannels)
+    }
+
+    /// Conv (no bias) followed by eval-mode BatchNorm, folded: W' = W·s, b' = β − μ·s with
+    /// s = γ / sqrt(σ² + eps). Folding is done in Double, then cast, to keep it exact.
+    public static func foldingBatchNorm(weight: [Float], inChannels: Int, outChannels: Int,
+                                        kernel: Int, stride: Int, padding: Int,
+                                        gamma: [Float], beta: [Float], mean: [Float], variance: [Float],
+                                        eps: Double = 1e-5) -> Conv2D {
+        let per = inChannels * kernel * kernel
+        var w = [Float](repeating: 0, count: weight.count)
+        var b = [Float](repeating: 0, count: outChannels)
+        for o in 0..<outChannels {
+            let s = Double(gamma[o]) / (Double(variance[o]) + eps).squareRoot()
+            for i in 0..<per { w[o * per + i] = Float(Double(weight[o * per + i]) * s) }
+            b[o] = Float(Double(beta[o]) - Double(mean[o]) * s)
+        }
+        return Conv2D(weight: w, bias: b, inChannels: inChannels, outChannels: outChannels,
+                      kernel: kernel, stride: stride, padding: padding)
+    }
+
+    public func outputSize(height h: Int, width w: Int) -> (height: Int, width: Int) {
+        ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
+    }
+
+    var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    /// Images per im2col chunk.
+    func chunkSize(n: Int, outPlane: Int) -> Int {
+        let perImage = inChannels * kernel * kernel * outPlane
+        return max(1, min(n, Self.columnBudget / max(perImage, 1)))
+    }
+
+    /// y[Cout][N][Ho][Wo] = conv(x[Cin][N][H][W]) (+ y if `accumulate`). No bias.
+    public func forward(_ x: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
+                        into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, workspace: Workspace) {
+        let (ho, wo) = outputSize(height: h, width: w)
+        let beta: Float = accumulate ? 1 : 0
+        let kk = inChannels * kernel * kernel
+        if isPointwise {
+            // [Cout, N·HW] = [Cout, Cin] × [Cin, N·HW]
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(n * h * w),
+                        Int32(inChannels), 1, weight, Int32(inChannels), x, Int32(n * h * w), beta, y, Int32(n * h * w))
+            return
+        }
+        let plane = ho * wo
+        let chunk = chunkSize(n: n, outPlane: plane)
+        let col = workspace.buffer("conv.col", count: kk * chunk * plane)
+        var n0 = 0
+        while n0 < n {
+            let c = min(chunk, n - n0)
+            im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col)
+            // [Cout, c·HoWo] = [Cout, kk] × [kk, c·HoWo], written into columns n0·HoWo… of y
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(c * plane), Int32(kk),
+                        1, weight, Int32(kk), col, Int32(c * plane), beta, y + n0 * plane, Int32(n * plane))
+            n0 += c
+        }
+    }
+
+    /// dx[Cin][N][H][W] = ∂/∂x given dy[Cout][N][Ho][Wo] (+ dx if `accumulate`).
+    public func backwardInput(_ dy: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
+                              into dx: UnsafeMutablePointer<Float>, accumulate: Bool = false, workspace: Workspace) {
+        let (ho, wo) = outputSize(height: h, width: w)
+        let kk = inChannels * kernel * kernel
+        if isPointwise {
+            // [Cin, N·HW] = [Cin, Cout] (Wᵀ) × [Cout, N·HW]
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inChannels), Int32(n * h * w), Int32(outChannels),
+                        1, weight, Int32(inChannels), dy, Int32(n * h * w), accumulate ? 1 : 0, dx, Int32(n * h * w))
+            return
+        }
+        if !accumulate { dx.update(repeating: 0, count: inChannels * n * h * w) }
+        let plane = ho * wo
+        let chunk = chunkSize(n: n, outPlane: plane)
+        let col = workspace.buffer("conv.col", count: kk * chunk * plane)
+        var n0 = 0
+        while n0 < n {
+            let c = min(chunk, n - n0)
+            // [kk, c·HoWo] = [kk, Cout] (Wᵀ) × [Cout, c·HoWo]
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(kk), Int32(c * plane), Int32(outChannels),
+                        1, weight, Int32(kk), dy + n0 * plane, Int32(n * plane), 0, col, Int32(c * plane))
+            col2imAdd(col, n: n, height: h, width: w, firstImage: n0, images: c, into: dx)
+            n0 += c
+        }
+    }
+
+    /// Weight and bias gradients, accumulated into dW [Cout, Cin·k·k] and dB [Cout]
+    /// (for training; Grad-CAM needs only `backwardInput`).
+    public func backwardWeights(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
+                                dW: UnsafeMutablePointer<Float>, dB: UnsafeMutablePointer<Float>, workspace: Workspace) {
+        let (ho, wo) = outputSize(height: h, width: w)
+        let kk = inChannels * kernel * kernel
+        let plane = ho * wo
+        for o in 0..<outChannels {
+            var s: Float = 0
+            let row = dy + o * n * plane
+            for i in 0..<(n * plane) { s += row[i] }
+            dB[o] += s
+        }
+        if isPointwise {
+            // [Cout, Cin] += [Cout, N·HW] × [N·HW, Cin] (xᵀ)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(inChannels), Int32(n * h * w),
+                        1, dy, Int32(n * h * w), x, Int32(n * h * w), 1, dW, Int32(inChannels))
+            return
+        }
+        let chunk = chunkSize(n: n, outPlane: plane)
+        let col = workspace.buffer("conv.col", count: kk * chunk * plane)
+        var n0 = 0
+        while n0 < n {
+            let c = min(chunk, n - n0)
+            im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(kk), Int32(c * plane),
+                        1, dy + n0 * plane, Int32(n * plane), col, Int32(c * plane), 1, dW, Int32(kk))
+            n0 += c
+        }
+    }
+
+    /// Valid output range [lo, hi) along one axis for kernel offset `k`.
+    @inline(__always)
+    private func validRange(_ k: Int, inSize: Int, outSize: Int) -> (Int, Int) {
+        // i = o·stride − pad + k must lie in [0, inSize)
+        var lo = 0
+        while lo < outSize && lo * stride - padding + k < 0 { lo += 1 }
+        var hi = outSize
+        while hi > lo && (hi - 1) * stride - padding + k >= inSize { hi -= 1 }
+        return (lo, hi)
+    }
+
+    /// cols[(ci·k + ky)·k + kx][img·HoWo + oy·Wo + ox] for images firstImage..<firstImage+images.
+    func im2col(_ x: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
+                firstImage: Int, images: Int, into col: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = outputSize(height: h, width: w)
+        let k = kernel, s = stride, p = padding
+        let rowLen = images * ho * wo
+        parallelFor(inChannels * k * k, costPerItem: rowLen) { r in
+            let ci = r / (k * k), ky = (r / k) % k, kx = r % k
+            let (oyLo, oyHi) = validRange(ky, inSize: h, outSize: ho)
+            let (oxLo, oxHi) = validRange(kx, inSize: w, outSize: wo)
+            var dst = col + r * rowLen
+            for img in firstImage..<(firstImage + images) {
+                let src = x + (ci * n + img) * h * w
+                for oy in 0..<ho {
+                    if oy < oyLo || oy >= oyHi {
+                        dst.update(repeating: 0, count: wo)
+                    } else {
+                        let srow = src + (oy * s - p + ky) * w
+                        for ox in 0..<oxLo { dst[ox] = 0 }
+                        if s == 1 {
+                            (dst + oxLo).update(from: srow + (oxLo - p + kx), count: oxHi - oxLo)
+                        } else {
+                            for ox in oxLo..<oxHi { dst[ox] = srow[ox * s - p + kx] }
+                        }
+                        for ox in oxHi..<wo { dst[ox] = 0 }
+                    }
+                    dst += wo
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds cols back into dx.
+    func col2imAdd(_ col: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
+                   firstImage: Int, images: Int, into dx: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = outputSize(height: h, width: w)
+        let k = kernel, s = stride, p = padding
+        let rowLen = images * ho * wo
+        // One input channel per task: its k·k rows write only its own planes.
+        parallelFor(inChannels, costPerItem: k * k * rowLen) { ci in
+            for ky in 0..<k {
+                let (oyLo, oyHi) = validRange(ky, inSize: h, outSize: ho)
+                for kx in 0..<k {
+                    let (oxLo, oxHi) = validRange(kx, inSize: w, outSize: wo)
+                    let r = (ci * k + ky) * k + kx
+                    for img in 0..<images {
+                        let dst = dx + (ci * n + firstImage + img) * h * w
+                        let src = col + r * rowLen + img * ho * wo
+                        for oy in oyLo..<oyHi {
+                            let drow = dst + (oy * s - p + ky) * w
+                            let srow = src + oy * wo
+                            for ox in oxLo..<oxHi { drow[ox * s - p + kx] += srow[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// Grad-CAM arithmetic for one image: A and G = ∂logit/∂A are [K][H·W].
+/// α_k = mean_hw G[k]; raw = max(0, Σ_k α_k A[k]); cam = min-max normalised raw (all zeros
+/// if flat); camUp = bilinear resize of cam (half-pixel centres).
+public enum GradCAMMath {
+    public struct Map: Sendable {
+        public var alpha: [Float]
+        public var raw: [Float]
+        public var normalised: [Float]
+        public var upsampled: [Float]
+    }
+
+    public static func map(activations a: UnsafePointer<Float>, gradients g: UnsafePointer<Float>,
+                           channels k: Int, height h: Int, width w: Int, upsampleTo size: Int) -> Map {
+        let plane = h * w
+        var alpha = [Float](repeating: 0, count: k)
+        for c in 0..<k {
+            var s: Float = 0
+            for i in 0..<plane { s += g[c * plane + i] }
+            alpha[c] = s / Float(plane)
+        }
+        var raw = [Float](repeating: 0, count: plane)
+        for c in 0..<k {
+            let ac = alpha[c]
+            for i in 0..<plane { raw[i] += ac * a[c * plane + i] }
+        }
+        for i in 0..<plane { raw[i] = max(raw[i], 0) }
+        let lo = raw.min() ?? 0, hi = raw.max() ?? 0
+        var cam = [Float](repeating: 0, count: plane)
+        if hi > lo {
+            let span = hi - lo
+            for i in 0..<plane { cam[i] = (raw[i] - lo) / span }
+        }
+        var up = [Float](repeating: 0, count: size * size)
+        cam.withUnsafeBufferPointer { c in
+            up.withUnsafeMutableBufferPointer { u in
+                Bilinear.resize(c.baseAddress!, planes: 1, height: h, width: w, toHeight: size, width: size,
+                                into: u.baseAddress!)
+            }
+        }
+        return Map(alpha: alpha, raw: raw, normalised: cam, upsampled: up)
+    }
+}

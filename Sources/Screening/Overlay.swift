@@ -1,0 +1,78 @@
+import Volumes
+
+/// Pictures for a reader: a lung-window slice with the localisation map blended over it and
+/// the lung-mask contour drawn, and a montage of such slices.
+///
+/// Colours: the map uses a jet-like ramp on its absolute value (0 blue → 0.5 green → 0.75 yellow →
+/// 1 red; the Corona-score threshold 0.6 sits between green and yellow), blended with opacity
+/// 0.35 + 0.35·value where the value is ≥ 0.05 (transparent below). The lung contour is cyan.
+public enum Overlay {
+    public static let contourColour: (UInt8, UInt8, UInt8) = (0, 255, 255)
+
+    /// RGB picture of slice `k` on the original grid (columns × rows).
+    public static func render(volume: Volume, localization: [Float], mask: [UInt8], slice k: Int,
+                              settings: ScreeningSettings) -> PNGFile.Image {
+        let rows = volume.size.rows, columns = volume.size.columns
+        let base = k * volume.size.sliceCount
+        var rgb = [UInt8](repeating: 0, count: rows * columns * 3)
+        for i in 0..<(rows * columns) {
+            let gray = SlicePreparation.window(volume.voxels[base + i], low: settings.windowLowHU,
+                                               high: settings.windowHighHU) * 255
+            var colour = (Float(gray), Float(gray), Float(gray))
+            let v = localization.isEmpty ? 0 : localization[base + i]
+            if v >= 0.05 {
+                let heat = jet(min(v, 1))
+                let a = 0.35 + 0.35 * min(v, 1)
+                colour = ((1 - a) * colour.0 + a * heat.0, (1 - a) * colour.1 + a * heat.1,
+                          (1 - a) * colour.2 + a * heat.2)
+            }
+            rgb[3 * i] = UInt8(min(max(colour.0, 0), 255).rounded())
+            rgb[3 * i + 1] = UInt8(min(max(colour.1, 0), 255).rounded())
+            rgb[3 * i + 2] = UInt8(min(max(colour.2, 0), 255).rounded())
+        }
+        // Contour: lung pixels with a non-lung 4-neighbour (or on the border).
+        for r in 0..<rows {
+            for c in 0..<columns where mask[base + r * columns + c] != 0 {
+                let edge = r == 0 || c == 0 || r == rows - 1 || c == columns - 1
+                    || mask[base + (r - 1) * columns + c] == 0 || mask[base + (r + 1) * columns + c] == 0
+                    || mask[base + r * columns + c - 1] == 0 || mask[base + r * columns + c + 1] == 0
+                if edge {
+                    let i = 3 * (r * columns + c)
+                    rgb[i] = contourColour.0; rgb[i + 1] = contourColour.1; rgb[i + 2] = contourColour.2
+                }
+            }
+        }
+        return PNGFile.Image(width: columns, height: rows, channels: 3, pixels: rgb)
+    }
+
+    /// Colour (0…255 per channel) of a value in [0, 1]: 0 blue, 0.25 cyan, 0.5 green,
+    /// 0.75 yellow, 1 red (a jet ramp without the dark ends, so hot spots stay bright).
+    static func jet(_ v: Float) -> (Float, Float, Float) {
+        func ramp(_ x: Float) -> Float { min(max(x, 0), 1) * 255 }
+        return (ramp(4 * v - 2), ramp(2 - abs(4 * v - 2)), ramp(2 - 4 * v))
+    }
+
+    /// Tiles of `tile × tile` pixels (bilinear downsample), `columns` per row, black gaps of 4
+    /// pixels; empty tiles stay black.
+    public static func montage(_ images: [PNGFile.Image], tile: Int = 256, columns: Int = 4) -> PNGFile.Image {
+        let gap = 4
+        let cols = max(1, min(columns, images.count))
+        let rowsOfTiles = max(1, (images.count + cols - 1) / cols)
+        let width = cols * tile + (cols + 1) * gap, height = rowsOfTiles * tile + (rowsOfTiles + 1) * gap
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        for (n, image) in images.enumerated() {
+            let x0 = gap + (n % cols) * (tile + gap), y0 = gap + (n / cols) * (tile + gap)
+            for ch in 0..<3 {
+                let plane = (0..<(image.width * image.height)).map { Float(image.pixels[3 * $0 + ch]) }
+                let small = Bilinear.resize(plane, rows: image.height, columns: image.width,
+                                            outRows: tile, outColumns: tile)
+                for y in 0..<tile {
+                    for x in 0..<tile {
+                        out[3 * ((y0 + y) * width + x0 + x) + ch] = UInt8(min(max(small[y * tile + x], 0), 255).rounded())
+                    }
+                }
+            }
+        }
+        return PNGFile.Image(width: width, height: height, channels: 3, pixels: out)
+    }
+}

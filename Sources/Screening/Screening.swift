@@ -1,1 +1,0 @@
-// Screening: see the module's files.

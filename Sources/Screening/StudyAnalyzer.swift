@@ -1,0 +1,91 @@
+import Foundation
+import Volumes
+
+/// Lung segmentation as the analyzer needs it (method step 2). The CLI adapts the
+/// Segmentation module's lung mask to this; tests use a fixed mask.
+public protocol LungSegmenting {
+    func segment(_ volume: Volume) throws -> LungRegion
+}
+
+/// Writes a volume aligned with `reference` (same grid and affine) to a NIfTI file.
+/// The CLI adapts the Volumes NIfTI writer to this.
+public protocol VolumeFileWriting {
+    func writeFloat32(_ values: [Float], like reference: Volume, to url: URL) throws
+    func writeUInt8(_ values: [UInt8], like reference: Volume, to url: URL) throws
+}
+
+/// One study in, every output out, in one process: segment → prepare → classify (batches)
+/// → reduce → write. The stages are `Pipeline`'s; this only chains them, times them and
+/// writes the files (`StudyOutputs`). Timings: "segment", "prepare", "classify", "reduce",
+/// "write" (the caller may add "read" before calling).
+public struct StudyAnalyzer {
+    public var pipeline: Pipeline
+    public var segmenter: LungSegmenting
+    public var classifier: SliceClassifier
+    public var volumeWriter: VolumeFileWriting?
+
+    public init(pipeline: Pipeline, segmenter: LungSegmenting, classifier: SliceClassifier,
+                volumeWriter: VolumeFileWriting?) {
+        self.pipeline = pipeline
+        self.segmenter = segmenter
+        self.classifier = classifier
+        self.volumeWriter = volumeWriter
+    }
+
+    public struct Result {
+        public var report: ScreeningReport
+        public var outputFolder: URL
+    }
+
+    /// `progress(done, total)` counts classified slices.
+    public func analyze(volume: Volume, studyID: String, source: String, outputFolder: URL,
+                        clock: inout StageClock,
+                        progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        try StudyOutputs.prepareFolder(outputFolder)
+        let region = try clock.measure("segment") { try segmenter.segment(volume) }
+        var reduction = try pipeline.run(volume: volume, region: region, classifier: classifier,
+                                         studyID: studyID, source: source, clock: &clock, progress: progress)
+        var report = reduction.report
+        let settings = pipeline.settings
+        try clock.measure("write") {
+            if let writer = volumeWriter {
+                try writeVolume(StudyOutputs.localizationName, in: outputFolder) {
+                    try writer.writeFloat32(reduction.localization, like: volume, to: $0)
+                }
+                try writeVolume(StudyOutputs.lungMaskName, in: outputFolder) {
+                    try writer.writeUInt8(region.mask, like: volume, to: $0)
+                }
+                report.outputs["localization"] = StudyOutputs.localizationName
+                report.outputs["lungMask"] = StudyOutputs.lungMaskName
+            }
+            let pictures = try StudyOutputs.writePictures(
+                volume: volume, region: region, localization: reduction.localization,
+                report: report, settings: settings, to: outputFolder)
+            report.outputs.merge(pictures) { $1 }
+            reduction.localization = []
+        }
+        report.outputs["report"] = StudyOutputs.reportName
+        report.timings = clock.timings
+        try StudyOutputs.writeReport(report, to: outputFolder)
+        return Result(report: report, outputFolder: outputFolder)
+    }
+
+    private func writeVolume(_ name: String, in folder: URL, _ body: (URL) throws -> Void) throws {
+        let url = folder.appendingPathComponent(name)
+        do { try body(url) } catch let error as ScreeningError { throw error } catch {
+            throw ScreeningError.output(path: url.path, reason: "\(error)")
+        }
+    }
+}
+
+/// A segmenter that returns a given region (tests, or a mask computed elsewhere).
+public struct FixedLungSegmenter: LungSegmenting {
+    public var region: LungRegion
+    public init(region: LungRegion) { self.region = region }
+    public func segment(_ volume: Volume) throws -> LungRegion {
+        guard volume.size == region.size else {
+            throw ScreeningError.inconsistentInput("fixed lung mask is \(region.size), volume \(volume.size)")
+        }
+        return region
+    }
+}

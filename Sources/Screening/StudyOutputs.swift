@@ -1,0 +1,77 @@
+import Foundation
+import Volumes
+
+/// Files written for one study into its output folder:
+///   report.json             the report (Protocols/report.schema.json)
+///   localization.nii.gz     the fused Grad-CAM volume, Float32, input grid and affine
+///   lung-mask.nii.gz        the lung mask, UInt8, input grid and affine
+///   slices/slice-NNNN.png   one per positive slice: lung window + heat map + lung contour
+///   overview.png            montage of the most positive lung slices (up to `overviewCount`)
+/// NIfTI files are written by the caller's `VolumeFileWriter` (the Volumes NIfTI writer).
+public enum StudyOutputs {
+    public static let reportName = "report.json"
+    public static let localizationName = "localization.nii.gz"
+    public static let lungMaskName = "lung-mask.nii.gz"
+    public static let overviewName = "overview.png"
+    public static let slicesFolder = "slices"
+
+    /// Creates the folder if needed and proves it is writable, before any work is done.
+    public static func prepareFolder(_ folder: URL) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ScreeningError.output(path: folder.path, reason: "exists and is not a folder")
+        }
+        do {
+            try fm.createDirectory(at: folder.appendingPathComponent(slicesFolder), withIntermediateDirectories: true)
+            let probe = folder.appendingPathComponent(".ctscreen-write-probe")
+            try Data("ok".utf8).write(to: probe)
+            try fm.removeItem(at: probe)
+        } catch {
+            throw ScreeningError.output(path: folder.path, reason: "folder cannot be written (\(Self.reason(error)))")
+        }
+    }
+
+    public static func writeReport(_ report: ScreeningReport, to folder: URL) throws {
+        let url = folder.appendingPathComponent(reportName)
+        do {
+            try report.jsonData().write(to: url, options: .atomic)
+        } catch {
+            throw ScreeningError.output(path: url.path, reason: Self.reason(error))
+        }
+    }
+
+    /// Slice PNGs and the overview; returns the output table entries (role → relative path).
+    public static func writePictures(volume: Volume, region: LungRegion, localization: [Float],
+                                     report: ScreeningReport, settings: ScreeningSettings,
+                                     to folder: URL, overviewCount: Int = 12) throws -> [String: String] {
+        var outputs: [String: String] = [:]
+        let top = report.slices.sorted { ($0.probability, -$0.index) > ($1.probability, -$1.index) }
+            .prefix(overviewCount).map(\.index).sorted()
+        var kept: [Int: PNGFile.Image] = [:]  // only the overview's slices stay in memory
+        func picture(_ k: Int) -> PNGFile.Image {
+            if let image = kept[k] { return image }
+            let image = Overlay.render(volume: volume, localization: localization, mask: region.mask,
+                                       slice: k, settings: settings)
+            if top.contains(k) { kept[k] = image }
+            return image
+        }
+        for k in report.positiveSlices {
+            let name = "\(slicesFolder)/slice-\(String(format: "%04d", k)).png"
+            try PNGFile.write(picture(k), to: folder.appendingPathComponent(name).path)
+            outputs["slice \(k)"] = name
+        }
+        if !top.isEmpty {
+            try PNGFile.write(Overlay.montage(top.map(picture)), to: folder.appendingPathComponent(overviewName).path)
+            outputs["overview"] = overviewName
+        }
+        return outputs
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let e = error as? CocoaError, let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return (error as NSError).localizedDescription
+    }
+}

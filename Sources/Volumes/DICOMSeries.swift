@@ -1,0 +1,139 @@
+import Foundation
+
+/// The files of one DICOM series (same SeriesInstanceUID) with their headers.
+public struct DICOMSeries: Sendable {
+    public var seriesInstanceUID: String
+    /// Headers in path order (not yet sorted along the slice normal).
+    public var headers: [DICOMHeader]
+
+    public var summary: SeriesSummary {
+        let first = headers.first
+        return SeriesSummary(seriesInstanceUID: seriesInstanceUID,
+                             studyInstanceUID: first?.studyInstanceUID ?? "",
+                             patientID: first?.patientID ?? "", modality: first?.modality ?? "",
+                             studyDate: first?.studyDate ?? "", manufacturer: first?.manufacturer ?? "",
+                             convolutionKernel: first?.convolutionKernel ?? "",
+                             seriesDescription: first?.seriesDescription ?? "",
+                             transferSyntaxUID: first?.transferSyntaxUID ?? "",
+                             fileCount: headers.count, rows: first?.rows ?? 0, columns: first?.columns ?? 0,
+                             firstFile: first?.path ?? "")
+    }
+}
+
+/// What `listSeries` reports about one series, without decoding any pixel.
+public struct SeriesSummary: Equatable, Codable, Sendable {
+    public var seriesInstanceUID: String
+    public var studyInstanceUID: String
+    public var patientID: String
+    public var modality: String
+    public var studyDate: String
+    public var manufacturer: String
+    public var convolutionKernel: String
+    public var seriesDescription: String
+    public var transferSyntaxUID: String
+    public var fileCount: Int
+    public var rows: Int
+    public var columns: Int
+    public var firstFile: String
+}
+
+/// The result of scanning a folder: series grouped by SeriesInstanceUID, plus every file
+/// that could not be read as DICOM (each with its reason).
+public struct DICOMFolderScan: Sendable {
+    public var folder: String
+    /// Sorted by SeriesInstanceUID.
+    public var series: [DICOMSeries]
+    public var problems: [VolumeError]
+}
+
+/// Which series of a folder to read.
+public enum SeriesSelection: Sendable, Equatable {
+    /// The series with this SeriesInstanceUID.
+    case uid(String)
+    /// The CT series with the most files; ties go to the smallest SeriesInstanceUID. A
+    /// folder whose only series is not CT yields that series, so validation names the reason.
+    case automatic
+}
+
+public enum DICOMFolder {
+    /// Reads every header under `folder` (recursively; hidden files and DICOMDIR skipped)
+    /// and groups the files by SeriesInstanceUID. Files without a SeriesInstanceUID (some
+    /// anonymisers strip it) are grouped by their folder, keyed "(no SeriesInstanceUID) FOLDER".
+    public static func scan(_ folder: URL) throws -> DICOMFolderScan {
+        let files = try listFiles(folder)
+        var groups: [String: [DICOMHeader]] = [:]
+        var problems: [VolumeError] = []
+        for file in files {
+            do {
+                let header = try GDCM.readHeader(file)
+                let key = header.seriesInstanceUID.isEmpty
+                    ? "(no SeriesInstanceUID) \((file as NSString).deletingLastPathComponent)"
+                    : header.seriesInstanceUID
+                groups[key,
+                       default: []].append(header)
+            } catch let error as VolumeError {
+                problems.append(error)
+            }
+        }
+        let series = groups.keys.sorted().map { DICOMSeries(seriesInstanceUID: $0, headers: groups[$0]!) }
+        return DICOMFolderScan(folder: folder.path, series: series, problems: problems)
+    }
+
+    /// Summaries of the series under `folder`.
+    public static func listSeries(at folder: URL) throws -> [SeriesSummary] {
+        try scan(folder).series.map(\.summary)
+    }
+
+    /// Picks one series of a scan (see `SeriesSelection`).
+    public static func select(_ selection: SeriesSelection, from scan: DICOMFolderScan) throws -> DICOMSeries {
+        switch selection {
+        case .uid(let uid):
+            guard let found = scan.series.first(where: { $0.seriesInstanceUID == uid }) else {
+                throw VolumeError(.noSuchSeries, scan.folder, "no series with SeriesInstanceUID \(uid)"
+                                  + " (found: \(scan.series.map(\.seriesInstanceUID).joined(separator: ", ")))")
+            }
+            return found
+        case .automatic:
+            let ct = scan.series.filter { $0.headers.first?.modality == "CT" }
+            let pool = ct.isEmpty ? scan.series : ct
+            guard let best = pool.max(by: { a, b in
+                a.headers.count != b.headers.count ? a.headers.count < b.headers.count
+                    : a.seriesInstanceUID > b.seriesInstanceUID
+            }) else {
+                throw noSeriesError(scan)
+            }
+            return best
+        }
+    }
+
+    static func noSeriesError(_ scan: DICOMFolderScan) -> VolumeError {
+        if let first = scan.problems.first {
+            let more = scan.problems.count > 1 ? " (and \(scan.problems.count - 1) more unreadable files)" : ""
+            return VolumeError(first.kind, first.subject, first.reason + more)
+        }
+        return VolumeError(.emptyFolder, scan.folder, "empty folder: no files to read")
+    }
+
+    /// Regular files under `folder`, sorted by path; hidden files and DICOMDIR left out.
+    static func listFiles(_ folder: URL) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
+            throw VolumeError(.notFound, folder.path, "no such file or folder")
+        }
+        guard isDirectory.boolValue else {
+            throw VolumeError(.notFound, folder.path, "is a file, not a folder")
+        }
+        guard let walker = FileManager.default.enumerator(
+            at: folder, includingPropertiesForKeys: [.isRegularFileKey],
+            options: [.skipsHiddenFiles]) else {
+            throw VolumeError(.unreadable, folder.path, "cannot list the folder")
+        }
+        var files: [String] = []
+        for case let url as URL in walker {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
+                  url.lastPathComponent.uppercased() != "DICOMDIR" else { continue }
+            files.append(url.path)
+        }
+        return files.sorted()
+    }
+}

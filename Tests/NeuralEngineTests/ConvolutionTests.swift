@@ -1,0 +1,101 @@
+import XCTest
+@testable import NeuralEngine
+
+final class ConvolutionTests: XCTestCase {
+    struct Config { let n, c, h, w, co, k, s, p: Int }
+    static let configs = [
+        Config(n: 2, c: 3, h: 9, w: 7, co: 4, k: 1, s: 1, p: 0),   // plain GEMM path
+        Config(n: 2, c: 5, h: 9, w: 8, co: 3, k: 1, s: 2, p: 0),   // strided downsample
+        Config(n: 3, c: 4, h: 8, w: 8, co: 6, k: 3, s: 1, p: 1),
+        Config(n: 2, c: 4, h: 9, w: 10, co: 5, k: 3, s: 2, p: 1),
+        Config(n: 2, c: 3, h: 13, w: 11, co: 4, k: 7, s: 2, p: 3), // stem-like
+    ]
+
+    func runForward(_ conv: Conv2D, _ x: [Float], _ cf: Config, accumulateOnto base: [Float]? = nil) -> [Float] {
+        let (ho, wo) = conv.outputSize(height: cf.h, width: cf.w)
+        var y = base ?? [Float](repeating: 0, count: cf.co * cf.n * ho * wo)
+        let ws = Workspace()
+        conv.forward(x, n: cf.n, height: cf.h, width: cf.w, into: &y, accumulate: base != nil, workspace: ws)
+        return y
+    }
+
+    /// BLAS conv (planes layout, bias by the epilogue) equals the plain-loop reference.
+    func testForwardMatchesReference() {
+        var rng = TestRNG(1)
+        for cf in Self.configs {
+            let x = rng.array(cf.n * cf.c * cf.h * cf.w)
+            let wt = rng.array(cf.co * cf.c * cf.k * cf.k)
+            let b = rng.array(cf.co)
+            let conv = Conv2D(weight: wt, bias: b, inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+            let (ho, wo) = conv.outputSize(height: cf.h, width: cf.w)
+            var y = runForward(conv, toPlanes(x, n: cf.n, c: cf.c, plane: cf.h * cf.w), cf)
+            Elementwise.biasActivate(&y, bias: b, channels: cf.co, plane: cf.n * ho * wo, relu: false)
+            let ref = Reference.conv2d(x, n: cf.n, c: cf.c, h: cf.h, w: cf.w, weight: wt, bias: b,
+                                       outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+            XCTAssertLessThan(maxAbsDiff(fromPlanes(y, n: cf.n, c: cf.co, plane: ho * wo), ref), 1e-5, "\(cf)")
+        }
+    }
+
+    /// Splitting the batch into im2col chunks gives the same result as one chunk.
+    func testChunkedIm2colMatchesSingleChunk() {
+        var rng = TestRNG(2)
+        let cf = Config(n: 5, c: 4, h: 8, w: 8, co: 3, k: 3, s: 1, p: 1)
+        let x = rng.array(cf.n * cf.c * cf.h * cf.w)
+        let conv = Conv2D(weight: rng.array(3 * 4 * 9), inChannels: 4, outChannels: 3, kernel: 3, padding: 1)
+        let whole = runForward(conv, x, cf)
+        let saved = Conv2D.columnBudget
+        Conv2D.columnBudget = 4 * 9 * 64 * 2  // two images per chunk
+        defer { Conv2D.columnBudget = saved }
+        XCTAssertEqual(conv.chunkSize(n: 5, outPlane: 64), 2)
+        XCTAssertLessThan(maxAbsDiff(runForward(conv, x, cf), whole), 1e-6)
+        // accumulate adds onto what is there
+        let ones = [Float](repeating: 1, count: whole.count)
+        XCTAssertLessThan(maxAbsDiff(runForward(conv, x, cf, accumulateOnto: ones), whole.map { $0 + 1 }), 1e-6)
+    }
+
+    /// Conv + BN folded (in Double) equals conv followed by BN.
+    func testBatchNormFolding() {
+        var rng = TestRNG(3)
+        let cf = Config(n: 1, c: 3, h: 6, w: 6, co: 4, k: 3, s: 1, p: 1)
+        let x = rng.array(3 * 36), wt = rng.array(4 * 3 * 9)
+        let gamma = rng.array(4).map { 1 + 0.5 * $0 }, beta = rng.array(4)
+        let mean = rng.array(4, scale: 3), variance = rng.array(4).map { 0.1 + abs($0) * 10 }
+        let conv = Conv2D.foldingBatchNorm(weight: wt, inChannels: 3, outChannels: 4, kernel: 3, stride: 1, padding: 1,
+                                           gamma: gamma, beta: beta, mean: mean, variance: variance)
+        var y = runForward(conv, x, cf)
+        Elementwise.biasActivate(&y, bias: conv.bias, channels: 4, plane: 36, relu: false)
+        let plain = Reference.conv2d(x, n: 1, c: 3, h: 6, w: 6, weight: wt, bias: [0, 0, 0, 0], outChannels: 4, kernel: 3, stride: 1, padding: 1)
+        let ref = Reference.batchNorm(plain, n: 1, c: 4, plane: 36, gamma: gamma, beta: beta, mean: mean, variance: variance)
+        XCTAssertLessThan(maxAbsDiff(y, ref), 2e-5)
+    }
+
+    /// backwardInput and backwardWeights against finite differences of L = Σ r·conv(x).
+    func testBackwardByFiniteDifferences() {
+        var rng = TestRNG(4)
+        for cf in Self.configs {
+            let x = rng.array(cf.n * cf.c * cf.h * cf.w)  // planes layout throughout
+            let wt = rng.array(cf.co * cf.c * cf.k * cf.k)
+            let conv = Conv2D(weight: wt, inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+            let (ho, wo) = conv.outputSize(height: cf.h, width: cf.w)
+            let r = rng.array(cf.co * cf.n * ho * wo)
+            let ws = Workspace()
+            var dx = [Float](repeating: 0, count: x.count)
+            conv.backwardInput(r, n: cf.n, height: cf.h, width: cf.w, into: &dx, workspace: ws)
+            let lossX: ([Float]) -> Double = { dot(r, self.runForward(conv, $0, cf)) }
+            checkGradient(lossX, at: x, gradient: dx, coordinates: Array(stride(from: 0, to: x.count, by: 7)), "conv dX \(cf)")
+
+            var dW = [Float](repeating: 0, count: wt.count), dB = [Float](repeating: 0, count: cf.co)
+            conv.backwardWeights(x, r, n: cf.n, height: cf.h, width: cf.w, dW: &dW, dB: &dB, workspace: ws)
+            let lossW: ([Float]) -> Double = { w in
+                let c2 = Conv2D(weight: w, inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+                return dot(r, self.runForward(c2, x, cf))
+            }
+            checkGradient(lossW, at: wt, gradient: dW, coordinates: Array(stride(from: 0, to: wt.count, by: 5)), "conv dW \(cf)")
+            // bias gradient: Σ of r over each output channel
+            for o in 0..<cf.co {
+                let s = r[(o * cf.n * ho * wo)..<((o + 1) * cf.n * ho * wo)].reduce(0, +)
+                XCTAssertEqual(dB[o], s, accuracy: 1e-4)
+            }
+        }
+    }
+}

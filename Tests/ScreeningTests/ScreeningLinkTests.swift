@@ -1,6 +1,0 @@
-import XCTest
-@testable import Screening
-
-final class ScreeningLinkTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}
