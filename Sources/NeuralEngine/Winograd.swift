@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Winograd F(2×2, 3×3) for 3×3, stride-1, padding-1 convolutions (13 of ResNet-50's 16
 /// 3×3 convs): 16 multiplications per 2×2 output tile instead of 36, done as 16 GEMMs
 /// M[ξ][Cout, T] = U[ξ][Cout, Cin] × V[ξ][Cin, T] over all T tiles of a chunk of images.
@@ -54,9 +52,9 @@ public final class WinogradF2: @unchecked Sendable {
             u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cout, T] = [Cout, Cin] × [Cin, T]
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(t), Int32(inChannels),
-                                1, up.baseAddress! + xi * outChannels * inChannels, Int32(inChannels),
-                                v + xi * inChannels * t, Int32(t), 0, m + xi * outChannels * t, Int32(t))
+                    gemm(transA: false, transB: false, m: outChannels, n: t, k: inChannels,
+                         up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
+                         v + xi * inChannels * t, ldb: t, beta: 0, m + xi * outChannels * t, ldc: t)
                 }
             }
             outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate)
@@ -79,9 +77,9 @@ public final class WinogradF2: @unchecked Sendable {
             u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cin, T] = [Cin, Cout] (Uᵀ) × [Cout, T]
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inChannels), Int32(t), Int32(outChannels),
-                                1, up.baseAddress! + xi * outChannels * inChannels, Int32(inChannels),
-                                dm + xi * outChannels * t, Int32(t), 0, dv + xi * inChannels * t, Int32(t))
+                    gemm(transA: true, transB: false, m: inChannels, n: t, k: outChannels,
+                         up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
+                         dm + xi * outChannels * t, ldb: t, beta: 0, dv + xi * inChannels * t, ldc: t)
                 }
             }
             inputTransformAdjointAdd(dv, n: n, h: h, w: w, firstImage: n0, images: c, into: dx)
