@@ -82,7 +82,12 @@ final class OwnRedisServer {
 
     func stop() {
         guard let p = process else { return }
-        p.terminate()
+        // SHUTDOWN first: a signal may be blocked in the server if it was spawned from a
+        // thread that blocks signals; the command always works.
+        if let c = try? RedisConnection(url: RedisURL(port: port), logger: TestSupport.logger) {
+            _ = try? c.command(["SHUTDOWN", "NOSAVE"])
+        }
+        if p.isRunning { p.terminate() }
         p.waitUntilExit()
         process = nil
     }
