@@ -41,7 +41,9 @@ let package = Package(
         ),
 
         .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"]),
-        .target(name: "Segmentation", dependencies: ["Volumes"]),
+        // Per-voxel loops over whole studies: optimised even in debug so tests stay fast.
+        .target(name: "Segmentation", dependencies: ["Volumes"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),

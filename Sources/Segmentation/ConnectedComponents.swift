@@ -25,7 +25,18 @@ public struct Components: Sendable {
 
     /// The voxels of the given labels as a mask.
     public func mask(of keep: Set<Int32>, spacing: SIMD3<Double>) -> BinaryMask {
-        BinaryMask(size: size, spacing: spacing, voxels: labels.map { keep.contains($0) ? 1 : 0 })
+        // A lookup table by label: a Set lookup per voxel costs seconds on a full study.
+        var table = [UInt8](repeating: 0, count: sizes.count + 1)
+        for l in keep where l > 0 && Int(l) <= sizes.count { table[Int(l)] = 1 }
+        var out = [UInt8](repeating: 0, count: labels.count)
+        table.withUnsafeBufferPointer { t in
+            labels.withUnsafeBufferPointer { lab in
+                out.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<lab.count { o[i] = t[Int(lab[i])] }
+                }
+            }
+        }
+        return BinaryMask(size: size, spacing: spacing, voxels: out)
     }
 }
 
@@ -37,7 +48,6 @@ public enum ConnectedComponents {
                              planar: Bool = false) -> Components {
         let size = mask.size
         let cols = size.columns, rows = size.rows, slices = size.slices
-        let plane = cols * rows
         var offsets: [(Int, Int, Int)] = []
         for dz in (planar ? 0...0 : -1...1) {
             for dy in -1...1 {
@@ -49,36 +59,53 @@ public enum ConnectedComponents {
             }
         }
         var labels = [Int32](repeating: 0, count: size.count)
-        var sizes: [Int] = []
-        var queue = [Int32](repeating: 0, count: 0)
-        mask.voxels.withUnsafeBufferPointer { m in
+        let sizes = mask.voxels.withUnsafeBufferPointer { m in
             labels.withUnsafeMutableBufferPointer { lab in
-                for seed in 0..<size.count where m[seed] != 0 && lab[seed] == 0 {
-                    let label = Int32(sizes.count + 1)
-                    lab[seed] = label
-                    queue.removeAll(keepingCapacity: true)
-                    queue.append(Int32(seed))
-                    var head = 0
-                    while head < queue.count {
-                        let i = Int(queue[head]); head += 1
-                        let z = i / plane, y = (i % plane) / cols, x = i % cols
-                        for (dz, dy, dx) in offsets {
-                            let nz = z + dz, ny = y + dy, nx = x + dx
-                            if nz < 0 || nz >= slices || ny < 0 || ny >= rows || nx < 0 || nx >= cols {
-                                continue
-                            }
-                            let j = (nz * rows + ny) * cols + nx
-                            if m[j] != 0 && lab[j] == 0 {
-                                lab[j] = label
-                                queue.append(Int32(j))
-                            }
-                        }
-                    }
-                    sizes.append(queue.count)
-                }
+                flood(m, lab, cols: cols, rows: rows, slices: slices, offsets: offsets)
             }
         }
         return Components(size: size, labels: labels, sizes: sizes)
+    }
+
+    /// Breadth-first labelling; interior voxels use precomputed linear offsets, border
+    /// voxels check each neighbour against the grid.
+    private static func flood(_ m: UnsafeBufferPointer<UInt8>, _ lab: UnsafeMutableBufferPointer<Int32>,
+                              cols: Int, rows: Int, slices: Int, offsets: [(Int, Int, Int)]) -> [Int] {
+        let plane = cols * rows
+        let linear = offsets.map { ($0.0 * rows + $0.1) * cols + $0.2 }
+        let hasZ = offsets.contains { $0.0 != 0 }
+        var sizes: [Int] = []
+        var queue = [Int32](repeating: 0, count: 1024)
+        for seed in 0..<m.count where m[seed] != 0 && lab[seed] == 0 {
+            let label = Int32(sizes.count + 1)
+            lab[seed] = label
+            queue[0] = Int32(seed)
+            var head = 0, tail = 1
+            while head < tail {
+                let i = Int(queue[head]); head += 1
+                let z = i / plane, rem = i - z * plane, y = rem / cols, x = rem - y * cols
+                let interior = x > 0 && x < cols - 1 && y > 0 && y < rows - 1
+                    && (!hasZ || (z > 0 && z < slices - 1))
+                for n in 0..<linear.count {
+                    let j: Int
+                    if interior {
+                        j = i + linear[n]
+                    } else {
+                        let (dz, dy, dx) = offsets[n]
+                        let nz = z + dz, ny = y + dy, nx = x + dx
+                        if nz < 0 || nz >= slices || ny < 0 || ny >= rows || nx < 0 || nx >= cols { continue }
+                        j = (nz * rows + ny) * cols + nx
+                    }
+                    if m[j] != 0 && lab[j] == 0 {
+                        lab[j] = label
+                        if tail == queue.count { queue.append(contentsOf: repeatElement(0, count: tail)) }
+                        queue[tail] = Int32(j); tail += 1
+                    }
+                }
+            }
+            sizes.append(tail)
+        }
+        return sizes
     }
 
     /// The `n` largest components (face connectivity unless given).
