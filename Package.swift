@@ -47,8 +47,9 @@ let package = Package(
         .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         // Per-voxel loops over whole studies: optimised even in debug so tests stay fast.
+        // Optimising loads Volumes' internal imports too, hence the nifti include path.
         .target(name: "Segmentation", dependencies: ["Volumes"],
-                swiftSettings: [.unsafeFlags(["-O"])]),
+                swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-I/usr/include/nifti"])]),
         .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),
