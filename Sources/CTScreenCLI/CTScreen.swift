@@ -13,6 +13,7 @@ public struct CTScreen: ParsableCommand {
             BenchmarkEngine.self,
             SynthSeries.self,
             PhantomCommand.self,
+            BenchmarkSegmentation.self,
         ]
     )
     public init() {}
