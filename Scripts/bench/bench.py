@@ -97,7 +97,8 @@ def _one(eng, base, w, batch, threads, rnd, gradcam, images_per_run):
         raise measure.EngineFailed(f"{eng}: asked batch {batch} threads {threads}, it reports "
                                    f"batch {res['batch']} threads {res['threads']}")
     kind = "gradcam" if gradcam else "forward"
-    extra = f" gradcam {res.get('gradcam_ms_per_slice')} ms/slice" if gradcam else ""
+    g = res.get("gradcam_ms_per_slice")
+    extra = (f", Grad-CAM {g:.1f} ms/slice" if g is not None else ", Grad-CAM n/a") if gradcam else ""
     log(f"  round {rnd + 1} {eng:5} {kind:7} batch {batch:2} threads {threads}: "
         f"{res['images_per_s']:7.2f} img/s{extra}, peak RSS {rss:.0f} MB, {wall:.1f} s")
     return {"engine": eng, "kind": kind, "batch": batch, "threads": threads, "round": rnd,
