@@ -32,7 +32,8 @@ let package = Package(
         .target(
             name: "CGDCM",
             path: "Sources/CGDCM",
-            cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0", "-std=c++17"])],
+            // -O2 even in debug builds: the per-pixel conversion loops would be ~10x slower at -O0.
+            cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0", "-std=c++17", "-O2"])],
             linkerSettings: [
                 .linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"),
                 .linkedLibrary("gdcmDICT"), .linkedLibrary("gdcmCommon"),
@@ -40,7 +41,11 @@ let package = Package(
             ]
         ),
 
-        .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"]),
+        // nifti1_io.h includes <znzlib.h> from /usr/include/nifti and libnifti ships no
+        // pkg-config file: the include path is given here. Volumes imports CNIfTI
+        // `internal`ly, so modules depending on Volumes need no such flag.
+        .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .target(name: "Segmentation", dependencies: ["Volumes"]),
         .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

@@ -1,6 +1,7 @@
 // Plain C API over GDCM (see include/CGDCM.h). Every entry point catches every C++
 // exception: GDCM throws on some malformed input, and an exception must never reach Swift.
 #include "CGDCM.h"
+#include "guard.hpp"
 
 #include <gdcmAttribute.h>
 #include <gdcmDataElement.h>
@@ -95,6 +96,60 @@ int integerString(const gdcm::DataSet &ds, uint16_t group, uint16_t element, int
 }
 
 // Decodes one single-frame grey image into stored values and hands each to `sink(i, v)`.
+// Compressed (encapsulated) pixel data ends with a Sequence Delimitation Item (FFFE,E0DD),
+// normally the last 8 bytes of the file. A file cut short loses it, and the JPEG decoders
+// fill the missing part silently, so look for it in the file's last 4 KiB (room for a
+// trailing padding element).
+bool encapsulatedPixelDataComplete(const char *path, char *error, size_t errorLength) {
+    static const unsigned char delimiter[8] = {0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0};
+    std::FILE *file = std::fopen(path, "rb");
+    if (file == nullptr) return true;
+    std::fseek(file, 0, SEEK_END);
+    const long size = std::ftell(file);
+    const long tail = size < 4096 ? size : 4096;
+    std::vector<unsigned char> bytes(size_t(tail > 0 ? tail : 0));
+    std::fseek(file, size - tail, SEEK_SET);
+    const size_t got = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), file);
+    std::fclose(file);
+    for (size_t i = got >= 8 ? got - 8 + 1 : 0; i-- > 0;) {
+        if (std::memcmp(bytes.data() + i, delimiter, 8) == 0) return true;
+    }
+    setError(error, errorLength, "truncated file: compressed pixel data has no sequence delimiter at its end");
+    return false;
+}
+
+// GDCM reads a native (uncompressed) pixel element cut short by the end of the file with
+// only a warning. Reading the header again with the pixel value skipped leaves the stream
+// at the start of that value; start + declared length past the end of the file means the
+// file is truncated.
+bool nativePixelDataComplete(const char *path, const gdcm::File &decoded, char *error, size_t errorLength) {
+    if (decoded.GetHeader().GetDataSetTransferSyntax().IsEncapsulated()) {
+        return encapsulatedPixelDataComplete(path, error, errorLength);
+    }
+    const gdcm::Tag pixelTag(0x7fe0, 0x0010);
+    if (!decoded.GetDataSet().FindDataElement(pixelTag)) return true;
+    const gdcm::VL declared = decoded.GetDataSet().GetDataElement(pixelTag).GetVL();
+    if (declared.IsUndefined()) return true;
+    gdcm::Reader reader;
+    reader.SetFileName(path);
+    std::set<gdcm::Tag> skip;
+    skip.insert(pixelTag);
+    if (!reader.ReadUpToTag(pixelTag, skip)) return true;
+    const size_t start = reader.GetStreamCurrentPosition();
+    std::FILE *file = std::fopen(path, "rb");
+    if (file == nullptr) return true;
+    std::fseek(file, 0, SEEK_END);
+    const long size = std::ftell(file);
+    std::fclose(file);
+    const size_t end = start + size_t(uint32_t(declared));
+    if (size >= 0 && start != size_t(-1) && end > size_t(size)) {
+        setError(error, errorLength, "truncated file: pixel data ends at byte " + std::to_string(end) +
+                 ", the file has " + std::to_string(size) + " bytes");
+        return false;
+    }
+    return true;
+}
+
 template <typename Sink>
 bool decode(const char *path, size_t count, char *error, size_t errorLength, Sink sink) {
     silenceGDCM();
@@ -104,6 +159,7 @@ bool decode(const char *path, size_t count, char *error, size_t errorLength, Sin
         setError(error, errorLength, "cannot read the image (not DICOM, truncated or no pixel data)");
         return false;
     }
+    if (!nativePixelDataComplete(path, reader.GetFile(), error, errorLength)) return false;
     const gdcm::Image &image = reader.GetImage();
     const unsigned int *dims = image.GetDimensions();
     if (image.GetNumberOfDimensions() == 3 && dims[2] != 1) {
@@ -162,7 +218,7 @@ extern "C" const char *CGDCM_version(void) {
     return gdcm::Version::GetVersion();
 }
 
-extern "C" int CGDCM_readHeader(const char *path, CGDCM_Header *h, char *error, size_t errorLength) {
+static int impl_readHeader(const char *path, CGDCM_Header *h, char *error, size_t errorLength) {
     try {
         silenceGDCM();
         std::memset(h, 0, sizeof(*h));
@@ -219,7 +275,11 @@ extern "C" int CGDCM_readHeader(const char *path, CGDCM_Header *h, char *error, 
     return 0;
 }
 
-extern "C" int CGDCM_readStoredValues(const char *path, int32_t *out, size_t count,
+extern "C" int CGDCM_readHeader(const char *path, CGDCM_Header *h, char *error, size_t errorLength) {
+    return cgdcm::guarded(error, errorLength, [&] { return impl_readHeader(path, h, error, errorLength); });
+}
+
+static int impl_readStoredValues(const char *path, int32_t *out, size_t count,
                                       char *error, size_t errorLength) {
     try {
         return decode(path, count, error, errorLength, [out](size_t i, int64_t v) {
@@ -233,7 +293,12 @@ extern "C" int CGDCM_readStoredValues(const char *path, int32_t *out, size_t cou
     return 0;
 }
 
-extern "C" int CGDCM_readHounsfield(const char *path, int16_t *out, size_t count,
+extern "C" int CGDCM_readStoredValues(const char *path, int32_t *out, size_t count,
+                                      char *error, size_t errorLength) {
+    return cgdcm::guarded(error, errorLength, [&] { return impl_readStoredValues(path, out, count, error, errorLength); });
+}
+
+static int impl_readHounsfield(const char *path, int16_t *out, size_t count,
                                     double slope, double intercept, size_t *clamped,
                                     char *error, size_t errorLength) {
     try {
@@ -252,6 +317,12 @@ extern "C" int CGDCM_readHounsfield(const char *path, int16_t *out, size_t count
         setError(error, errorLength, "cannot decode (unknown GDCM exception)");
     }
     return 0;
+}
+
+extern "C" int CGDCM_readHounsfield(const char *path, int16_t *out, size_t count,
+                                    double slope, double intercept, size_t *clamped,
+                                    char *error, size_t errorLength) {
+    return cgdcm::guarded(error, errorLength, [&] { return impl_readHounsfield(path, out, count, slope, intercept, clamped, error, errorLength); });
 }
 
 extern "C" int CGDCM_generateUID(char *out, size_t length) {

@@ -8,8 +8,10 @@ public struct CTScreen: ParsableCommand {
         version: CTScreenVersion.string,
         subcommands: [
             Inspect.self,
+            Analyze.self,
             Explain.self,
             BenchmarkEngine.self,
+            SynthSeries.self,
         ]
     )
     public init() {}

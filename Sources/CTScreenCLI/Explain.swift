@@ -1,12 +1,15 @@
 import ArgumentParser
+import Foundation
 import Models
 import NeuralEngine
+import Screening
+import Volumes
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Runs one slice through the classifier and writes its logit, probability, Grad-CAM maps and pooled features.")
 
-    @Argument(help: "A safetensors file holding tensor 'input' [1,3,224,224] (already normalised).")
+    @Argument(help: "A safetensors file (*.safetensors) holding tensor 'input' [1,3,224,224], already normalised; or a single DICOM CT slice (windowed, resized and normalised here, without the lung crop).")
     var input: String
 
     @Option(help: "ResNet-50 weights (safetensors, torchvision names).")
@@ -25,9 +28,22 @@ struct Explain: ParsableCommand {
     func run() throws {
         setBLASThreads(threads)
         let model = try ResNet50(path: weights)
-        let file = try SafetensorsFile(path: input)
-        let tensors = try model.explain(file.tensor("input", shape: [1, 3, 224, 224]))
+        let tensors = try model.explain(Self.loadInput(input))
         try SafetensorsWriter.write(tensors, to: out)
         print("logit \(tensors["logit"]!.data[0]) prob \(tensors["prob"]!.data[0]) → \(out)")
+    }
+
+    /// The normalised [1, 3, 224, 224] input: read from safetensors, or prepared from a DICOM
+    /// slice by the pipeline's own preparation (whole slice as the crop).
+    static func loadInput(_ path: String) throws -> Tensor {
+        if path.lowercased().hasSuffix(".safetensors") {
+            return try SafetensorsFile(path: path).tensor("input", shape: [1, 3, 224, 224])
+        }
+        let volume = try DICOMFile.readVolume(at: URL(fileURLWithPath: path))
+        let settings = ScreeningSettings.standard
+        let whole = PixelRect(row: 0, column: 0, rows: volume.size.rows, columns: volume.size.columns)
+        let slice = try SlicePreparation.prepare(volume: volume, sliceIndex: 0, crop: whole, settings: settings)
+        let side = settings.inputSize
+        return Tensor(shape: [1, 3, side, side], data: try SlicePreparation.normalisedBatch([slice], settings: settings))
     }
 }

@@ -14,10 +14,18 @@ import COpenBLAS
 public struct Conv2D: Sendable {
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int
-    /// [Cout, Cin·k·k] row-major (torchvision's [Cout, Cin, k, k] flattened).
-    public var weight: [Float]
+    /// [Cout, Cin·k·k] row-major (torchvision's [Cout, Cin, k, k] flattened). Immutable
+    /// because the Winograd form is derived from it: build a new Conv2D after an update.
+    public let weight: [Float]
     /// [Cout]; applied by the epilogue (`biasActivate`), not by `forward`.
     public var bias: [Float]
+
+    /// 3×3 stride-1 pad-1 convolutions also carry their Winograd F(2×2, 3×3) form.
+    public let winograd: WinogradF2?
+
+    /// Whether forward/backwardInput use the Winograd form when there is one (tests turn it
+    /// off to compare with the im2col path).
+    nonisolated(unsafe) public static var useWinograd = true
 
     /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
     nonisolated(unsafe) public static var columnBudget = 8 << 20
@@ -32,6 +40,8 @@ public struct Conv2D: Sendable {
         self.padding = padding
         self.weight = weight
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
+        winograd = (kernel == 3 && stride == 1 && padding == 1)
+            ? WinogradF2(weight: weight, inChannels: inChannels, outChannels: outChannels) : nil
     }
 
     /// Conv (no bias) followed by eval-mode BatchNorm, folded: W' = W·s, b' = β − μ·s with
@@ -70,6 +80,10 @@ public struct Conv2D: Sendable {
         let (ho, wo) = outputSize(height: h, width: w)
         let beta: Float = accumulate ? 1 : 0
         let kk = inChannels * kernel * kernel
+        if let wg = winograd, Self.useWinograd {
+            wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate, workspace: workspace)
+            return
+        }
         if isPointwise {
             // [Cout, N·HW] = [Cout, Cin] × [Cin, N·HW]
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(n * h * w),
@@ -95,6 +109,10 @@ public struct Conv2D: Sendable {
                               into dx: UnsafeMutablePointer<Float>, accumulate: Bool = false, workspace: Workspace) {
         let (ho, wo) = outputSize(height: h, width: w)
         let kk = inChannels * kernel * kernel
+        if let wg = winograd, Self.useWinograd {
+            wg.backwardInput(dy, n: n, height: h, width: w, into: dx, accumulate: accumulate, workspace: workspace)
+            return
+        }
         if isPointwise {
             // [Cin, N·HW] = [Cin, Cout] (Wᵀ) × [Cout, N·HW]
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inChannels), Int32(n * h * w), Int32(outChannels),

@@ -52,8 +52,8 @@ public enum Overlay {
         return (ramp(4 * v - 2), ramp(2 - abs(4 * v - 2)), ramp(2 - 4 * v))
     }
 
-    /// Tiles of `tile × tile` pixels (bilinear downsample), `columns` per row, black gaps of 4
-    /// pixels; empty tiles stay black.
+    /// Tiles of at most `tile × tile` pixels (bilinear, aspect ratio kept, centred), `columns`
+    /// per row, black gaps of 4 pixels; empty space stays black.
     public static func montage(_ images: [PNGFile.Image], tile: Int = 256, columns: Int = 4) -> PNGFile.Image {
         let gap = 4
         let cols = max(1, min(columns, images.count))
@@ -61,14 +61,17 @@ public enum Overlay {
         let width = cols * tile + (cols + 1) * gap, height = rowsOfTiles * tile + (rowsOfTiles + 1) * gap
         var out = [UInt8](repeating: 0, count: width * height * 3)
         for (n, image) in images.enumerated() {
-            let x0 = gap + (n % cols) * (tile + gap), y0 = gap + (n / cols) * (tile + gap)
+            let scale = Double(tile) / Double(max(image.width, image.height))
+            let w = max(1, Int((Double(image.width) * scale).rounded()))
+            let h = max(1, Int((Double(image.height) * scale).rounded()))
+            let x0 = gap + (n % cols) * (tile + gap) + (tile - w) / 2
+            let y0 = gap + (n / cols) * (tile + gap) + (tile - h) / 2
             for ch in 0..<3 {
                 let plane = (0..<(image.width * image.height)).map { Float(image.pixels[3 * $0 + ch]) }
-                let small = Bilinear.resize(plane, rows: image.height, columns: image.width,
-                                            outRows: tile, outColumns: tile)
-                for y in 0..<tile {
-                    for x in 0..<tile {
-                        out[3 * ((y0 + y) * width + x0 + x) + ch] = UInt8(min(max(small[y * tile + x], 0), 255).rounded())
+                let small = Bilinear.resize(plane, rows: image.height, columns: image.width, outRows: h, outColumns: w)
+                for y in 0..<h {
+                    for x in 0..<w {
+                        out[3 * ((y0 + y) * width + x0 + x) + ch] = UInt8(min(max(small[y * w + x], 0), 255).rounded())
                     }
                 }
             }

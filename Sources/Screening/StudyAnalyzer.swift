@@ -23,9 +23,12 @@ public struct StudyAnalyzer {
     public var segmenter: LungSegmenting
     public var classifier: SliceClassifier
     public var volumeWriter: VolumeFileWriting?
+    /// Threads for writing pictures.
+    public var threads: Int
 
     public init(pipeline: Pipeline, segmenter: LungSegmenting, classifier: SliceClassifier,
-                volumeWriter: VolumeFileWriting?) {
+                volumeWriter: VolumeFileWriting?, threads: Int = 1) {
+        self.threads = threads
         self.pipeline = pipeline
         self.segmenter = segmenter
         self.classifier = classifier
@@ -60,7 +63,7 @@ public struct StudyAnalyzer {
             }
             let pictures = try StudyOutputs.writePictures(
                 volume: volume, region: region, localization: reduction.localization,
-                report: report, settings: settings, to: outputFolder)
+                report: report, settings: settings, to: outputFolder, threads: threads)
             report.outputs.merge(pictures) { $1 }
             reduction.localization = []
         }

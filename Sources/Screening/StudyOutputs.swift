@@ -28,7 +28,7 @@ public enum StudyOutputs {
             try Data("ok".utf8).write(to: probe)
             try fm.removeItem(at: probe)
         } catch {
-            throw ScreeningError.output(path: folder.path, reason: "folder cannot be written (\(Self.reason(error)))")
+            throw ScreeningError.output(path: folder.path, reason: "folder cannot be written (\(Self.blocker(of: folder) ?? Self.reason(error)))")
         }
     }
 
@@ -42,30 +42,61 @@ public enum StudyOutputs {
     }
 
     /// Slice PNGs and the overview; returns the output table entries (role → relative path).
+    /// Slices are rendered and encoded on up to `threads` threads.
     public static func writePictures(volume: Volume, region: LungRegion, localization: [Float],
                                      report: ScreeningReport, settings: ScreeningSettings,
-                                     to folder: URL, overviewCount: Int = 12) throws -> [String: String] {
+                                     to folder: URL, overviewCount: Int = 12,
+                                     threads: Int = 1) throws -> [String: String] {
+        func picture(_ k: Int) -> PNGFile.Image {
+            Overlay.render(volume: volume, localization: localization, mask: region.mask, slice: k, settings: settings)
+        }
+        let positives = report.positiveSlices
+        let names = positives.map { "\(slicesFolder)/slice-\(String(format: "%04d", $0)).png" }
+        let failures = FailureList()
+        let chunks = max(1, min(threads, positives.count))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for i in stride(from: chunk, to: positives.count, by: chunks) {
+                do {
+                    try PNGFile.write(picture(positives[i]), to: folder.appendingPathComponent(names[i]).path)
+                } catch {
+                    failures.append(error)
+                }
+            }
+        }
+        if let error = failures.first { throw error }
         var outputs: [String: String] = [:]
+        for (k, name) in zip(positives, names) { outputs["slice \(k)"] = name }
         let top = report.slices.sorted { ($0.probability, -$0.index) > ($1.probability, -$1.index) }
             .prefix(overviewCount).map(\.index).sorted()
-        var kept: [Int: PNGFile.Image] = [:]  // only the overview's slices stay in memory
-        func picture(_ k: Int) -> PNGFile.Image {
-            if let image = kept[k] { return image }
-            let image = Overlay.render(volume: volume, localization: localization, mask: region.mask,
-                                       slice: k, settings: settings)
-            if top.contains(k) { kept[k] = image }
-            return image
-        }
-        for k in report.positiveSlices {
-            let name = "\(slicesFolder)/slice-\(String(format: "%04d", k)).png"
-            try PNGFile.write(picture(k), to: folder.appendingPathComponent(name).path)
-            outputs["slice \(k)"] = name
-        }
         if !top.isEmpty {
             try PNGFile.write(Overlay.montage(top.map(picture)), to: folder.appendingPathComponent(overviewName).path)
             outputs["overview"] = overviewName
         }
         return outputs
+    }
+
+    /// Errors from concurrent writers, kept under a lock.
+    private final class FailureList: @unchecked Sendable {
+        private let lock = NSLock()
+        private var errors: [Error] = []
+        func append(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }
+        var first: Error? { lock.lock(); defer { lock.unlock() }; return errors.first }
+    }
+
+    /// Why a folder cannot be created: the nearest existing ancestor is a file or read-only.
+    static func blocker(of folder: URL) -> String? {
+        let fm = FileManager.default
+        var url = folder.standardizedFileURL
+        while url.path != "/" {
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "\(url.path) is a file, not a folder" }
+                if !fm.isWritableFile(atPath: url.path) { return "no write permission in \(url.path)" }
+                return nil
+            }
+            url.deleteLastPathComponent()
+        }
+        return nil
     }
 
     static func reason(_ error: Error) -> String {

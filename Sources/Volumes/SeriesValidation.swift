@@ -43,7 +43,7 @@ public enum SeriesValidator {
             throw VolumeError(.notCT, h.path, "not CT (\(found)); expected \(rules.modalities.sorted().joined(separator: "/"))")
         }
         guard series.headers.count >= rules.minimumSlices else {
-            throw VolumeError(.tooFewSlices, name, "\(series.headers.count) slices, fewer than the "
+            throw VolumeError(.tooFewSlices, name, "\(series.headers.count) slice\(series.headers.count == 1 ? "" : "s"), fewer than the "
                               + "\(rules.minimumSlices) needed for a CT study (first file \(first.path))")
         }
         for h in series.headers {

@@ -98,4 +98,36 @@ final class ConvolutionTests: XCTestCase {
             }
         }
     }
+
+    /// Winograd F(2×2, 3×3) equals the im2col path, forward and backward, on even and odd
+    /// sizes, in one chunk and in several.
+    func testWinogradMatchesIm2col() {
+        var rng = TestRNG(5)
+        defer { Conv2D.useWinograd = true }
+        for (n, c, co, h, w) in [(2, 3, 5, 8, 8), (3, 4, 2, 7, 7), (1, 5, 3, 5, 9), (2, 2, 2, 1, 2)] {
+            let conv = Conv2D(weight: rng.array(co * c * 9), inChannels: c, outChannels: co, kernel: 3, padding: 1)
+            XCTAssertNotNil(conv.winograd)
+            let cf = Config(n: n, c: c, h: h, w: w, co: co, k: 3, s: 1, p: 1)
+            let x = rng.array(n * c * h * w), dy = rng.array(n * co * h * w)
+            let base = rng.array(n * co * h * w)
+            func run() -> ([Float], [Float], [Float]) {
+                var dx = [Float](repeating: 0, count: x.count)
+                conv.backwardInput(dy, n: n, height: h, width: w, into: &dx, workspace: Workspace())
+                return (runForward(conv, x, cf), runForward(conv, x, cf, accumulateOnto: base), dx)
+            }
+            Conv2D.useWinograd = false
+            let (y0, ya0, dx0) = run()
+            Conv2D.useWinograd = true
+            let (y1, ya1, dx1) = run()
+            XCTAssertLessThan(maxAbsDiff(y0, y1), 1e-5, "forward \(cf)")
+            XCTAssertLessThan(maxAbsDiff(ya0, ya1), 1e-5, "accumulate \(cf)")
+            XCTAssertLessThan(maxAbsDiff(dx0, dx1), 1e-5, "backward \(cf)")
+            let saved = Conv2D.columnBudget
+            Conv2D.columnBudget = 16 * max(c, co) * ((h + 1) / 2) * ((w + 1) / 2)  // one image per chunk
+            let (y2, _, dx2) = run()
+            Conv2D.columnBudget = saved
+            XCTAssertLessThan(maxAbsDiff(y0, y2), 1e-5, "chunked forward \(cf)")
+            XCTAssertLessThan(maxAbsDiff(dx0, dx2), 1e-5, "chunked backward \(cf)")
+        }
+    }
 }

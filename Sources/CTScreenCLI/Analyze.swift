@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Screening
+import Volumes
+
+/// `ctscreen analyze`: one study in, a report and its pictures and volumes out, in one
+/// process (no Redis). The stages are Screening's `Pipeline`, the same ones the cluster runs.
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Screens one chest CT study: report.json, localisation and lung-mask NIfTI, heat-map PNGs.",
+        discussion: """
+        STUDY is a DICOM series folder (the series is picked automatically) or a NIfTI file. \
+        Outputs in DIR: report.json, localization.nii.gz, lung-mask.nii.gz, overview.png and \
+        slices/slice-NNNN.png for every positive slice. Research software, not for clinical use.
+        """)
+
+    @Argument(help: "A DICOM series folder or a NIfTI file (.nii, .nii.gz).")
+    var study: String
+
+    @Option(help: "ResNet-50 weights (safetensors, torchvision names, single logit). Default: $CTSCREEN_WEIGHTS.")
+    var weights: String?
+
+    @Option(name: .customLong("out"), help: "Output folder (created if missing).")
+    var outputFolder: String
+
+    @Option(help: "Threads for the neural engine (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "A slice is positive when P(abnormal) ≥ this value.")
+    var threshold: Float = ScreeningSettings.standard.positiveThreshold
+
+    @Option(name: .customLong("operating-point"),
+            help: "Case operating point NAME=PERCENT% (repeatable; replaces the defaults high-sensitivity=1.1% and high-specificity=1.9%).")
+    var operatingPoints: [String] = []
+
+    @Option(help: "Slices per forward pass.")
+    var batchSize: Int = ScreeningSettings.standard.batchSize
+
+    @Flag(help: "Print the time of each stage.")
+    var timings = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard threshold >= 0, threshold <= 1 else { throw ValidationError("--threshold must be in [0, 1]") }
+        for point in operatingPoints {
+            do { _ = try OperatingPoint.parse(point) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    func run() throws {
+        let studyID = AnalyzeInputs.studyID(of: study)
+        do {
+            try analyze(studyID: studyID)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            AnalyzeInputs.printError("ctscreen analyze: \(studyID): \(AnalyzeInputs.message(error))")
+            throw ExitCode.failure
+        }
+    }
+
+    private func analyze(studyID: String) throws {
+        var settings = ScreeningSettings.standard
+        settings.positiveThreshold = threshold
+        settings.batchSize = batchSize
+        if !operatingPoints.isEmpty { settings.operatingPoints = try operatingPoints.map(OperatingPoint.parse) }
+        let pipeline = try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string))
+        let output = URL(fileURLWithPath: outputFolder)
+        try StudyOutputs.prepareFolder(output)
+
+        var clock = StageClock()
+        let classifier = try clock.measure("load model") {
+            try AnalyzeComponents.classifier(weights: weights, threads: threads)
+        }
+        let volume = try clock.measure("read") { try AnalyzeComponents.readStudy(study) }
+        let analyzer = StudyAnalyzer(pipeline: pipeline, segmenter: AnalyzeComponents.segmenter(),
+                                     classifier: classifier, volumeWriter: AnalyzeComponents.volumeWriter(),
+                                     threads: threads)
+        let bar = ProgressBar(enabled: isatty(STDOUT_FILENO) != 0, label: "classifying")
+        let result = try analyzer.analyze(volume: volume, studyID: studyID, source: study,
+                                          outputFolder: output, clock: &clock, progress: bar.update)
+        bar.finish()
+        for line in ReportSummary.lines(result.report, outputFolder: output.path, includeTimings: timings) {
+            print(line)
+        }
+    }
+}
+
+enum AnalyzeInputs {
+    /// The study's name: the folder or file name without .nii / .nii.gz.
+    static func studyID(of path: String) -> String {
+        var name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+        for suffix in [".nii.gz", ".nii"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+        return name.isEmpty ? path : name
+    }
+
+    static func message(_ error: Error) -> String {
+        let text = "\(error)"
+        return text.split(separator: "\n").joined(separator: "; ")
+    }
+
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// A one-line progress bar on a terminal (carriage return, no scrolling); silent otherwise.
+final class ProgressBar {
+    let enabled: Bool
+    let label: String
+    private var shown = false
+
+    init(enabled: Bool, label: String) {
+        self.enabled = enabled
+        self.label = label
+    }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 30, filled = width * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        FileHandle.standardOutput.write(Data("\r\(label) [\(bar)] \(done)/\(total) slices".utf8))
+        shown = true
+    }
+
+    func finish() {
+        guard enabled, shown else { return }
+        FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
+    }
+}

@@ -1,1 +1,0 @@
-// Segmentation: see the module's files.

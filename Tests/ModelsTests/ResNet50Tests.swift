@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+import NeuralEngine
+@testable import Models
+
+final class ResNet50Tests: XCTestCase {
+    static var cached: (ResNet50, [Tensor])?
+
+    /// The fixture model and the three fixture inputs.
+    func fixtures() throws -> (ResNet50, [Tensor]) {
+        if let c = Self.cached { return c }
+        let m = try ResNet50(path: Fixtures.file("model.safetensors"))
+        let xs = try ["a", "b", "c"].map { try SafetensorsFile(path: Fixtures.file("case_\($0).safetensors")).tensor("input") }
+        Self.cached = (m, xs)
+        return (m, xs)
+    }
+
+    func batch(_ xs: [Tensor]) -> Tensor {
+        Tensor(shape: [xs.count, 3, 224, 224], data: xs.flatMap(\.data))
+    }
+
+    func assertClose(_ a: SliceResult, _ b: SliceResult, _ what: String) {
+        XCTAssertEqual(a.logit, b.logit, accuracy: 2e-5, what)
+        XCTAssertLessThan(Fixtures.maxAbsDiff(a.pooled, b.pooled), 4e-5, what)
+        XCTAssertEqual(a.gradCAM == nil, b.gradCAM == nil, what)
+        if let ga = a.gradCAM, let gb = b.gradCAM {
+            XCTAssertLessThan(Fixtures.maxAbsDiff(ga.fused, gb.fused), 1e-5, what)
+            XCTAssertLessThan(Fixtures.maxAbsDiff(ga.cam28, gb.cam28), 1e-5, what)
+            XCTAssertLessThan(Fixtures.maxAbsDiff(ga.cam14, gb.cam14), 1e-5, what)
+        }
+    }
+
+    /// A batch of three with Grad-CAM for two of them equals the slices run one by one, and
+    /// slices without Grad-CAM get none.
+    func testResultsIndependentOfBatchSize() throws {
+        let (m, xs) = try fixtures()
+        let single = try xs.map { try m.classify(batch([$0]), gradCAMFor: [0])[0] }
+        let batched = try m.classify(batch(xs), gradCAMFor: [2, 0])
+        XCTAssertNil(batched[1].gradCAM)
+        for i in [0, 2] { assertClose(batched[i], single[i], "slice \(i)") }
+        XCTAssertEqual(batched[1].logit, single[1].logit, accuracy: 2e-5)
+        // reference logits from the fixtures README
+        for (got, want) in zip(batched.map(\.logit), [0.1686823, 0.3181661, 0.3250061] as [Float]) {
+            XCTAssertEqual(got, want, accuracy: 2e-4)
+        }
+    }
+
+    func testResultsIndependentOfThreadCount() throws {
+        let (m, xs) = try fixtures()
+        defer { setBLASThreads(1) }
+        setBLASThreads(1)
+        let one = try m.classify(batch(xs), gradCAMFor: [0, 1, 2])
+        setBLASThreads(2)
+        let two = try m.classify(batch(xs), gradCAMFor: [0, 1, 2])
+        for i in 0..<3 { assertClose(one[i], two[i], "slice \(i)") }
+    }
+
+    /// Running the same batch twice reuses the workspace: same results, no growth.
+    func testWorkspaceIsReused() throws {
+        let (m, xs) = try fixtures()
+        let first = try m.classify(batch(xs), gradCAMFor: [1])
+        let bytes = m.workspaceBytes
+        let second = try m.classify(batch(xs), gradCAMFor: [1])
+        XCTAssertEqual(m.workspaceBytes, bytes)
+        XCTAssertEqual(first[1].gradCAM?.fused, second[1].gradCAM?.fused)
+    }
+
+    func testBadInputsAreErrors() throws {
+        let (m, xs) = try fixtures()
+        XCTAssertThrowsError(try m.classify(Tensor(zeros: [1, 1, 224, 224]))) { XCTAssertTrue($0 is ModelError) }
+        XCTAssertThrowsError(try m.classify(xs[0], gradCAMFor: [1])) { XCTAssertTrue("\($0)".contains("slice 1")) }
+        XCTAssertThrowsError(try m.explain(batch(xs))) { XCTAssertTrue($0 is ModelError) }
+    }
+
+    /// Weights with one tensor removed or reshaped fail with an error naming that tensor.
+    func testMalformedWeightsNameTheTensor() throws {
+        let src = try SafetensorsFile(path: Fixtures.file("model.safetensors"))
+        var all: [String: Tensor] = [:]
+        for n in src.tensorNames { all[n] = try src.tensor(n) }
+        func load(_ t: [String: Tensor]) throws -> ResNet50 {
+            try ResNet50(weights: SafetensorsFile(data: SafetensorsWriter.encode(t), name: "w.safetensors"))
+        }
+        var missing = all
+        missing["layer3.5.bn2.running_var"] = nil
+        XCTAssertThrowsError(try load(missing)) { e in
+            XCTAssertEqual((e as? EngineError)?.kind, .missingTensor)
+            XCTAssertEqual((e as? EngineError)?.tensor, "layer3.5.bn2.running_var")
+        }
+        var reshaped = all
+        reshaped["layer2.1.conv2.weight"] = Tensor(zeros: [16, 16, 1, 9])
+        XCTAssertThrowsError(try load(reshaped)) { e in
+            XCTAssertEqual((e as? EngineError)?.kind, .wrongShape)
+            XCTAssertEqual((e as? EngineError)?.tensor, "layer2.1.conv2.weight")
+        }
+        var twoLogits = all
+        twoLogits["fc.weight"] = Tensor(zeros: [2, 256])
+        XCTAssertThrowsError(try load(twoLogits)) { XCTAssertEqual(($0 as? EngineError)?.tensor, "fc.weight") }
+        // F16 weights load too (the reader widens them), with logits close to the F32 ones.
+        let half = try ResNet50(weights: SafetensorsFile(data: SafetensorsWriter.encode(all, dtype: .f16), name: "h"))
+        let (m, xs) = try fixtures()
+        XCTAssertEqual(try half.classify(xs[1])[0].logit, try m.classify(xs[1])[0].logit, accuracy: 0.05)
+    }
+}
