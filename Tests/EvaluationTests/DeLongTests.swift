@@ -45,6 +45,29 @@ final class DeLongTests: XCTestCase {
         XCTAssertEqual(c.method, "DeLong")
     }
 
+    /// The published worked example: Hanley & McNeil (1982, Radiology 143:29, table 1), 109
+    /// CT images rated 1–5 by a radiologist; normal (58): 33, 6, 6, 11, 2 per rating, abnormal
+    /// (51): 3, 2, 2, 11, 33. The Stata manual's `roctab disease rating` example (DeLong
+    /// standard error, its default) prints area 0.8932, Std. Err. 0.0307, asymptotic normal
+    /// 95 % CI 0.83295–0.95339; delong_pairwise gives 0.8931710615280595, SE
+    /// 0.03072440837938112, CI (0.8329523276581718, 0.9533897953979471).
+    func testHanleyMcNeilRatingsMatchPublishedFigures() throws {
+        var scores: [Double] = [], labels: [Bool] = []
+        for (rating, count) in [33, 6, 6, 11, 2].enumerated() {
+            scores += Array(repeating: Double(rating + 1), count: count); labels += Array(repeating: false, count: count)
+        }
+        for (rating, count) in [3, 2, 2, 11, 33].enumerated() {
+            scores += Array(repeating: Double(rating + 1), count: count); labels += Array(repeating: true, count: count)
+        }
+        let ci = try DeLong(LabeledScores(scores: scores, labels: labels)).interval()
+        XCTAssertEqual(ci.auc, 0.8932, accuracy: 5e-5)
+        XCTAssertEqual(ci.standardError, 0.0307, accuracy: 5e-5)
+        XCTAssertEqual(ci.lower, 0.83295, accuracy: 5e-6)
+        XCTAssertEqual(ci.upper, 0.95339, accuracy: 5e-6)
+        XCTAssertEqual(ci.auc, 0.8931710615280595, accuracy: 1e-12)
+        XCTAssertEqual(ci.standardError, 0.03072440837938112, accuracy: 1e-12)
+    }
+
     func testNormalQuantile() {
         // scipy.stats.norm.ppf(0.975) = 1.959963984540054; norm.ppf(0.995) = 2.5758293035489004;
         // norm.ppf(0.01) = -2.3263478740408408
