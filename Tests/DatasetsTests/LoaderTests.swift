@@ -86,6 +86,24 @@ final class LoaderTests: XCTestCase {
         XCTAssertThrowsError(try loader.image(for: Sample(source: .volumeSlice(volume: url.path, slice: 3), label: true, group: "v")))
     }
 
+    func testDICOMFolderSliceMatchesTheVolumeReader() throws {
+        let series = try TestData.data("volumes/lung-pet-ct-dx-a0002-noncovid")
+        let folder = try TestData.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "volume,slice,label,group\n\(series.path),15,0,A0002\n".write(
+            to: folder.appendingPathComponent("s.csv"), atomically: true, encoding: .utf8)
+        let data = try DatasetBuilder.volumeSlices(csv: folder.appendingPathComponent("s.csv"))
+        XCTAssertEqual(data.samples.first?.group, "A0002")
+        let img = try SampleLoader().image(for: data.samples[0])
+        XCTAssertEqual([img.width, img.height], [512, 512])
+        // Spot checks against the reader's HU and the lung window [−1000, 0].
+        let volume = try DICOMSeriesReader.read(series)
+        for (r, c) in [(0, 0), (256, 256), (300, 120), (100, 400)] {
+            let expected = min(max((Float(volume[15, r, c]) + 1000) / 1000, 0), 1)
+            XCTAssertEqual(img[r, c], expected, accuracy: 1e-6, "(\(r), \(c))")
+        }
+    }
+
     func testSubsampleForShortRuns() throws {
         let data = try DatasetBuilder.ucsdCovidCT(root: TestData.data("slices/ucsd-covid-ct"))
         let small = data.subsample(every: 10, limitPerLabel: 8)

@@ -28,6 +28,9 @@ final class SplitTests: XCTestCase {
             XCTAssertLessThan(part.positiveCount, part.samples.count, part.name)
         }
         XCTAssertEqual(Double(s.train.samples.count) / 553, 0.7, accuracy: 0.08)
+        for part in [s.train, s.validation, s.test] {
+            print("\(part.name): \(part.samples.count) images, \(part.positiveCount) COVID, \(part.groups.count) patients")
+        }
         // Deterministic per seed, different across seeds.
         XCTAssertEqual(try DatasetSplits.split(data, seed: 3), try DatasetSplits.split(data, seed: 3))
         XCTAssertNotEqual(try DatasetSplits.split(data, seed: 3).test, try DatasetSplits.split(data, seed: 4).test)
@@ -46,6 +49,9 @@ final class SplitTests: XCTestCase {
             return GroupRule.volumeName(covid19CTSegFile: URL(fileURLWithPath: image).lastPathComponent) ?? ""
         }
         XCTAssertFalse(s.test.samples.isEmpty)
+        for part in [data, s.train, s.validation, s.test] {
+            print("\(part.name): \(part.samples.count) slices, \(part.positiveCount) with infection, \(part.groups.count) patients")
+        }
     }
 
     func testHandMadeGroupsAreNeverSplit() throws {
