@@ -63,6 +63,15 @@ final class EvaluateTests: XCTestCase {
         XCTAssertEqual(png.height, 560)
     }
 
+    func testHelpNamesInputsAndMethods() {
+        let help = Evaluate.helpMessage().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for word in ["--slices", "--cases", "--slice-threshold", "--case-threshold", "--bootstrap", "--output",
+                     "DeLong", "id, label, score", "rank-sum"] {
+            XCTAssertTrue(help.contains(word), "\(word) missing from: \(help)")
+        }
+        XCTAssertTrue(CTScreen.helpMessage().contains("evaluate"))
+    }
+
     func testBadInputsFailWithOneLine() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
