@@ -71,3 +71,25 @@ final class SplitTests: XCTestCase {
         XCTAssertThrowsError(try DatasetSplits.split(data, train: 0.9, validation: 0.2))
     }
 }
+
+final class BatchScheduleTests: XCTestCase {
+    func testEpochOrderIsSeededAndCoversEverySampleOnce() throws {
+        let data = Dataset(name: "d", samples: (0..<23).map {
+            Sample(source: .image(path: "/x/\($0).png"), label: $0 % 2 == 0, group: "g\($0)")
+        })
+        let e0 = try BatchSchedule.batches(data, batchSize: 5, epoch: 0, seed: 9)
+        XCTAssertEqual(e0.map(\.count), [5, 5, 5, 5, 3])
+        XCTAssertEqual(Set(e0.flatMap { $0 }), Set(data.samples))
+        XCTAssertEqual(e0, try BatchSchedule.batches(data, batchSize: 5, epoch: 0, seed: 9))
+        XCTAssertNotEqual(e0, try BatchSchedule.batches(data, batchSize: 5, epoch: 1, seed: 9))
+        XCTAssertEqual(try BatchSchedule.batches(data, batchSize: 5, epoch: 0, seed: 9, dropLast: true).count, 4)
+        XCTAssertThrowsError(try BatchSchedule.batches(data, batchSize: 0, epoch: 0))
+    }
+
+    func testSharedSlicesCounts() throws {
+        let slices = try TestData.data("slices")
+        XCTAssertEqual(try SharedSlices.medseg(slices: slices).samples.count, 50)
+        let ucsd = try SharedSlices.ucsdCovidCT(slices: slices)
+        XCTAssertEqual([ucsd.samples.count, ucsd.positiveCount], [553, 252])
+    }
+}
