@@ -138,4 +138,20 @@ final class RedisConnectionTests: XCTestCase {
         XCTAssertEqual(try check.processingItems(process: "c-restart", queue: .studies, lane: .bulk), [])
         XCTAssertEqual(try check.counter("processed:studies"), 3)
     }
+
+    /// Scripts forgotten by Redis (a restart, SCRIPT FLUSH) are loaded again on NOSCRIPT.
+    func testScriptsReloadAfterScriptFlush() throws {
+        let url = try TestSupport.redisURL()
+        try TestSupport.flush(url)
+        defer { try? TestSupport.flush(url) }
+        let t = try RedisTransport(url: url, keys: try Keys(prefix: TestSupport.randomPrefix()), logger: TestSupport.logger)
+        let m = try TestSupport.studyMessage("a", keys: t.keys)
+        try t.push([m, m], to: .studies, lane: .bulk)
+        let first = try XCTUnwrap(try t.take(from: .studies, process: "p", timeout: 0, stop: nil))
+        try RedisConnection(url: url, logger: TestSupport.logger).command(["SCRIPT", "FLUSH"]).checked("SCRIPT FLUSH")
+        XCTAssertTrue(try t.acknowledge(first, messageID: "x", counters: [("n", 1)]))
+        try RedisConnection(url: url, logger: TestSupport.logger).command(["SCRIPT", "FLUSH"]).checked("SCRIPT FLUSH")
+        XCTAssertEqual(try t.take(from: .studies, process: "p", timeout: 0, stop: nil)?.raw, m)
+        XCTAssertEqual(try t.counter("n"), 1)
+    }
 }
