@@ -46,7 +46,10 @@ let package = Package(
         // `internal`ly, so modules depending on Volumes need no such flag.
         .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
-        .target(name: "Segmentation", dependencies: ["Volumes"]),
+        // Per-voxel loops over whole studies: optimised even in debug so tests stay fast.
+        // Optimising loads Volumes' internal imports too, hence the nifti include path.
+        .target(name: "Segmentation", dependencies: ["Volumes"],
+                swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-I/usr/include/nifti"])]),
         .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),

@@ -96,16 +96,19 @@ def _one(eng, base, w, batch, threads, rnd, gradcam, images_per_run):
     if res["batch"] != batch or res["threads"] != threads:
         raise measure.EngineFailed(f"{eng}: asked batch {batch} threads {threads}, it reports "
                                    f"batch {res['batch']} threads {res['threads']}")
+    load = os.getloadavg()[0]  # 1-minute load average after the run: shows when others competed
     kind = "gradcam" if gradcam else "forward"
-    extra = f" gradcam {res.get('gradcam_ms_per_slice')} ms/slice" if gradcam else ""
+    g = res.get("gradcam_ms_per_slice")
+    extra = (f", Grad-CAM {g:.1f} ms/slice" if g is not None else ", Grad-CAM n/a") if gradcam else ""
     log(f"  round {rnd + 1} {eng:5} {kind:7} batch {batch:2} threads {threads}: "
-        f"{res['images_per_s']:7.2f} img/s{extra}, peak RSS {rss:.0f} MB, {wall:.1f} s")
+        f"{res['images_per_s']:7.2f} img/s{extra}, peak RSS {rss:.0f} MB, {wall:.1f} s, load {load:.1f}")
     return {"engine": eng, "kind": kind, "batch": batch, "threads": threads, "round": rnd,
             "iterations": iters, "images_per_s": res["images_per_s"],
             "forward_ms_per_image": res["forward_ms_per_image"],
             "gradcam_ms_per_slice": res.get("gradcam_ms_per_slice"),
             "gradcam_ms_one_in_batch": res.get("gradcam_ms_one_in_batch"),
-            "peak_rss_mb_reported": res["peak_rss_mb"], "peak_rss_mb": rss, "wall_s": wall}
+            "peak_rss_mb_reported": res["peak_rss_mb"], "peak_rss_mb": rss, "wall_s": wall,
+            "load_average_1min": load}
 
 
 def machine():

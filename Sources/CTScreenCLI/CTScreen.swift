@@ -12,6 +12,8 @@ public struct CTScreen: ParsableCommand {
             Explain.self,
             BenchmarkEngine.self,
             SynthSeries.self,
+            PhantomCommand.self,
+            BenchmarkSegmentation.self,
         ]
     )
     public init() {}

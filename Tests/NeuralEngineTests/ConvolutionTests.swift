@@ -104,7 +104,7 @@ final class ConvolutionTests: XCTestCase {
     func testWinogradMatchesIm2col() {
         var rng = TestRNG(5)
         defer { Conv2D.useWinograd = true }
-        for (n, c, co, h, w) in [(2, 3, 5, 8, 8), (3, 4, 2, 7, 7), (1, 5, 3, 5, 9), (2, 2, 2, 1, 2)] {
+        for (n, c, co, h, w) in [(2, 3, 5, 8, 8), (3, 4, 2, 7, 7), (1, 5, 3, 5, 9), (2, 2, 2, 1, 2), (2, 2, 3, 6, 34), (1, 2, 2, 3, 33)] {
             let conv = Conv2D(weight: rng.array(co * c * 9), inChannels: c, outChannels: co, kernel: 3, padding: 1)
             XCTAssertNotNil(conv.winograd)
             let cf = Config(n: n, c: c, h: h, w: w, co: co, k: 3, s: 1, p: 1)

@@ -41,6 +41,7 @@ public final class RedisConnection: @unchecked Sendable {
         self.options = options
         self.logger = logger
         self.stop = stop
+        _ = Self.ignoreSIGPIPE
         if connectNow {
             lock.lock(); defer { lock.unlock() }
             try connectOnce()
@@ -48,6 +49,10 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     deinit { if let c = context { redisFree(c) } }
+
+    /// hiredis 0.14 writes with write(2): a write to a socket the server closed would raise
+    /// SIGPIPE and kill the process instead of returning EPIPE, which we turn into a reconnect.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Sends one command and waits for its reply.
     public func command(_ args: [any RedisArgument]) throws -> RedisReply {

@@ -138,6 +138,27 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         return reply.integer == 1
     }
 
+    /// One pipeline: settle script, HDEL attempts, INCRBY counters. The counters are bumped
+    /// even if the item was reclaimed meanwhile: its work was done either way.
+    public func acknowledge(_ delivery: Delivery, messageID: String, counters: [(String, Int)]) throws -> Bool {
+        let processing = keys.processing(delivery.process, delivery.queue, delivery.lane)
+        return try retrying("acknowledge") {
+            let sha = try loadedSHA(.settle)
+            var commands: [[any RedisArgument]] = [
+                ["EVALSHA", sha, 2, processing, processing, delivery.raw, "ack", ""],
+                ["HDEL", keys.attempts, messageID],
+            ]
+            for (name, by) in counters { commands.append(["INCRBY", keys.counter(name), by]) }
+            let replies = try connection.pipeline(commands)
+            if case .error(let e) = replies[0], e.hasPrefix("NOSCRIPT") {
+                lock.lock(); scriptSHA[.settle] = nil; lock.unlock()
+                return try settle(delivery, .ack)  // the rest of the pipeline ran; only the script is repeated
+            }
+            for (i, r) in replies.enumerated() { try r.checked(i == 0 ? "script settle" : "acknowledge") }
+            return replies[0].integer == 1
+        }
+    }
+
     public func depth(_ queue: QueueName, lane: Lane) throws -> Int {
         try call(["LLEN", keys.queue(queue, lane)]).integer ?? 0
     }
