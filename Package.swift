@@ -70,8 +70,11 @@ let package = Package(
         .target(name: "Evaluation"),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
         .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "CSTB"]),
+        // Weight gradients, loss, Adam, the training loop and checkpoints.
+        .target(name: "Training", dependencies: ["NeuralEngine", "Datasets", "Evaluation"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation",
+            "Training", "Datasets", "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Screening", "Volumes"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets"]),
         .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenCLI"]),
     ],
     swiftLanguageModes: [.v5]

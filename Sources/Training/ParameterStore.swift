@@ -1,0 +1,44 @@
+import NeuralEngine
+
+/// Every trainable tensor of a network with its gradient, under its torchvision name, plus
+/// the frozen tensors (BatchNorm running statistics) that are saved but never updated.
+/// Layers refer to their tensors by index, so the optimiser and the checkpoint see one flat
+/// list in a fixed order.
+public final class ParameterStore {
+    public private(set) var names: [String] = []
+    public private(set) var shapes: [[Int]] = []
+    public var values: [[Float]] = []
+    public var grads: [[Float]] = []
+    /// Whether decoupled weight decay applies (conv and fc weights; not BN γ/β or biases).
+    public private(set) var decays: [Bool] = []
+    /// Frozen tensors by name (running_mean / running_var).
+    public var frozen: [String: Tensor] = [:]
+
+    public init() {}
+
+    @discardableResult
+    func add(_ name: String, _ t: Tensor, decay: Bool) -> Int {
+        names.append(name)
+        shapes.append(t.shape)
+        values.append(t.data)
+        grads.append([Float](repeating: 0, count: t.count))
+        decays.append(decay)
+        return names.count - 1
+    }
+
+    public var count: Int { names.count }
+    public var scalarCount: Int { values.reduce(0) { $0 + $1.count } }
+
+    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
+
+    public func zeroGradients() {
+        for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    }
+
+    /// Trainable and frozen tensors in torchvision layout (what `ResNet50` and torch load).
+    public func tensors() -> [String: Tensor] {
+        var out = frozen
+        for i in names.indices { out[names[i]] = Tensor(shape: shapes[i], data: values[i]) }
+        return out
+    }
+}

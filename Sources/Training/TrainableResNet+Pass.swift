@@ -1,0 +1,151 @@
+import NeuralEngine
+
+/// Forward with every activation kept, and the full backward pass (weights and input).
+/// Buffers are in the engine's planes layout [C][N][H][W] (see `Conv2D`), held in the
+/// instance's workspace under one key per tensor, so steady batches allocate nothing.
+extension TrainableResNet {
+    /// What one forward pass leaves for the backward pass.
+    struct Pass {
+        struct BlockTape {
+            let input: UnsafeMutablePointer<Float>
+            let t1: UnsafeMutablePointer<Float>, t2: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+            let inH: Int, inW: Int, outH: Int, outW: Int
+            let conv1: Conv2D, conv2: Conv2D, conv3: Conv2D, downsample: Conv2D?
+        }
+        let n: Int, height: Int, width: Int
+        let input: UnsafeMutablePointer<Float>
+        let stem: Conv2D
+        let stemOut: UnsafeMutablePointer<Float>
+        let stemH: Int, stemW: Int
+        var blocks: [BlockTape] = []
+        var finalH = 0, finalW = 0
+        var pooled: [Float] = []   // [N][C]
+        var logits: [Float] = []   // [N]
+    }
+
+    /// Logits of the batch x (NCHW [N, 3, H, W], H and W ≥ 32), keeping the tape.
+    func forward(_ x: [Float], n: Int, height: Int, width: Int) -> Pass {
+        precondition(x.count == n * 3 * height * width, "input size")
+        let ws = workspace, s = store
+        let input = ws.buffer("in", count: 3 * n * height * width)
+        x.withUnsafeBufferPointer { Elementwise.swapLeadingAxes($0.baseAddress!, a: n, b: 3, plane: height * width, into: input) }
+        let stemConv = stem.folded(s)
+        var (h, w) = stemConv.outputSize(height: height, width: width)
+        let stemOut = ws.buffer("stem", count: stemConv.outChannels * n * h * w)
+        stemConv.forward(input, n: n, height: height, width: width, into: stemOut, workspace: ws)
+        Elementwise.biasActivate(stemOut, bias: stemConv.bias, channels: stemConv.outChannels, plane: n * h * w, relu: true)
+        var pass = Pass(n: n, height: height, width: width, input: input, stem: stemConv, stemOut: stemOut, stemH: h, stemW: w)
+        let ph = Pooling.maxPoolOutput(h), pw = Pooling.maxPoolOutput(w)
+        var cur = ws.buffer("pool", count: stemConv.outChannels * n * ph * pw)
+        Pooling.maxPool(stemOut, planes: stemConv.outChannels * n, height: h, width: w, into: cur)
+        (h, w) = (ph, pw)
+        for (l, blocks) in layers.enumerated() {
+            for (b, blk) in blocks.enumerated() {
+                let c1 = blk.conv1.folded(s), c2 = blk.conv2.folded(s), c3 = blk.conv3.folded(s)
+                let ds = blk.downsample?.folded(s)
+                let key = "\(l).\(b)."
+                let (oh, ow) = c2.outputSize(height: h, width: w)
+                let t1 = ws.buffer(key + "t1", count: c1.outChannels * n * h * w)
+                let t2 = ws.buffer(key + "t2", count: c2.outChannels * n * oh * ow)
+                let out = ws.buffer(key + "out", count: c3.outChannels * n * oh * ow)
+                c1.forward(cur, n: n, height: h, width: w, into: t1, workspace: ws)
+                Elementwise.biasActivate(t1, bias: c1.bias, channels: c1.outChannels, plane: n * h * w, relu: true)
+                c2.forward(t1, n: n, height: h, width: w, into: t2, workspace: ws)
+                Elementwise.biasActivate(t2, bias: c2.bias, channels: c2.outChannels, plane: n * oh * ow, relu: true)
+                c3.forward(t2, n: n, height: oh, width: ow, into: out, workspace: ws)
+                if let ds {
+                    ds.forward(cur, n: n, height: h, width: w, into: out, accumulate: true, workspace: ws)
+                    let bias = zip(c3.bias, ds.bias).map { $0 + $1 }
+                    Elementwise.biasActivate(out, bias: bias, channels: c3.outChannels, plane: n * oh * ow, relu: true)
+                } else {
+                    Elementwise.biasActivate(out, bias: c3.bias, channels: c3.outChannels, plane: n * oh * ow,
+                                             residual: cur, relu: true)
+                }
+                pass.blocks.append(.init(input: cur, t1: t1, t2: t2, out: out, inH: h, inW: w, outH: oh, outW: ow,
+                                         conv1: c1, conv2: c2, conv3: c3, downsample: ds))
+                cur = out
+                (h, w) = (oh, ow)
+            }
+        }
+        let c = featureCount
+        var planes = [Float](repeating: 0, count: c * n)
+        Pooling.globalAverage(cur, planes: c * n, plane: h * w, into: &planes)
+        var pooled = [Float](repeating: 0, count: n * c)
+        for ch in 0..<c { for i in 0..<n { pooled[i * c + ch] = planes[ch * n + i] } }
+        var logits = [Float](repeating: 0, count: n)
+        let fc = Linear(weight: s.values[fcWeight], bias: s.values[fcBias], inFeatures: c, outFeatures: 1)
+        fc.forward(pooled, n: n, into: &logits)
+        (pass.finalH, pass.finalW, pass.pooled, pass.logits) = (h, w, pooled, logits)
+        return pass
+    }
+
+    /// Adds ∂loss/∂θ for every parameter to `store.grads` given dlogits = ∂loss/∂logits;
+    /// returns ∂loss/∂x (NCHW) when `inputGradient`.
+    @discardableResult
+    func backward(_ pass: Pass, dLogits: [Float], inputGradient: Bool = false) -> [Float]? {
+        let ws = workspace, s = store, n = pass.n, c = featureCount
+        let fc = Linear(weight: s.values[fcWeight], bias: s.values[fcBias], inFeatures: c, outFeatures: 1)
+        // Local copies: two overlapping mutable accesses to `grads` would be an exclusivity violation.
+        var dW = s.grads[fcWeight], dB = s.grads[fcBias]
+        fc.backwardWeights(pass.pooled, dLogits, n: n, dW: &dW, dB: &dB)
+        s.grads[fcWeight] = dW
+        s.grads[fcBias] = dB
+        var dPooled = [Float](repeating: 0, count: n * c)
+        fc.backwardInput(dLogits, n: n, into: &dPooled)
+        var dPlanes = [Float](repeating: 0, count: c * n)
+        for ch in 0..<c { for i in 0..<n { dPlanes[ch * n + i] = dPooled[i * c + ch] } }
+        let finalPlane = pass.finalH * pass.finalW
+        var g = ws.buffer("g.a", count: c * n * finalPlane)
+        Pooling.globalAverageBackward(dPlanes, planes: c * n, plane: finalPlane, into: g)
+        var useB = true
+        let params = layers.flatMap { $0 }
+        for (i, t) in pass.blocks.enumerated().reversed() {
+            let blk = params[i]
+            let inPlane = n * t.inH * t.inW, outPlane = n * t.outH * t.outW
+            Elementwise.reluBackward(g, output: t.out, count: t.conv3.outChannels * outPlane)
+            convWeights(blk.conv3, t.conv3, input: t.t2, grad: g, n: n, h: t.outH, w: t.outW)
+            let gT2 = ws.buffer("g.t2", count: t.conv2.outChannels * outPlane)
+            t.conv3.backwardInput(g, n: n, height: t.outH, width: t.outW, into: gT2, workspace: ws)
+            Elementwise.reluBackward(gT2, output: t.t2, count: t.conv2.outChannels * outPlane)
+            convWeights(blk.conv2, t.conv2, input: t.t1, grad: gT2, n: n, h: t.inH, w: t.inW)
+            let gT1 = ws.buffer("g.t1", count: t.conv1.outChannels * inPlane)
+            t.conv2.backwardInput(gT2, n: n, height: t.inH, width: t.inW, into: gT1, workspace: ws)
+            Elementwise.reluBackward(gT1, output: t.t1, count: t.conv1.outChannels * inPlane)
+            convWeights(blk.conv1, t.conv1, input: t.input, grad: gT1, n: n, h: t.inH, w: t.inW)
+            let gIn = ws.buffer(useB ? "g.b" : "g.a", count: t.conv1.inChannels * inPlane)
+            useB.toggle()
+            t.conv1.backwardInput(gT1, n: n, height: t.inH, width: t.inW, into: gIn, workspace: ws)
+            if let ds = t.downsample, let dsp = blk.downsample {
+                convWeights(dsp, ds, input: t.input, grad: g, n: n, h: t.inH, w: t.inW)
+                ds.backwardInput(g, n: n, height: t.inH, width: t.inW, into: gIn, accumulate: true, workspace: ws)
+            } else {
+                Elementwise.add(gIn, g, count: t.conv1.inChannels * inPlane)
+            }
+            g = gIn
+        }
+        let sc = pass.stem.outChannels, sh = pass.stemH, sw = pass.stemW
+        let gStem = ws.buffer("g.stem", count: sc * n * sh * sw)
+        Pooling.maxPoolBackward(pass.stemOut, g, planes: sc * n, height: sh, width: sw, into: gStem)
+        Elementwise.reluBackward(gStem, output: pass.stemOut, count: sc * n * sh * sw)
+        convWeights(stem, pass.stem, input: pass.input, grad: gStem, n: n, h: pass.height, w: pass.width)
+        guard inputGradient else { return nil }
+        let plane = pass.height * pass.width
+        let gx = ws.buffer("g.x", count: 3 * n * plane)
+        pass.stem.backwardInput(gStem, n: n, height: pass.height, width: pass.width, into: gx, workspace: ws)
+        var out = [Float](repeating: 0, count: 3 * n * plane)
+        out.withUnsafeMutableBufferPointer { Elementwise.swapLeadingAxes(gx, a: 3, b: n, plane: plane, into: $0.baseAddress!) }
+        return out
+    }
+
+    /// Folded-conv weight gradients for one layer, turned into the unfolded parameters' ones.
+    private func convWeights(_ p: ConvBN, _ conv: Conv2D, input: UnsafePointer<Float>, grad: UnsafePointer<Float>,
+                             n: Int, h: Int, w: Int) {
+        let ws = workspace
+        let count = p.outChannels * p.inChannels * p.kernel * p.kernel
+        let dW = ws.buffer("g.foldedW", count: count), dB = ws.buffer("g.foldedB", count: p.outChannels)
+        dW.update(repeating: 0, count: count)
+        dB.update(repeating: 0, count: p.outChannels)
+        conv.backwardWeights(input, grad, n: n, height: h, width: w, dW: dW, dB: dB, workspace: ws)
+        p.accumulate(foldedWeightGrad: dW, foldedBiasGrad: dB, into: store)
+    }
+}
