@@ -40,6 +40,11 @@ extension LungSegmenter {
         if comps.count >= 2 {
             return comps.labelsBySize.prefix(2).map { comps.mask(of: [$0], spacing: lungs.spacing) }
         }
+        return splitAtMidline(lungs, body: body)
+    }
+
+    /// The halves of a mask on either side of the body midline of each slice.
+    static func splitAtMidline(_ lungs: BinaryMask, body: BinaryMask) -> [BinaryMask] {
         let mid = midlines(body)
         let s = lungs.size
         var left = BinaryMask(size: s, spacing: lungs.spacing)
