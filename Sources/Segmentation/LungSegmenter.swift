@@ -109,18 +109,24 @@ public struct LungSegmenter: Sendable {
     }
 
     /// Largest component, plus the second when it is a plausible other lung; also each
-    /// kept component on its own (the parts the closing treats separately).
+    /// kept component on its own (the parts the closing treats separately). Labels only
+    /// the bounding box of the air: a third of a full study's grid or less.
     private func keepLungs(_ air: BinaryMask) -> (lungs: BinaryMask, components: [BinaryMask]) {
-        let comps = ConnectedComponents.label(air, connectivity: .face)
+        guard let box = GridBox(boundingNonZeroOf: air) else { return (air, []) }
+        let comps = ConnectedComponents.label(air.cropped(to: box), connectivity: .face)
         let order = comps.labelsBySize
         guard let first = order.first else { return (air, []) }
+        func full(_ label: Int32) -> BinaryMask {
+            var out = BinaryMask(size: air.size, spacing: air.spacing)
+            out.paste(comps.mask(of: [label], spacing: air.spacing), at: box)
+            return out
+        }
         guard order.count > 1, Double(comps.sizes[Int(order[1]) - 1])
             >= settings.secondLungMinimumFraction * Double(comps.sizes[Int(first) - 1]) else {
-            let only = comps.mask(of: [first], spacing: air.spacing)
+            let only = full(first)
             return (only, [only])
         }
-        let a = comps.mask(of: [first], spacing: air.spacing)
-        let b = comps.mask(of: [order[1]], spacing: air.spacing)
+        let a = full(first), b = full(order[1])
         return (a.union(b), [a, b])
     }
 
