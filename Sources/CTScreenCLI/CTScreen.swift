@@ -14,6 +14,7 @@ public struct CTScreen: ParsableCommand {
             SynthSeries.self,
             PhantomCommand.self,
             BenchmarkSegmentation.self,
+            Evaluate.self,
         ]
     )
     public init() {}

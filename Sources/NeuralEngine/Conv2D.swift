@@ -27,6 +27,15 @@ public struct Conv2D: Sendable {
     /// off to compare with the im2col path).
     nonisolated(unsafe) public static var useWinograd = true
 
+    /// Winograd's 16 GEMMs have one column per 2×2 tile; below this many tiles they are too
+    /// narrow for BLAS and one im2col GEMM (4× the columns) is faster.
+    nonisolated(unsafe) public static var winogradMinTiles = 64
+
+    func useWinogradFor(n: Int, height h: Int, width w: Int) -> WinogradF2? {
+        guard let wg = winograd, Self.useWinograd, n * ((h + 1) / 2) * ((w + 1) / 2) >= Self.winogradMinTiles else { return nil }
+        return wg
+    }
+
     /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
     nonisolated(unsafe) public static var columnBudget = 1 << 20
 
@@ -80,7 +89,7 @@ public struct Conv2D: Sendable {
         let (ho, wo) = outputSize(height: h, width: w)
         let beta: Float = accumulate ? 1 : 0
         let kk = inChannels * kernel * kernel
-        if let wg = winograd, Self.useWinograd {
+        if let wg = useWinogradFor(n: n, height: h, width: w) {
             wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate, workspace: workspace)
             return
         }
@@ -109,7 +118,7 @@ public struct Conv2D: Sendable {
                               into dx: UnsafeMutablePointer<Float>, accumulate: Bool = false, workspace: Workspace) {
         let (ho, wo) = outputSize(height: h, width: w)
         let kk = inChannels * kernel * kernel
-        if let wg = winograd, Self.useWinograd {
+        if let wg = useWinogradFor(n: n, height: h, width: w) {
             wg.backwardInput(dy, n: n, height: h, width: w, into: dx, accumulate: accumulate, workspace: workspace)
             return
         }

@@ -100,18 +100,21 @@ public enum ConnectedComponents {
                     defer { i += 1 }
                     guard mp[i] != 0 else { continue }
                     var current: Int32 = 0
+                    var lastLabel: Int32 = 0, lastRoot: Int32 = 0  // neighbours often repeat
                     for n in 0..<count {
                         let nz = z + dzs[n], ny = y + dys[n], nx = x + dxs[n]
                         if nz < 0 || ny < 0 || ny >= rows || nx < 0 || nx >= cols { continue }
                         let l = lp[i + linear[n]]
                         if l == 0 { continue }
-                        let r = find(l)
+                        let r: Int32
+                        if l == lastLabel { r = lastRoot } else { r = find(l); lastLabel = l; lastRoot = r }
                         if current == 0 {
                             current = r
                         } else if r != current {
                             let (keep, drop) = r < current ? (r, current) : (current, r)
                             parent[Int(drop)] = keep
                             current = keep
+                            lastLabel = 0  // roots changed
                         }
                     }
                     if current == 0 {

@@ -30,10 +30,15 @@ public struct LungSegmentationSettings: Equatable, Codable, Sendable {
 }
 
 /// Errors of the Segmentation module: the study and the reason.
-public struct SegmentationError: Error, CustomStringConvertible, Equatable {
+public struct SegmentationError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
     public var study: String
     public var reason: String
+    public init(study: String, reason: String) {
+        self.study = study
+        self.reason = reason
+    }
     public var description: String { "lung segmentation of \(study): \(reason)" }
+    public var errorDescription: String? { description }
 }
 
 /// Classical 3D lung segmentation (design brief, method step 2).

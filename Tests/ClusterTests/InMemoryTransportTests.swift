@@ -34,4 +34,6 @@ final class InMemoryTransportTests: XCTestCase {
     func testGracefulStopFinishesTheItemInHand() throws { try suite.gracefulStopFinishesTheItemInHand() }
 
     func testSlicesCountedAndMetricsRecorded() throws { try suite.slicesCountedAndMetricsRecorded() }
+
+    func testHeartbeatKeepsAProcessAliveUntilStopped() throws { try suite.heartbeatKeepsAProcessAliveUntilStopped() }
 }

@@ -91,4 +91,67 @@ final class RedisConnectionTests: XCTestCase {
         try transport.push(Array("y".utf8), to: .slices, lane: .bulk)
         XCTAssertEqual(try transport.take(from: .slices, process: "p", timeout: 0, stop: nil)?.raw, Array("y".utf8))
     }
+
+    /// A serve loop keeps serving across a Redis restart (AOF on): the item in hand is acked
+    /// after the restart and the waiting items are all handled.
+    func testServeLoopSurvivesRedisRestartWithAOF() throws {
+        let server = try OwnRedisServer(appendOnly: true)
+        try server.start()
+        defer { server.stop() }
+        let stop = StopFlag()
+        var options = RedisConnection.Options()
+        options.reconnectGiveUp = 60
+        let transport = try RedisTransport(url: RedisURL(port: server.port), options: options, logger: TestSupport.logger, stop: stop)
+        for i in 0..<3 { try transport.push(try TestSupport.studyMessage("s\(i)", keys: transport.keys), to: .studies, lane: .bulk) }
+        var config = ServeConfiguration(queue: .studies, role: "coordinator", processID: "c-restart")
+        config.takeTimeout = 0.2
+        config.heartbeatInterval = 0.2
+        config.reapInterval = nil
+        let loop = ServeLoop(transport: transport, configuration: config, stop: stop, logger: TestSupport.logger)
+        let inHand = DispatchSemaphore(value: 0)
+        let restarted = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        nonisolated(unsafe) var handled: [String] = []
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? loop.run { env, _ in
+                lock.lock(); let first = handled.isEmpty; lock.unlock()
+                if first { inHand.signal(); restarted.wait() }
+                lock.lock(); handled.append(env.studyID); lock.unlock()
+            }
+            finished.signal()
+        }
+        XCTAssertEqual(inHand.wait(timeout: .now() + 30), .success)
+        server.stop()
+        try server.start()
+        restarted.signal()
+        for _ in 0..<600 {
+            lock.lock(); let n = handled.count; lock.unlock()
+            if n == 3 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        stop.requestStop()
+        XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
+        lock.lock(); XCTAssertEqual(handled, ["s0", "s1", "s2"]); lock.unlock()
+        let check = try RedisTransport(url: RedisURL(port: server.port), logger: TestSupport.logger)
+        XCTAssertEqual(try check.depth(.studies, lane: .bulk), 0)
+        XCTAssertEqual(try check.processingItems(process: "c-restart", queue: .studies, lane: .bulk), [])
+        XCTAssertEqual(try check.counter("processed:studies"), 3)
+    }
+
+    /// Scripts forgotten by Redis (a restart, SCRIPT FLUSH) are loaded again on NOSCRIPT.
+    func testScriptsReloadAfterScriptFlush() throws {
+        let url = try TestSupport.redisURL()
+        try TestSupport.flush(url)
+        defer { try? TestSupport.flush(url) }
+        let t = try RedisTransport(url: url, keys: try Keys(prefix: TestSupport.randomPrefix()), logger: TestSupport.logger)
+        let m = try TestSupport.studyMessage("a", keys: t.keys)
+        try t.push([m, m], to: .studies, lane: .bulk)
+        let first = try XCTUnwrap(try t.take(from: .studies, process: "p", timeout: 0, stop: nil))
+        try RedisConnection(url: url, logger: TestSupport.logger).command(["SCRIPT", "FLUSH"]).checked("SCRIPT FLUSH")
+        XCTAssertTrue(try t.acknowledge(first, messageID: "x", counters: [("n", 1)]))
+        try RedisConnection(url: url, logger: TestSupport.logger).command(["SCRIPT", "FLUSH"]).checked("SCRIPT FLUSH")
+        XCTAssertEqual(try t.take(from: .studies, process: "p", timeout: 0, stop: nil)?.raw, m)
+        XCTAssertEqual(try t.counter("n"), 1)
+    }
 }

@@ -50,4 +50,6 @@ final class RedisTransportTests: XCTestCase {
     func testGracefulStopFinishesTheItemInHand() throws { try suite.gracefulStopFinishesTheItemInHand() }
 
     func testSlicesCountedAndMetricsRecorded() throws { try suite.slicesCountedAndMetricsRecorded() }
+
+    func testHeartbeatKeepsAProcessAliveUntilStopped() throws { try suite.heartbeatKeepsAProcessAliveUntilStopped() }
 }

@@ -54,9 +54,11 @@ enum TestSupport {
 final class OwnRedisServer {
     let port: Int
     let dir: URL
+    let appendOnly: Bool
     private var process: Process?
 
-    init() throws {
+    init(appendOnly: Bool = false) throws {
+        self.appendOnly = appendOnly
         port = TestSupport.free_port()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-redis-\(port)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -65,7 +67,7 @@ final class OwnRedisServer {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        p.arguments = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "always",
                        "--dir", dir.path, "--loglevel", "warning"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice

@@ -371,4 +371,19 @@ struct TransportBehaviour {
         XCTAssertEqual(metrics.value("ctscreen_queue_depth", labels: ["queue": "slices", "lane": "bulk"]), 0)
         XCTAssertTrue(metrics.render().contains("ctscreen_item_duration_seconds_count{queue=\"slices\"} 3\n"))
     }
+
+    func heartbeatKeepsAProcessAliveUntilStopped() throws {
+        let t = try make()
+        let hb = Heartbeat(transport: try t.companion(), record: ProcessRecord(id: "hb", role: "worker"),
+                           interval: 0.05, slack: 0.1, logger: log)
+        try hb.start()
+        Thread.sleep(forTimeInterval: 0.5)  // several TTLs: only the refreshes keep it alive
+        XCTAssertTrue(try t.isAlive("hb"))
+        XCTAssertEqual(try t.registeredProcesses().map(\.id), ["hb"])
+        hb.stop(deregister: false)
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertFalse(try t.isAlive("hb"), "expired once refreshes stopped")
+        XCTAssertEqual(try Reaper(transport: t, holder: "r", logger: log).runOnce()?.deadProcesses, ["hb"])
+        XCTAssertEqual(try t.registeredProcesses().map(\.id), [])
+    }
 }

@@ -65,8 +65,7 @@ public struct QueueBenchmark {
         let totalBatches = s.studies * s.batchesPerStudy
         let stop = StopFlag()
         let done = DispatchGroup()
-        let lock = NSLock()
-        var failures: [String] = []
+        let failures = LockedList()
         let result = [UInt8](repeating: 1, count: s.resultBytesPerSlice * s.slicesPerBatch)
         let started = Date()
         for w in 0..<s.workers {
@@ -88,13 +87,13 @@ public struct QueueBenchmark {
                                                                result: result, reduceMessage: reduce, lane: env.lane, ttl: 3600)
                     }, timeout: 0) {}
                 } catch {
-                    lock.lock(); failures.append("\(error)"); lock.unlock()
+                    failures.append("\(error)")
                 }
             }
         }
         done.wait()
         let seconds = Date().timeIntervalSince(started)
-        if let f = failures.first { throw ClusterError(.unexpectedReply, "benchmark worker failed: \(f)") }
+        if let f = failures.items.first { throw ClusterError(.unexpectedReply, "benchmark worker failed: \(f)") }
         let reduceItems = try producer.depth(.reduce, lane: .bulk)
         let processed = try producer.counter("processed:slices")
         guard processed == totalBatches else {
@@ -102,4 +101,12 @@ public struct QueueBenchmark {
         }
         return Result(slices: totalBatches * s.slicesPerBatch, batches: totalBatches, seconds: seconds, reduceItems: reduceItems)
     }
+}
+
+/// Strings appended from several threads.
+final class LockedList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [String] = []
+    func append(_ s: String) { lock.lock(); storage.append(s); lock.unlock() }
+    var items: [String] { lock.lock(); defer { lock.unlock() }; return storage }
 }

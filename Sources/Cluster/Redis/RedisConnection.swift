@@ -197,7 +197,11 @@ public final class RedisConnection: @unchecked Sendable {
         let reply = r.pointee
         func bytes() -> [UInt8] {
             guard let s = reply.str, reply.len > 0 else { return [] }
-            return s.withMemoryRebound(to: UInt8.self, capacity: reply.len) { Array(UnsafeBufferPointer(start: $0, count: reply.len)) }
+            // One memcpy (an element-wise Array init is slow in unoptimised builds).
+            return [UInt8](unsafeUninitializedCapacity: reply.len) { buffer, count in
+                memcpy(buffer.baseAddress!, s, reply.len)
+                count = reply.len
+            }
         }
         switch reply.type {
         case REDIS_REPLY_STRING: return .bulk(bytes())
