@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Screening", targets: ["Screening"]),
         .library(name: "Cluster", targets: ["Cluster"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +28,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI",
                        providers: [.apt(["libnifti2-dev"])]),
+        // Debian's libstb-dev ships stb_image compiled into libstb.so (+ stb.pc): no shim .c.
+        .systemLibrary(name: "CSTB", path: "Sources/CSTB", pkgConfig: "stb",
+                       providers: [.apt(["libstb-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         // GDCM is C++: a plain C API over it, every exception caught inside the shim.
@@ -46,7 +51,10 @@ let package = Package(
         // `internal`ly, so modules depending on Volumes need no such flag.
         .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
-        .target(name: "Segmentation", dependencies: ["Volumes"]),
+        // Per-voxel loops over whole studies: optimised even in debug so tests stay fast.
+        // Optimising loads Volumes' internal imports too, hence the nifti include path.
+        .target(name: "Segmentation", dependencies: ["Volumes"],
+                swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-I/usr/include/nifti"])]),
         .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),
@@ -58,8 +66,12 @@ let package = Package(
             "CHiredis", "Screening",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
+        .target(name: "Evaluation"),
+        // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
+        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "CSTB"]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster",
+            "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -71,6 +83,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralEngine"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Screening", "Volumes"]),
         .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenCLI"]),
     ],
     swiftLanguageModes: [.v5]

@@ -74,7 +74,7 @@ struct Analyze: ParsableCommand {
             try AnalyzeComponents.classifier(weights: weights, threads: threads)
         }
         let volume = try clock.measure("read") { try AnalyzeComponents.readStudy(study) }
-        let analyzer = StudyAnalyzer(pipeline: pipeline, segmenter: AnalyzeComponents.segmenter(),
+        let analyzer = StudyAnalyzer(pipeline: pipeline, segmenter: AnalyzeComponents.segmenter(studyID: studyID),
                                      classifier: classifier, volumeWriter: AnalyzeComponents.volumeWriter(),
                                      threads: threads)
         let bar = ProgressBar(enabled: isatty(STDOUT_FILENO) != 0, label: "classifying")

@@ -7,8 +7,12 @@ import Volumes
 /// (Volumes), the lung segmentation (Segmentation), the ResNet-50 (Models) and the NIfTI
 /// writer (Volumes).
 enum AnalyzeComponents {
+    /// A NIfTI file (.nii, .nii.gz) or a DICOM series folder.
     static func readStudy(_ path: String) throws -> Volume {
-        try DICOMSeriesReader.read(URL(fileURLWithPath: path))
+        let url = URL(fileURLWithPath: path)
+        let name = url.lastPathComponent.lowercased()
+        if name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") { return try NIfTI.read(at: url) }
+        return try DICOMSeriesReader.read(url)
     }
 
     /// Loads the weights (`--weights`, else $CTSCREEN_WEIGHTS) and sets the engine's threads.
@@ -20,15 +24,9 @@ enum AnalyzeComponents {
         return try ResNetSliceClassifier(weightsPath: path)
     }
 
-    static func segmenter() -> LungSegmenting {
-        UnavailableSegmenter()
+    static func segmenter(studyID: String) -> LungSegmenting {
+        ClassicalLungSegmenter(studyID: studyID)
     }
 
-    static func volumeWriter() -> VolumeFileWriting? { nil }
-}
-
-struct UnavailableSegmenter: LungSegmenting {
-    func segment(_ volume: Volume) throws -> LungRegion {
-        throw ScreeningError.inconsistentInput("lung segmentation is not built into this version yet")
-    }
+    static func volumeWriter() -> VolumeFileWriting? { NIfTIVolumeWriter() }
 }

@@ -40,6 +40,14 @@ struct BenchmarkEngine: ParsableCommand {
 
     func run() throws {
         setBLASThreads(threads)
+        // For A/B measurements of the convolution algorithm.
+        if ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD"] == "0" { Conv2D.useWinograd = false }
+        if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_MIN_TILES"].flatMap(Int.init) {
+            Conv2D.winogradMinTiles = t
+        }
+        if let b = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 {
+            Conv2D.columnBudget = b
+        }
         let model = try ResNet50(path: weights)
         let plane = 3 * 224 * 224
         var source: Tensor
@@ -71,27 +79,39 @@ struct BenchmarkEngine: ParsableCommand {
         let x = Tensor(shape: [batch, 3, 224, 224], data: data)
 
         _ = try model.classify(x, gradCAMFor: gradcam ? Array(0..<batch) : [])  // warm-up, sizes the workspace
-        let forward = try Self.time(iterations) { _ = try model.classify(x) }
+        let (forward, forwardCPU) = try Self.time(iterations) { _ = try model.classify(x) }
         var json: [String: Any] = [
             "batch": batch, "threads": threads,
             "images_per_s": Double(batch * iterations) / forward,
             "forward_ms_per_image": 1000 * forward / Double(batch * iterations),
+            // CPU time of the process (all threads): on a loaded machine this is what the
+            // work costs, while wall time also counts waiting for a core.
+            "cpu_forward_ms_per_image": 1000 * forwardCPU / Double(batch * iterations),
         ]
         if gradcam {
-            let all = try Self.time(iterations) { _ = try model.classify(x, gradCAMFor: Array(0..<batch)) }
+            let (all, allCPU) = try Self.time(iterations) { _ = try model.classify(x, gradCAMFor: Array(0..<batch)) }
             json["gradcam_ms_per_slice"] = 1000 * max(0, all - forward) / Double(batch * iterations)
-            let one = try Self.time(iterations) { _ = try model.classify(x, gradCAMFor: [0]) }
+            json["cpu_gradcam_ms_per_slice"] = 1000 * max(0, allCPU - forwardCPU) / Double(batch * iterations)
+            let (one, oneCPU) = try Self.time(iterations) { _ = try model.classify(x, gradCAMFor: [0]) }
             json["gradcam_ms_one_in_batch"] = 1000 * max(0, one - forward) / Double(iterations)
+            json["cpu_gradcam_ms_one_in_batch"] = 1000 * max(0, oneCPU - forwardCPU) / Double(iterations)
         }
         json["peak_rss_mb"] = Double(Self.peakRSSBytes()) / 1_048_576
         let line = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         print(String(decoding: line, as: UTF8.self))
     }
 
-    static func time(_ k: Int, _ body: () throws -> Void) throws -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
+    /// (wall seconds, process CPU seconds) for k runs of body.
+    static func time(_ k: Int, _ body: () throws -> Void) throws -> (Double, Double) {
+        let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<k { try body() }
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, cpuSeconds() - c0)
+    }
+
+    static func cpuSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Normalised-image-like values, deterministic (splitmix-style generator, sum of uniforms).

@@ -12,6 +12,9 @@ public struct CTScreen: ParsableCommand {
             Explain.self,
             BenchmarkEngine.self,
             SynthSeries.self,
+            PhantomCommand.self,
+            BenchmarkSegmentation.self,
+            Evaluate.self,
         ]
     )
     public init() {}

@@ -27,8 +27,17 @@ public struct Conv2D: Sendable {
     /// off to compare with the im2col path).
     nonisolated(unsafe) public static var useWinograd = true
 
+    /// Winograd's 16 GEMMs have one column per 2×2 tile; below this many tiles they are too
+    /// narrow for BLAS and one im2col GEMM (4× the columns) is faster.
+    nonisolated(unsafe) public static var winogradMinTiles = 64
+
+    func useWinogradFor(n: Int, height h: Int, width w: Int) -> WinogradF2? {
+        guard let wg = winograd, Self.useWinograd, n * ((h + 1) / 2) * ((w + 1) / 2) >= Self.winogradMinTiles else { return nil }
+        return wg
+    }
+
     /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
-    nonisolated(unsafe) public static var columnBudget = 8 << 20
+    nonisolated(unsafe) public static var columnBudget = 1 << 20
 
     public init(weight: [Float], bias: [Float]? = nil, inChannels: Int, outChannels: Int,
                 kernel: Int, stride: Int = 1, padding: Int = 0) {
@@ -80,14 +89,14 @@ public struct Conv2D: Sendable {
         let (ho, wo) = outputSize(height: h, width: w)
         let beta: Float = accumulate ? 1 : 0
         let kk = inChannels * kernel * kernel
-        if let wg = winograd, Self.useWinograd {
+        if let wg = useWinogradFor(n: n, height: h, width: w) {
             wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate, workspace: workspace)
             return
         }
         if isPointwise {
             // [Cout, N·HW] = [Cout, Cin] × [Cin, N·HW]
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(n * h * w),
-                        Int32(inChannels), 1, weight, Int32(inChannels), x, Int32(n * h * w), beta, y, Int32(n * h * w))
+            gemm(transA: false, transB: false, m: outChannels, n: n * h * w, k: inChannels,
+                 weight, lda: inChannels, x, ldb: n * h * w, beta: beta, y, ldc: n * h * w)
             return
         }
         let plane = ho * wo
@@ -98,8 +107,8 @@ public struct Conv2D: Sendable {
             let c = min(chunk, n - n0)
             im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col)
             // [Cout, c·HoWo] = [Cout, kk] × [kk, c·HoWo], written into columns n0·HoWo… of y
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(c * plane), Int32(kk),
-                        1, weight, Int32(kk), col, Int32(c * plane), beta, y + n0 * plane, Int32(n * plane))
+            gemm(transA: false, transB: false, m: outChannels, n: c * plane, k: kk,
+                 weight, lda: kk, col, ldb: c * plane, beta: beta, y + n0 * plane, ldc: n * plane)
             n0 += c
         }
     }
@@ -109,14 +118,14 @@ public struct Conv2D: Sendable {
                               into dx: UnsafeMutablePointer<Float>, accumulate: Bool = false, workspace: Workspace) {
         let (ho, wo) = outputSize(height: h, width: w)
         let kk = inChannels * kernel * kernel
-        if let wg = winograd, Self.useWinograd {
+        if let wg = useWinogradFor(n: n, height: h, width: w) {
             wg.backwardInput(dy, n: n, height: h, width: w, into: dx, accumulate: accumulate, workspace: workspace)
             return
         }
         if isPointwise {
             // [Cin, N·HW] = [Cin, Cout] (Wᵀ) × [Cout, N·HW]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inChannels), Int32(n * h * w), Int32(outChannels),
-                        1, weight, Int32(inChannels), dy, Int32(n * h * w), accumulate ? 1 : 0, dx, Int32(n * h * w))
+            gemm(transA: true, transB: false, m: inChannels, n: n * h * w, k: outChannels,
+                 weight, lda: inChannels, dy, ldb: n * h * w, beta: accumulate ? 1 : 0, dx, ldc: n * h * w)
             return
         }
         if !accumulate { dx.update(repeating: 0, count: inChannels * n * h * w) }
@@ -127,8 +136,8 @@ public struct Conv2D: Sendable {
         while n0 < n {
             let c = min(chunk, n - n0)
             // [kk, c·HoWo] = [kk, Cout] (Wᵀ) × [Cout, c·HoWo]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(kk), Int32(c * plane), Int32(outChannels),
-                        1, weight, Int32(kk), dy + n0 * plane, Int32(n * plane), 0, col, Int32(c * plane))
+            gemm(transA: true, transB: false, m: kk, n: c * plane, k: outChannels,
+                 weight, lda: kk, dy + n0 * plane, ldb: n * plane, beta: 0, col, ldc: c * plane)
             col2imAdd(col, n: n, height: h, width: w, firstImage: n0, images: c, into: dx)
             n0 += c
         }
@@ -149,8 +158,8 @@ public struct Conv2D: Sendable {
         }
         if isPointwise {
             // [Cout, Cin] += [Cout, N·HW] × [N·HW, Cin] (xᵀ)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(inChannels), Int32(n * h * w),
-                        1, dy, Int32(n * h * w), x, Int32(n * h * w), 1, dW, Int32(inChannels))
+            gemm(transA: false, transB: true, m: outChannels, n: inChannels, k: n * h * w,
+                 dy, lda: n * h * w, x, ldb: n * h * w, beta: 1, dW, ldc: inChannels)
             return
         }
         let chunk = chunkSize(n: n, outPlane: plane)
@@ -159,8 +168,8 @@ public struct Conv2D: Sendable {
         while n0 < n {
             let c = min(chunk, n - n0)
             im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(kk), Int32(c * plane),
-                        1, dy + n0 * plane, Int32(n * plane), col, Int32(c * plane), 1, dW, Int32(kk))
+            gemm(transA: false, transB: true, m: outChannels, n: kk, k: c * plane,
+                 dy + n0 * plane, lda: n * plane, col, ldb: c * plane, beta: 1, dW, ldc: kk)
             n0 += c
         }
     }

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Winograd F(2×2, 3×3) for 3×3, stride-1, padding-1 convolutions (13 of ResNet-50's 16
 /// 3×3 convs): 16 multiplications per 2×2 output tile instead of 36, done as 16 GEMMs
 /// M[ξ][Cout, T] = U[ξ][Cout, Cin] × V[ξ][Cin, T] over all T tiles of a chunk of images.
@@ -46,7 +44,8 @@ public final class WinogradF2: @unchecked Sendable {
         let th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw
         let chunk = chunkSize(n: n, tiles: tiles)
         let v = workspace.buffer("winograd.v", count: 16 * inChannels * chunk * tiles)
-        let m = workspace.buffer("winograd.m", count: 16 * outChannels * chunk * tiles)
+        // +8: slack for the output transform's full-width loads of a last partial group
+        let m = workspace.buffer("winograd.m", count: 16 * outChannels * chunk * tiles + 8)
         var n0 = 0
         while n0 < n {
             let c = min(chunk, n - n0), t = c * tiles
@@ -54,9 +53,9 @@ public final class WinogradF2: @unchecked Sendable {
             u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cout, T] = [Cout, Cin] × [Cin, T]
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(t), Int32(inChannels),
-                                1, up.baseAddress! + xi * outChannels * inChannels, Int32(inChannels),
-                                v + xi * inChannels * t, Int32(t), 0, m + xi * outChannels * t, Int32(t))
+                    gemm(transA: false, transB: false, m: outChannels, n: t, k: inChannels,
+                         up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
+                         v + xi * inChannels * t, ldb: t, beta: 0, m + xi * outChannels * t, ldc: t)
                 }
             }
             outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate)
@@ -69,7 +68,7 @@ public final class WinogradF2: @unchecked Sendable {
                               into dx: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: Workspace) {
         let th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw
         let chunk = chunkSize(n: n, tiles: tiles)
-        let dm = workspace.buffer("winograd.m", count: 16 * outChannels * chunk * tiles)
+        let dm = workspace.buffer("winograd.m", count: 16 * outChannels * chunk * tiles + 8)
         let dv = workspace.buffer("winograd.v", count: 16 * inChannels * chunk * tiles)
         if !accumulate { dx.update(repeating: 0, count: inChannels * n * h * w) }
         var n0 = 0
@@ -79,9 +78,9 @@ public final class WinogradF2: @unchecked Sendable {
             u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cin, T] = [Cin, Cout] (Uᵀ) × [Cout, T]
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inChannels), Int32(t), Int32(outChannels),
-                                1, up.baseAddress! + xi * outChannels * inChannels, Int32(inChannels),
-                                dm + xi * outChannels * t, Int32(t), 0, dv + xi * inChannels * t, Int32(t))
+                    gemm(transA: true, transB: false, m: inChannels, n: t, k: outChannels,
+                         up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
+                         dm + xi * outChannels * t, ldb: t, beta: 0, dv + xi * inChannels * t, ldc: t)
                 }
             }
             inputTransformAdjointAdd(dv, n: n, h: h, w: w, firstImage: n0, images: c, into: dx)
@@ -90,54 +89,70 @@ public final class WinogradF2: @unchecked Sendable {
     }
 
     /// V[ξ][c][tile] = (Bᵀ d B)[ξ] for every 4×4 input window d at (2ty − 1, 2tx − 1).
+    /// Eight horizontally adjacent tiles at a time in SIMD lanes: their window columns are
+    /// the even/odd lanes of two 16-wide loads from a zero-padded copy of the input row.
     func inputTransform(_ x: UnsafePointer<Float>, n: Int, h: Int, w: Int, firstImage: Int, images: Int,
                         into v: UnsafeMutablePointer<Float>) {
         let th = (h + 1) / 2, tw = (w + 1) / 2, t = images * th * tw
         let cin = inChannels
         let stride = cin * t  // between consecutive ξ
+        let rowLen = 2 * tw + 2 + 32
         parallelFor(cin, costPerItem: 16 * images * th * tw) { c in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
-                let d = scratch.baseAddress!, b = d + 16
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * rowLen + 8) { scratch in
+                let rows = scratch.baseAddress!, lanes = rows + 4 * rowLen
+                rows.update(repeating: 0, count: 4 * rowLen)
                 for img in 0..<images {
                     let src = x + (c * n + firstImage + img) * h * w
-                    var out = v + c * t + img * th * tw
+                    let out0 = v + c * t + img * th * tw
                     for ty in 0..<th {
-                        let y0 = 2 * ty - 1
-                        let rowsInside = y0 >= 0 && y0 + 3 < h
-                        for tx in 0..<tw {
-                            let x0 = 2 * tx - 1
-                            if rowsInside && x0 >= 0 && x0 + 3 < w {
-                                for r in 0..<4 {
-                                    let s = src + (y0 + r) * w + x0
-                                    d[r * 4] = s[0]; d[r * 4 + 1] = s[1]; d[r * 4 + 2] = s[2]; d[r * 4 + 3] = s[3]
-                                }
+                        // padded rows 2ty−1 … 2ty+2: prow[i] = src[row][i − 1], zero outside
+                        for r in 0..<4 {
+                            let yy = 2 * ty - 1 + r
+                            let pr = rows + r * rowLen
+                            if yy >= 0 && yy < h {
+                                (pr + 1).update(from: src + yy * w, count: w)
                             } else {
-                                for r in 0..<4 {
-                                    let yy = y0 + r
-                                    for q in 0..<4 {
-                                        let xx = x0 + q
-                                        d[r * 4 + q] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? src[yy * w + xx] : 0
-                                    }
-                                }
+                                (pr + 1).update(repeating: 0, count: w)
                             }
+                        }
+                        var tx0 = 0
+                        while tx0 < tw {
+                            let cnt = min(8, tw - tx0)
+                            // d[r][q]: lanes j = tiles tx0 + j
+                            let out = out0 + ty * tw + tx0
+                            @inline(__always) func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+                                UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+                            }
+                            @inline(__always) func window(_ r: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                                let p = rows + r * rowLen + 2 * tx0
+                                let a = load16(p), b = load16(p + 2)
+                                return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
+                            }
+                            let w0 = window(0), w1 = window(1), w2 = window(2), w3 = window(3)
                             // rows: Bᵀ d
-                            for q in 0..<4 {
-                                let d0 = d[q], d1 = d[4 + q], d2 = d[8 + q], d3 = d[12 + q]
-                                b[q] = d0 - d2
-                                b[4 + q] = d1 + d2
-                                b[8 + q] = d2 - d1
-                                b[12 + q] = d1 - d3
+                            let b0 = (w0.0 - w2.0, w0.1 - w2.1, w0.2 - w2.2, w0.3 - w2.3)
+                            let b1 = (w1.0 + w2.0, w1.1 + w2.1, w1.2 + w2.2, w1.3 + w2.3)
+                            let b2 = (w2.0 - w1.0, w2.1 - w1.1, w2.2 - w1.2, w2.3 - w1.3)
+                            let b3 = (w1.0 - w3.0, w1.1 - w3.1, w1.2 - w3.2, w1.3 - w3.3)
+                            @inline(__always) func store(_ xi: Int, _ val: SIMD8<Float>) {
+                                let o = out + xi * stride
+                                if cnt == 8 {
+                                    UnsafeMutableRawPointer(o).storeBytes(of: val, as: SIMD8<Float>.self)
+                                } else {
+                                    // partial group: the lanes past cnt belong to other tiles
+                                    UnsafeMutableRawPointer(lanes).storeBytes(of: val, as: SIMD8<Float>.self)
+                                    o.update(from: lanes, count: cnt)
+                                }
                             }
                             // columns: (Bᵀ d) B
-                            for r in 0..<4 {
-                                let b0 = b[r * 4], b1 = b[r * 4 + 1], b2 = b[r * 4 + 2], b3 = b[r * 4 + 3]
-                                let o = out + (r * 4) * stride
-                                o[0] = b0 - b2
-                                o[stride] = b1 + b2
-                                o[2 * stride] = b2 - b1
-                                o[3 * stride] = b1 - b3
+                            @inline(__always) func cols(_ r: Int, _ b: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
+                                store(r * 4, b.0 - b.2)
+                                store(r * 4 + 1, b.1 + b.2)
+                                store(r * 4 + 2, b.2 - b.1)
+                                store(r * 4 + 3, b.1 - b.3)
                             }
-                            out += 1
+                            cols(0, b0); cols(1, b1); cols(2, b2); cols(3, b3)
+                            tx0 += 8
                         }
                     }
                 }
@@ -146,39 +161,61 @@ public final class WinogradF2: @unchecked Sendable {
     }
 
     /// y[o] tile (2ty.., 2tx..) = Aᵀ M A (clipped at the border), plus y if `accumulate`.
+    /// Eight tiles at a time in SIMD lanes, like `inputTransform`.
     func outputTransform(_ m: UnsafePointer<Float>, n: Int, h: Int, w: Int, firstImage: Int, images: Int,
                          into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let th = (h + 1) / 2, tw = (w + 1) / 2, t = images * th * tw
         let cout = outChannels
+        let stride = cout * t
         parallelFor(cout, costPerItem: 16 * images * th * tw) { o in
-            for img in 0..<images {
-                let dst = y + (o * n + firstImage + img) * h * w
-                var col = o * t + img * th * tw
-                for ty in 0..<th {
-                    for tx in 0..<tw {
-                        @inline(__always) func mm(_ xi: Int) -> Float { m[(xi * cout) * t + col] }
-                        // rows: Aᵀ M (2×4)
-                        var r0 = (Float(0), Float(0), Float(0), Float(0)), r1 = r0
-                        r0.0 = mm(0) + mm(4) + mm(8); r1.0 = mm(4) - mm(8) - mm(12)
-                        r0.1 = mm(1) + mm(5) + mm(9); r1.1 = mm(5) - mm(9) - mm(13)
-                        r0.2 = mm(2) + mm(6) + mm(10); r1.2 = mm(6) - mm(10) - mm(14)
-                        r0.3 = mm(3) + mm(7) + mm(11); r1.3 = mm(7) - mm(11) - mm(15)
-                        // columns: (Aᵀ M) A
-                        let y00 = r0.0 + r0.1 + r0.2, y01 = r0.1 - r0.2 - r0.3
-                        let y10 = r1.0 + r1.1 + r1.2, y11 = r1.1 - r1.2 - r1.3
-                        let oy = 2 * ty, ox = 2 * tx
-                        let p = dst + oy * w + ox
-                        let right = ox + 1 < w, down = oy + 1 < h
-                        if accumulate {
-                            p[0] += y00
-                            if right { p[1] += y01 }
-                            if down { p[w] += y10; if right { p[w + 1] += y11 } }
-                        } else {
-                            p[0] = y00
-                            if right { p[1] = y01 }
-                            if down { p[w] = y10; if right { p[w + 1] = y11 } }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
+                let lanes = scratch.baseAddress!
+                for img in 0..<images {
+                    let dst = y + (o * n + firstImage + img) * h * w
+                    let m0 = m + o * t + img * th * tw
+                    for ty in 0..<th {
+                        var tx0 = 0
+                        while tx0 < tw {
+                            let cnt = min(8, tw - tx0)
+                            let base = m0 + ty * tw + tx0
+                            // Full 8-lane loads even for a partial group: lanes past cnt read
+                            // other tiles (or the buffer's slack) and are ignored.
+                            @inline(__always) func mm(_ xi: Int) -> SIMD8<Float> {
+                                UnsafeRawPointer(base + xi * stride).loadUnaligned(as: SIMD8<Float>.self)
+                            }
+                            // rows: Aᵀ M (2×4)
+                            let r00 = mm(0) + mm(4) + mm(8), r10 = mm(4) - mm(8) - mm(12)
+                            let r01 = mm(1) + mm(5) + mm(9), r11 = mm(5) - mm(9) - mm(13)
+                            let r02 = mm(2) + mm(6) + mm(10), r12 = mm(6) - mm(10) - mm(14)
+                            let r03 = mm(3) + mm(7) + mm(11), r13 = mm(7) - mm(11) - mm(15)
+                            // columns: (Aᵀ M) A
+                            let raw = UnsafeMutableRawPointer(lanes)
+                            raw.storeBytes(of: r00 + r01 + r02, toByteOffset: 0, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: r01 - r02 - r03, toByteOffset: 32, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: r10 + r11 + r12, toByteOffset: 64, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: r11 - r12 - r13, toByteOffset: 96, as: SIMD8<Float>.self)
+                            let oy = 2 * ty
+                            let row0 = dst + oy * w + 2 * tx0, row1 = row0 + w
+                            let down = oy + 1 < h
+                            // pairs fully inside the row, then a last column if w is odd
+                            let pairs = min(cnt, (w - 2 * tx0) / 2)
+                            if accumulate {
+                                for j in 0..<pairs { row0[2 * j] += lanes[j]; row0[2 * j + 1] += lanes[8 + j] }
+                                if down { for j in 0..<pairs { row1[2 * j] += lanes[16 + j]; row1[2 * j + 1] += lanes[24 + j] } }
+                                if pairs < cnt {
+                                    row0[2 * pairs] += lanes[pairs]
+                                    if down { row1[2 * pairs] += lanes[16 + pairs] }
+                                }
+                            } else {
+                                for j in 0..<pairs { row0[2 * j] = lanes[j]; row0[2 * j + 1] = lanes[8 + j] }
+                                if down { for j in 0..<pairs { row1[2 * j] = lanes[16 + j]; row1[2 * j + 1] = lanes[24 + j] } }
+                                if pairs < cnt {
+                                    row0[2 * pairs] = lanes[pairs]
+                                    if down { row1[2 * pairs] = lanes[16 + pairs] }
+                                }
+                            }
+                            tx0 += 8
                         }
-                        col += 1
                     }
                 }
             }

@@ -21,20 +21,24 @@ public enum DistanceTransform {
         d.withUnsafeMutableBufferPointer { buf in
             let base = buf.baseAddress!
             // Along columns: each (slice, row) line is contiguous.
-            parallelFor(slices * rows) { line in
+            parallelChunks(slices * rows) { lines in
                 var scratch = Scratch(capacity: cols)
-                scratch.transform(base + line * cols, count: cols, stride: 1, spacing: sx)
+                for line in lines { scratch.transform(base + line * cols, count: cols, stride: 1, spacing: sx) }
             }
             // Along rows: lines of stride `cols` inside each slice.
-            parallelFor(slices * cols) { line in
+            parallelChunks(slices * cols) { lines in
                 var scratch = Scratch(capacity: rows)
-                let k = line / cols, c = line % cols
-                scratch.transform(base + k * rows * cols + c, count: rows, stride: cols, spacing: sy)
+                for line in lines {
+                    let k = line / cols, c = line % cols
+                    scratch.transform(base + k * rows * cols + c, count: rows, stride: cols, spacing: sy)
+                }
             }
             if !planar && slices > 1 {
-                parallelFor(rows * cols) { line in
+                parallelChunks(rows * cols) { lines in
                     var scratch = Scratch(capacity: slices)
-                    scratch.transform(base + line, count: slices, stride: rows * cols, spacing: sz)
+                    for line in lines {
+                        scratch.transform(base + line, count: slices, stride: rows * cols, spacing: sz)
+                    }
                 }
             }
         }
@@ -84,12 +88,16 @@ public enum DistanceTransform {
 
 /// Runs `body(i)` for i in 0..<n over the available cores, in contiguous chunks.
 func parallelFor(_ n: Int, _ body: (Int) -> Void) {
-    guard n > 1 else { if n == 1 { body(0) }; return }
+    parallelChunks(n) { range in for i in range { body(i) } }
+}
+
+/// Splits 0..<n into up to 16 contiguous ranges run concurrently (small n runs inline).
+func parallelChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
+    guard n > 1 else { if n == 1 { body(0..<1) }; return }
     let chunks = min(n, 16)
     withoutActuallyEscaping(body) { body in
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * n / chunks, hi = (c + 1) * n / chunks
-            for i in lo..<hi { body(i) }
+            body((c * n / chunks)..<((c + 1) * n / chunks))
         }
     }
 }

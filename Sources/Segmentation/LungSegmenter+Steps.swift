@@ -62,17 +62,24 @@ extension LungSegmenter {
         let s = part.size, plane = s.sliceCount
         let pad = Int((radius / min(part.spacing.x, part.spacing.y)).rounded(.up)) + 2
         var out = [UInt8](repeating: 0, count: s.count)
+        // Work inside the part's 3D box: most of the grid is never touched.
+        guard let whole = GridBox(boundingNonZeroOf: part) else { return BinaryMask(size: s, spacing: part.spacing) }
+        let region = whole.grown(by: pad, slicesBy: 0, within: s)
+        let crop = part.cropped(to: region)
         out.withUnsafeMutableBufferPointer { buf in
             let base = buf.baseAddress!
-            parallelFor(s.slices) { k in
-                let slice = part.slice(k)
+            parallelFor(region.slices.count) { kk in
+                let slice = crop.slice(kk)
                 guard let box = GridBox(boundingNonZeroOf: slice)?.grown(by: pad, slicesBy: 0,
                                                                          within: slice.size) else { return }
                 let closed = Morphology.close(slice.cropped(to: box), radius: radius, planar: true)
+                let k = region.slices.lowerBound + kk
                 var i = 0
                 for r in box.rows {
                     for c in box.columns {
-                        if closed.voxels[i] != 0 { base[k * plane + r * s.columns + c] = 1 }
+                        if closed.voxels[i] != 0 {
+                            base[k * plane + (r + region.rows.lowerBound) * s.columns + c + region.columns.lowerBound] = 1
+                        }
                         i += 1
                     }
                 }

@@ -30,10 +30,15 @@ public struct LungSegmentationSettings: Equatable, Codable, Sendable {
 }
 
 /// Errors of the Segmentation module: the study and the reason.
-public struct SegmentationError: Error, CustomStringConvertible, Equatable {
+public struct SegmentationError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
     public var study: String
     public var reason: String
+    public init(study: String, reason: String) {
+        self.study = study
+        self.reason = reason
+    }
     public var description: String { "lung segmentation of \(study): \(reason)" }
+    public var errorDescription: String? { description }
 }
 
 /// Classical 3D lung segmentation (design brief, method step 2).
@@ -58,30 +63,43 @@ public struct LungSegmenter: Sendable {
         self.settings = settings
     }
 
-    public func segment(_ volume: Volume) throws -> LungMask {
+    /// Segments the lungs of `volume`. `onStep`, when given, receives each step's name
+    /// ("body", "air", "airways", "close", "fill") and its wall-clock seconds.
+    public func segment(_ volume: Volume, onStep: ((String, Double) -> Void)? = nil) throws -> LungMask {
         let study = Self.name(of: volume)
         let sp = volume.geometry.spacing
         guard sp.x > 0, sp.y > 0, sp.z > 0, volume.size.count > 0 else {
             throw SegmentationError(study: study, reason: "empty grid or non-positive spacing \(sp)")
         }
+        var clock = Date()
+        func step(_ name: String) {
+            let now = Date()
+            onStep?(name, now.timeIntervalSince(clock))
+            clock = now
+        }
         let body = Self.body(volume, threshold: settings.bodyThreshold)
+        step("body")
         let airLimit = Int16(clamping: Int(settings.airThreshold.rounded()))
         var air = BinaryMask(size: volume.size, spacing: sp)
         for i in 0..<volume.voxels.count where volume.voxels[i] < airLimit && body.voxels[i] != 0 {
             air.voxels[i] = 1
         }
         var lungs = keepLungs(air)
+        step("air")
         if settings.removeAirways {
             let airways = Airways.track(lungs, body: body, volume: volume,
                                         maximumArea: settings.maximumAirwayArea)
             lungs = keepLungs(lungs.subtracting(airways))
+            step("airways")
         }
         var closed = BinaryMask(size: volume.size, spacing: sp)
         for part in Self.split(lungs, body: body) {
             closed = closed.union(Self.closePerSlice(part, radius: settings.closingRadius))
         }
+        step("close")
         let filled = HoleFilling.fill3D(closed).intersection(body)
         let result = LungMask(mask: filled, minimumSliceArea: settings.minimumLungSliceArea)
+        step("fill")
         guard result.volumeLitres >= settings.minimumLungVolume else {
             throw SegmentationError(study: study, reason: String(
                 format: "no lungs found (air inside the body: %.3f L, need %.3f L)",

@@ -35,7 +35,9 @@ public final class Heartbeat: @unchecked Sendable {
             while isRunning {
                 if Date() < next { Thread.sleep(forTimeInterval: min(0.05, max(0, next.timeIntervalSinceNow))); continue }
                 next = Date().addingTimeInterval(interval)
-                do { try transport.beat(record.id, ttl: ttl) } catch {
+                // Re-register too: a process that stalled past its TTL was deregistered by a
+                // reaper, and must be known again or its next items could never be reaped.
+                do { try transport.beat(record.id, ttl: ttl); try transport.register(record) } catch {
                     logger.warning("heartbeat refresh failed", metadata: ["error": "\(error)"])
                 }
             }

@@ -49,8 +49,8 @@ public final class Reaper: @unchecked Sendable {
             report.deadProcesses.append(process.id)
             for queue in QueueName.allCases {
                 for lane in Lane.allCases {
-                    // Oldest first (right end), so returned items keep their order at the head.
-                    for raw in try transport.processingItems(process: process.id, queue: queue, lane: lane).reversed() {
+                    // Newest first: each goes to the head, so the oldest ends up taken first again.
+                    for raw in try transport.processingItems(process: process.id, queue: queue, lane: lane) {
                         let delivery = Delivery(raw: raw, queue: queue, lane: lane, process: process.id)
                         if let item = try recover(delivery) { report.items.append(item) }
                     }

@@ -198,15 +198,14 @@ public final class ServeLoop: @unchecked Sendable {
             log.warning("handler failed; item goes back to its queue", metadata: ["error": "\(reason)", "attempt": "\(attempt)"])
             return try transport.settle(delivery, .retry) ? .retried(reason) : .reclaimed
         }
-        guard try transport.settle(delivery, .ack) else {
+        var counters = [("processed:\(configuration.queue.rawValue)", 1)]
+        if envelope.body.sliceCount > 0, configuration.queue == .slices {
+            counters.append(("slices", envelope.body.sliceCount))
+            metrics?.increment("ctscreen_slices_processed_total", by: Double(envelope.body.sliceCount), help: "Slices classified")
+        }
+        guard try transport.acknowledge(delivery, messageID: envelope.id, counters: counters) else {
             log.notice("item was reclaimed by the reaper before its ack; results stand (idempotent)")
             return .reclaimed
-        }
-        try transport.clearAttempts(envelope.id)
-        try transport.incrementCounter("processed:\(configuration.queue.rawValue)", by: 1)
-        if envelope.body.sliceCount > 0, configuration.queue == .slices {
-            try transport.incrementCounter("slices", by: envelope.body.sliceCount)
-            metrics?.increment("ctscreen_slices_processed_total", by: Double(envelope.body.sliceCount), help: "Slices classified")
         }
         return .acked
     }

@@ -45,8 +45,9 @@ public struct MessageCodec: Sendable {
         } catch {
             throw reject(.badJSON, "not valid JSON (\(raw.count) bytes)")
         }
-        guard let dict = object as? [String: Any] else { throw reject(.badJSON, "JSON is not an object") }
-        guard let v = dict["v"] as? Int, !(dict["v"] is Bool) else {
+        guard object is [String: Any] else { throw reject(.badJSON, "JSON is not an object") }
+        // JSONDecoder, not the NSNumber from JSONSerialization: on Linux `true` bridges to 1.
+        guard let v = (try? JSONDecoder().decode(VersionProbe.self, from: data))?.v else {
             throw reject(.unknownVersion, "missing or non-integer protocol version \"v\"")
         }
         guard v == ClusterDefaults.protocolVersion else {
@@ -96,6 +97,14 @@ public struct MessageCodec: Sendable {
             if d.batchCount < 1 || d.sliceCount < 0 { return "batch_count must be ≥ 1 and slice_count ≥ 0" }
         }
         return nil
+    }
+
+    private struct VersionProbe: Decodable {
+        var v: Int?
+        enum CodingKeys: String, CodingKey { case v }
+        init(from decoder: Decoder) throws {
+            v = try? decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .v)
+        }
     }
 
     private static func path(_ keys: [CodingKey]) -> String {

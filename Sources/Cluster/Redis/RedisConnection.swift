@@ -41,6 +41,7 @@ public final class RedisConnection: @unchecked Sendable {
         self.options = options
         self.logger = logger
         self.stop = stop
+        _ = Self.ignoreSIGPIPE
         if connectNow {
             lock.lock(); defer { lock.unlock() }
             try connectOnce()
@@ -48,6 +49,10 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     deinit { if let c = context { redisFree(c) } }
+
+    /// hiredis 0.14 writes with write(2): a write to a socket the server closed would raise
+    /// SIGPIPE and kill the process instead of returning EPIPE, which we turn into a reconnect.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Sends one command and waits for its reply.
     public func command(_ args: [any RedisArgument]) throws -> RedisReply {
@@ -192,7 +197,11 @@ public final class RedisConnection: @unchecked Sendable {
         let reply = r.pointee
         func bytes() -> [UInt8] {
             guard let s = reply.str, reply.len > 0 else { return [] }
-            return s.withMemoryRebound(to: UInt8.self, capacity: reply.len) { Array(UnsafeBufferPointer(start: $0, count: reply.len)) }
+            // One memcpy (an element-wise Array init is slow in unoptimised builds).
+            return [UInt8](unsafeUninitializedCapacity: reply.len) { buffer, count in
+                memcpy(buffer.baseAddress!, s, reply.len)
+                count = reply.len
+            }
         }
         switch reply.type {
         case REDIS_REPLY_STRING: return .bulk(bytes())

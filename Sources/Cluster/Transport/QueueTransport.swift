@@ -21,6 +21,9 @@ public protocol QueueTransport: AnyObject, Sendable {
     /// reaper already returned it), in which case nothing was pushed anywhere.
     @discardableResult
     func settle(_ delivery: Delivery, _ settlement: Settlement) throws -> Bool
+    /// Acks a delivery, forgets its attempt count and bumps cluster-wide counters, in one
+    /// round trip where the store allows. Returns what `settle(_, .ack)` returns.
+    func acknowledge(_ delivery: Delivery, messageID: String, counters: [(String, Int)]) throws -> Bool
     func depth(_ queue: QueueName, lane: Lane) throws -> Int
     func processingItems(process: String, queue: QueueName, lane: Lane) throws -> [[UInt8]]
     /// Dead-letter records, newest first.
@@ -69,6 +72,13 @@ public protocol QueueTransport: AnyObject, Sendable {
 }
 
 extension QueueTransport {
+    public func acknowledge(_ delivery: Delivery, messageID: String, counters: [(String, Int)]) throws -> Bool {
+        guard try settle(delivery, .ack) else { return false }
+        try clearAttempts(messageID)
+        for (name, by) in counters { try incrementCounter(name, by: by) }
+        return true
+    }
+
     public func push(_ message: [UInt8], to queue: QueueName, lane: Lane) throws {
         try push([message], to: queue, lane: lane)
     }

@@ -47,19 +47,23 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         }
     }
 
-    private func eval(_ script: LuaScript, keys scriptKeys: [String], args: [any RedisArgument]) throws -> RedisReply {
-        try retrying("script \(script.rawValue)") {
-            for _ in 0..<2 {
-                let sha = try loadedSHA(script)
-                let reply = try connection.command(["EVALSHA", sha, scriptKeys.count] + scriptKeys + args)
-                if case .error(let e) = reply, e.hasPrefix("NOSCRIPT") {
-                    lock.lock(); scriptSHA[script] = nil; lock.unlock()
-                    continue
-                }
-                return try reply.checked("script \(script.rawValue)")
+    private func eval(_ script: LuaScript, keys scriptKeys: [String], args: [any RedisArgument],
+                      repeatOnLoss: Bool = true) throws -> RedisReply {
+        if !repeatOnLoss { return try evalOnce(script, keys: scriptKeys, args: args) }
+        return try retrying("script \(script.rawValue)") { try evalOnce(script, keys: scriptKeys, args: args) }
+    }
+
+    private func evalOnce(_ script: LuaScript, keys scriptKeys: [String], args: [any RedisArgument]) throws -> RedisReply {
+        for _ in 0..<2 {
+            let sha = try loadedSHA(script)
+            let reply = try connection.command(["EVALSHA", sha, scriptKeys.count] + scriptKeys + args)
+            if case .error(let e) = reply, e.hasPrefix("NOSCRIPT") {  // Redis restarted: load again
+                lock.lock(); scriptSHA[script] = nil; lock.unlock()
+                continue
             }
-            throw ClusterError(.serverError, "script \(script.rawValue) could not be loaded")
+            return try reply.checked("script \(script.rawValue)")
         }
+        throw ClusterError(.serverError, "script \(script.rawValue) could not be loaded")
     }
 
     private func loadedSHA(_ script: LuaScript) throws -> String {
@@ -88,7 +92,8 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         while true {
             if stop?.isSet == true { return nil }
             do {
-                let reply = try eval(.take, keys: scriptKeys, args: [])
+                // Not repeated blindly on connection loss: the lost reply may have moved an item.
+                let reply = try eval(.take, keys: scriptKeys, args: [], repeatOnLoss: false)
                 if let pair = reply.array, pair.count == 2, let laneName = pair[0].string,
                    let lane = Lane(rawValue: laneName), let raw = pair[1].bytes {
                     return Delivery(raw: raw, queue: queue, lane: lane, process: process)
@@ -110,7 +115,9 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         }
     }
 
-    /// Items in our processing lists while we hold nothing came from a take whose reply was lost.
+    /// Items in our processing lists while we hold nothing came from a take whose reply was
+    /// lost. (Hence the rule: one process id holds at most one item per queue at a time;
+    /// concurrent consumers in one OS process use distinct process ids.)
     private func handBackOrphans(queue: QueueName, process: String) throws {
         for lane in Lane.allCases {
             for raw in try processingItems(process: process, queue: queue, lane: lane) {
@@ -136,6 +143,27 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         }
         let reply = try eval(.settle, keys: [processing, destination], args: [delivery.raw, mode, value])
         return reply.integer == 1
+    }
+
+    /// One pipeline: settle script, HDEL attempts, INCRBY counters. The counters are bumped
+    /// even if the item was reclaimed meanwhile: its work was done either way.
+    public func acknowledge(_ delivery: Delivery, messageID: String, counters: [(String, Int)]) throws -> Bool {
+        let processing = keys.processing(delivery.process, delivery.queue, delivery.lane)
+        return try retrying("acknowledge") {
+            let sha = try loadedSHA(.settle)
+            var commands: [[any RedisArgument]] = [
+                ["EVALSHA", sha, 2, processing, processing, delivery.raw, "ack", ""],
+                ["HDEL", keys.attempts, messageID],
+            ]
+            for (name, by) in counters { commands.append(["INCRBY", keys.counter(name), by]) }
+            let replies = try connection.pipeline(commands)
+            if case .error(let e) = replies[0], e.hasPrefix("NOSCRIPT") {
+                lock.lock(); scriptSHA[.settle] = nil; lock.unlock()
+                return try settle(delivery, .ack)  // the rest of the pipeline ran; only the script is repeated
+            }
+            for (i, r) in replies.enumerated() { try r.checked(i == 0 ? "script settle" : "acknowledge") }
+            return replies[0].integer == 1
+        }
     }
 
     public func depth(_ queue: QueueName, lane: Lane) throws -> Int {

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Where a training sample's pixels come from.
+public enum SampleSource: Codable, Hashable, Sendable {
+    /// A 2D image file (8-bit, already lung-windowed).
+    case image(path: String)
+    /// A 2D image with an infection mask; the label is "mask not empty".
+    case maskedImage(image: String, mask: String)
+    /// One slice of a DICOM series folder or NIfTI file, windowed like the pipeline.
+    case volumeSlice(volume: String, slice: Int)
+}
+
+/// One labelled sample and the group (patient or volume) it belongs to; splits keep each
+/// group whole.
+public struct Sample: Codable, Hashable, Sendable {
+    public var source: SampleSource
+    /// true = abnormal (COVID-19 / infection present).
+    public var label: Bool
+    /// Patient or volume identity; samples sharing it never go to different splits.
+    public var group: String
+
+    public init(source: SampleSource, label: Bool, group: String) {
+        self.source = source
+        self.label = label
+        self.group = group
+    }
+}
+
+/// A named list of samples.
+public struct Dataset: Codable, Equatable, Sendable {
+    public var name: String
+    public var samples: [Sample]
+
+    public init(name: String, samples: [Sample]) {
+        self.name = name
+        self.samples = samples
+    }
+
+    public var positiveCount: Int { samples.filter(\.label).count }
+    public var groups: Set<String> { Set(samples.map(\.group)) }
+
+    /// The union of data sets (groups are prefixed by the set name so names cannot clash).
+    public static func merged(_ sets: [Dataset], name: String) -> Dataset {
+        Dataset(name: name, samples: sets.flatMap { set in
+            set.samples.map { Sample(source: $0.source, label: $0.label, group: "\(set.name)/\($0.group)") }
+        })
+    }
+
+    /// Every `k`-th sample per label, for short debug runs; `limit` caps each label.
+    public func subsample(every k: Int = 1, limitPerLabel limit: Int = .max) -> Dataset {
+        var out: [Sample] = []
+        for label in [true, false] {
+            let same = samples.filter { $0.label == label }
+            out += stride(from: 0, to: same.count, by: max(k, 1)).prefix(limit).map { same[$0] }
+        }
+        return Dataset(name: name, samples: out)
+    }
+}

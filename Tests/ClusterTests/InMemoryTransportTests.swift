@@ -1,0 +1,39 @@
+import XCTest
+@testable import Cluster
+
+/// The behavioural suite (`TransportBehaviour`) on the in-memory transport.
+final class InMemoryTransportTests: XCTestCase {
+    private var suite: TransportBehaviour {
+        TransportBehaviour(make: { InMemoryTransport(keys: try Keys(prefix: TestSupport.randomPrefix())) })
+    }
+
+    func testPushTakeAck() throws { try suite.pushTakeAck() }
+
+    func testUrgentBeforeBulk() throws { try suite.urgentBeforeBulk() }
+
+    func testBlockingTakeReceivesLaterPush() throws { try suite.blockingTakeReceivesLaterPush() }
+
+    func testHandBackAndRetryPositions() throws { try suite.handBackAndRetryPositions() }
+
+    func testPayloadsAreBinarySafeWithTTL() throws { try suite.payloadsAreBinarySafeWithTTL() }
+
+    func testReaperReturnsItemsOfDeadProcess() throws { try suite.reaperReturnsItemsOfDeadProcess() }
+
+    func testPoisonItemDeadLetteredAfterRepeatedDeaths() throws { try suite.poisonItemDeadLetteredAfterRepeatedDeaths() }
+
+    func testHandlerErrorsRetryThenDeadLetter() throws { try suite.handlerErrorsRetryThenDeadLetter() }
+
+    func testMalformedMessagesAreDeadLetteredAndServingGoesOn() throws { try suite.malformedMessagesAreDeadLetteredAndServingGoesOn() }
+
+    func testReduceIsEnqueuedExactlyOnce() throws { try suite.reduceIsEnqueuedExactlyOnce() }
+
+    func testStudyStateMachine() throws { try suite.studyStateMachine() }
+
+    func testGracefulStopHandsBackTheItemInHand() throws { try suite.gracefulStopHandsBackTheItemInHand() }
+
+    func testGracefulStopFinishesTheItemInHand() throws { try suite.gracefulStopFinishesTheItemInHand() }
+
+    func testSlicesCountedAndMetricsRecorded() throws { try suite.slicesCountedAndMetricsRecorded() }
+
+    func testHeartbeatKeepsAProcessAliveUntilStopped() throws { try suite.heartbeatKeepsAProcessAliveUntilStopped() }
+}

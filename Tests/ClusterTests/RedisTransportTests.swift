@@ -1,0 +1,55 @@
+import XCTest
+@testable import Cluster
+
+/// The behavioural suite (`TransportBehaviour`) on a real redis-server
+/// (`CTSCREEN_TEST_REDIS_URL`, db 15, flushed before and after each test, random key prefix).
+final class RedisTransportTests: XCTestCase {
+    private var url: RedisURL!
+
+    override func setUpWithError() throws {
+        url = try TestSupport.redisURL()
+        try TestSupport.flush(url)
+    }
+
+    override func tearDownWithError() throws {
+        if let url { try TestSupport.flush(url) }
+    }
+
+    private var suite: TransportBehaviour {
+        let url = self.url!
+        let prefix = TestSupport.randomPrefix()
+        return TransportBehaviour(make: {
+            try RedisTransport(url: url, keys: try Keys(prefix: prefix), logger: TestSupport.logger)
+        })
+    }
+
+    func testPushTakeAck() throws { try suite.pushTakeAck() }
+
+    func testUrgentBeforeBulk() throws { try suite.urgentBeforeBulk() }
+
+    func testBlockingTakeReceivesLaterPush() throws { try suite.blockingTakeReceivesLaterPush() }
+
+    func testHandBackAndRetryPositions() throws { try suite.handBackAndRetryPositions() }
+
+    func testPayloadsAreBinarySafeWithTTL() throws { try suite.payloadsAreBinarySafeWithTTL() }
+
+    func testReaperReturnsItemsOfDeadProcess() throws { try suite.reaperReturnsItemsOfDeadProcess() }
+
+    func testPoisonItemDeadLetteredAfterRepeatedDeaths() throws { try suite.poisonItemDeadLetteredAfterRepeatedDeaths() }
+
+    func testHandlerErrorsRetryThenDeadLetter() throws { try suite.handlerErrorsRetryThenDeadLetter() }
+
+    func testMalformedMessagesAreDeadLetteredAndServingGoesOn() throws { try suite.malformedMessagesAreDeadLetteredAndServingGoesOn() }
+
+    func testReduceIsEnqueuedExactlyOnce() throws { try suite.reduceIsEnqueuedExactlyOnce() }
+
+    func testStudyStateMachine() throws { try suite.studyStateMachine() }
+
+    func testGracefulStopHandsBackTheItemInHand() throws { try suite.gracefulStopHandsBackTheItemInHand() }
+
+    func testGracefulStopFinishesTheItemInHand() throws { try suite.gracefulStopFinishesTheItemInHand() }
+
+    func testSlicesCountedAndMetricsRecorded() throws { try suite.slicesCountedAndMetricsRecorded() }
+
+    func testHeartbeatKeepsAProcessAliveUntilStopped() throws { try suite.heartbeatKeepsAProcessAliveUntilStopped() }
+}

@@ -1,0 +1,95 @@
+import XCTest
+@testable import Datasets
+
+final class SplitTests: XCTestCase {
+    private func assertDisjoint(_ s: DatasetSplits, key: (Sample) -> String, file: StaticString = #filePath, line: UInt = #line) {
+        let parts = [s.train, s.validation, s.test].map { Set($0.samples.map(key)) }
+        XCTAssertTrue(parts[0].isDisjoint(with: parts[1]), file: file, line: line)
+        XCTAssertTrue(parts[0].isDisjoint(with: parts[2]), file: file, line: line)
+        XCTAssertTrue(parts[1].isDisjoint(with: parts[2]), file: file, line: line)
+    }
+
+    func testUCSDSplitsKeepPatientsWhole() throws {
+        let data = try DatasetBuilder.ucsdCovidCT(root: TestData.data("slices/ucsd-covid-ct"))
+        XCTAssertEqual(data.samples.count, 553)
+        XCTAssertEqual(data.positiveCount, 252)
+        let s = try DatasetSplits.split(data, train: 0.7, validation: 0.15, seed: 3)
+        XCTAssertEqual(s.train.samples.count + s.validation.samples.count + s.test.samples.count, 553)
+        // No patient in two splits, checked on the group and independently on the table.
+        assertDisjoint(s, key: \.group)
+        assertDisjoint(s) { sample in
+            guard case .image(let path) = sample.source else { return "" }
+            let url = URL(fileURLWithPath: path)
+            return GroupRule.ucsdCovidCT.group(folder: url.deletingLastPathComponent().lastPathComponent,
+                                               file: url.lastPathComponent)
+        }
+        for part in [s.train, s.validation, s.test] {
+            XCTAssertGreaterThan(part.positiveCount, 0, part.name)
+            XCTAssertLessThan(part.positiveCount, part.samples.count, part.name)
+        }
+        XCTAssertEqual(Double(s.train.samples.count) / 553, 0.7, accuracy: 0.08)
+        for part in [s.train, s.validation, s.test] {
+            print("\(part.name): \(part.samples.count) images, \(part.positiveCount) COVID, \(part.groups.count) patients")
+        }
+        // Deterministic per seed, different across seeds.
+        XCTAssertEqual(try DatasetSplits.split(data, seed: 3), try DatasetSplits.split(data, seed: 3))
+        XCTAssertNotEqual(try DatasetSplits.split(data, seed: 3).test, try DatasetSplits.split(data, seed: 4).test)
+    }
+
+    func testCovid19CTSegSplitsKeepVolumesWhole() throws {
+        let root = try TestData.data("slices/covid19-ct-seg")
+        let data = try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
+                                                   masks: root.appendingPathComponent("infection-pseudo-masks"),
+                                                   grouping: .covid19CTSeg)
+        XCTAssertEqual(data.samples.count, 1231)
+        let s = try DatasetSplits.split(data, train: 0.6, validation: 0.2, seed: 1)
+        // The volume in the file name never appears in two splits.
+        assertDisjoint(s) { sample in
+            guard case .maskedImage(let image, _) = sample.source else { return "" }
+            return GroupRule.volumeName(covid19CTSegFile: URL(fileURLWithPath: image).lastPathComponent) ?? ""
+        }
+        XCTAssertFalse(s.test.samples.isEmpty)
+        for part in [data, s.train, s.validation, s.test] {
+            print("\(part.name): \(part.samples.count) slices, \(part.positiveCount) with infection, \(part.groups.count) patients")
+        }
+    }
+
+    func testHandMadeGroupsAreNeverSplit() throws {
+        // 40 groups of 1…4 samples with mixed labels.
+        var samples: [Sample] = []
+        for g in 0..<40 {
+            for k in 0..<(1 + g % 4) {
+                samples.append(Sample(source: .image(path: "/x/\(g)-\(k).png"), label: g % 3 == 0, group: "p\(g)"))
+            }
+        }
+        let data = Dataset(name: "hand", samples: samples)
+        for seed in UInt64(0)..<20 {
+            let s = try DatasetSplits.split(data, train: 0.5, validation: 0.25, seed: seed)
+            assertDisjoint(s, key: \.group)
+            XCTAssertEqual(Set(s.train.samples + s.validation.samples + s.test.samples), Set(samples))
+        }
+        XCTAssertThrowsError(try DatasetSplits.split(data, train: 0.9, validation: 0.2))
+    }
+}
+
+final class BatchScheduleTests: XCTestCase {
+    func testEpochOrderIsSeededAndCoversEverySampleOnce() throws {
+        let data = Dataset(name: "d", samples: (0..<23).map {
+            Sample(source: .image(path: "/x/\($0).png"), label: $0 % 2 == 0, group: "g\($0)")
+        })
+        let e0 = try BatchSchedule.batches(data, batchSize: 5, epoch: 0, seed: 9)
+        XCTAssertEqual(e0.map(\.count), [5, 5, 5, 5, 3])
+        XCTAssertEqual(Set(e0.flatMap { $0 }), Set(data.samples))
+        XCTAssertEqual(e0, try BatchSchedule.batches(data, batchSize: 5, epoch: 0, seed: 9))
+        XCTAssertNotEqual(e0, try BatchSchedule.batches(data, batchSize: 5, epoch: 1, seed: 9))
+        XCTAssertEqual(try BatchSchedule.batches(data, batchSize: 5, epoch: 0, seed: 9, dropLast: true).count, 4)
+        XCTAssertThrowsError(try BatchSchedule.batches(data, batchSize: 0, epoch: 0))
+    }
+
+    func testSharedSlicesCounts() throws {
+        let slices = try TestData.data("slices")
+        XCTAssertEqual(try SharedSlices.medseg(slices: slices).samples.count, 50)
+        let ucsd = try SharedSlices.ucsdCovidCT(slices: slices)
+        XCTAssertEqual([ucsd.samples.count, ucsd.positiveCount], [553, 252])
+    }
+}
