@@ -40,16 +40,20 @@ public struct StudyAnalyzer {
         public var outputFolder: URL
     }
 
-    /// `progress(done, total)` counts classified slices.
+    /// `progress(done, total)` counts classified slices; `stage(name)` announces the stages
+    /// without slice counts ("segment", "write").
     public func analyze(volume: Volume, studyID: String, source: String, outputFolder: URL,
                         clock: inout StageClock,
+                        stage: (String) -> Void = { _ in },
                         progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try StudyOutputs.prepareFolder(outputFolder)
+        stage("segment")
         let region = try clock.measure("segment") { try segmenter.segment(volume) }
         var reduction = try pipeline.run(volume: volume, region: region, classifier: classifier,
                                          studyID: studyID, source: source, clock: &clock, progress: progress)
         var report = reduction.report
         let settings = pipeline.settings
+        stage("write")
         if let writer = volumeWriter {
             try clock.measure("write volumes") {
                 try writeVolume(StudyOutputs.localizationName, in: outputFolder) {

@@ -44,10 +44,8 @@ public enum ConnectedComponents {
     /// Labels the components of the non-zero voxels.
     /// - Parameter planar: label each slice on its own (2D connectivity); labels stay unique
     ///   over the whole volume.
-    public static func label(_ mask: BinaryMask, connectivity: Connectivity = .face,
-                             planar: Bool = false) -> Components {
-        let size = mask.size
-        let cols = size.columns, rows = size.rows, slices = size.slices
+    /// Neighbour offsets (dz, dy, dx) of a connectivity.
+    static func offsets(_ connectivity: Connectivity, planar: Bool) -> [(Int, Int, Int)] {
         var offsets: [(Int, Int, Int)] = []
         for dz in (planar ? 0...0 : -1...1) {
             for dy in -1...1 {
@@ -58,6 +56,14 @@ public enum ConnectedComponents {
                 }
             }
         }
+        return offsets
+    }
+
+    public static func label(_ mask: BinaryMask, connectivity: Connectivity = .face,
+                             planar: Bool = false) -> Components {
+        let size = mask.size
+        let cols = size.columns, rows = size.rows, slices = size.slices
+        let offsets = offsets(connectivity, planar: planar)
         var labels = [Int32](repeating: 0, count: size.count)
         let sizes = mask.voxels.withUnsafeBufferPointer { m in
             labels.withUnsafeMutableBufferPointer { lab in
@@ -70,7 +76,7 @@ public enum ConnectedComponents {
     /// Two-pass raster labelling with union-find (path compression, the smaller label wins):
     /// it reads memory in order, where a breadth-first flood jumps between slices and was
     /// most of the segmentation time. Final labels follow first appearance in raster order.
-    private static func flood(_ m: UnsafeBufferPointer<UInt8>, _ lab: UnsafeMutableBufferPointer<Int32>,
+    static func flood(_ m: UnsafeBufferPointer<UInt8>, _ lab: UnsafeMutableBufferPointer<Int32>,
                               cols: Int, rows: Int, slices: Int, offsets: [(Int, Int, Int)]) -> [Int] {
         // Neighbours already visited in raster order.
         let backward = offsets.filter { ($0.0 * rows + $0.1) * cols + $0.2 < 0 }

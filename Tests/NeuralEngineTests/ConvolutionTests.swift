@@ -135,4 +135,26 @@ final class ConvolutionTests: XCTestCase {
             XCTAssertLessThan(maxAbsDiff(dx0, dx2), 1e-5, "chunked backward \(cf)")
         }
     }
+
+    /// The fused bias+ReLU epilogue equals the conv followed by `biasActivate`, on the
+    /// pointwise, chunked im2col and Winograd paths.
+    func testFusedBiasReLU() {
+        var rng = TestRNG(6)
+        let saved = (Conv2D.columnBudget, Conv2D.winogradMinTiles)
+        defer { (Conv2D.columnBudget, Conv2D.winogradMinTiles) = saved }
+        Conv2D.winogradMinTiles = 0
+        for cf in Self.configs {
+            let conv = Conv2D(weight: rng.array(cf.co * cf.c * cf.k * cf.k), bias: rng.array(cf.co),
+                              inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+            let (ho, wo) = conv.outputSize(height: cf.h, width: cf.w)
+            Conv2D.columnBudget = cf.c * cf.k * cf.k * ho * wo  // one image per chunk
+            let x = rng.array(cf.n * cf.c * cf.h * cf.w)
+            var expected = runForward(conv, x, cf)
+            Elementwise.biasActivate(&expected, bias: conv.bias, channels: cf.co, plane: cf.n * ho * wo, relu: true)
+            var y = [Float](repeating: .nan, count: expected.count)
+            conv.forward(x, n: cf.n, height: cf.h, width: cf.w, into: &y, biasReLU: true, workspace: Workspace())
+            XCTAssertLessThan(maxAbsDiff(y, expected), 1e-5, "\(cf)")
+            XCTAssertTrue(y.allSatisfy { $0 >= 0 }, "\(cf)")
+        }
+    }
 }
