@@ -1,0 +1,145 @@
+import Datasets
+import Evaluation
+import Foundation
+import NeuralEngine
+import Segmentation
+
+/// Settings of a training run; those that shape the random streams are saved in the
+/// checkpoint and must match on resume.
+public struct TrainingSettings: Sendable {
+    public var batchSize = 16
+    public var epochs = 10
+    public var learningRate = 1e-4
+    public var weightDecay = 0.0
+    public var seed: UInt64 = 1
+    public var augmentation = Augmentation()
+    /// Input side (images are side × side).
+    public var inputSize = 224
+    /// Optimisation steps per epoch at most (nil: the whole training set), for short runs.
+    public var maxStepsPerEpoch: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        guard batchSize > 0, epochs > 0, learningRate > 0, weightDecay >= 0, inputSize >= 32 else {
+            throw TrainingError("batch size, epochs and learning rate must be positive, weight decay ≥ 0, input size ≥ 32")
+        }
+        if let m = maxStepsPerEpoch, m <= 0 { throw TrainingError("max steps per epoch must be positive, got \(m)") }
+        try augmentation.validate()
+    }
+}
+
+/// What one epoch did.
+public struct EpochReport: Sendable {
+    public var epoch: Int            // 1-based
+    public var steps: Int
+    public var images: Int
+    public var meanLoss: Double
+    public var validationLoss: Double?
+    public var validationAUC: Double?
+    public var seconds: Double
+
+    public var line: String {
+        var s = String(format: "epoch %d: loss %.4f over %d images (%d steps, %.1f images/s)",
+                       epoch, meanLoss, images, steps, Double(images) / max(seconds, 1e-9))
+        if let l = validationLoss { s += String(format: ", validation loss %.4f", l) }
+        s += validationAUC.map { String(format: ", validation AUC %.4f", $0) } ?? ", validation AUC n/a"
+        return s
+    }
+}
+
+/// The training loop: seeded epochs (order from `BatchSchedule`, augmentation from a
+/// generator seeded by (seed, epoch)), Adam steps, validation AUC, and a checkpoint after
+/// every epoch, so a run resumed from epoch k continues exactly like an uninterrupted one.
+public final class Trainer {
+    /// Makes a batch: input NCHW [N, 3, side, side] and labels, augmenting with `rng` unless
+    /// `augmentation` is `.none`.
+    public typealias BatchSource = (_ samples: [Sample], _ augmentation: Augmentation, _ rng: inout SplitMix64) throws
+        -> (input: [Float], labels: [Float])
+
+    public let model: TrainableResNet
+    public let optimizer: Adam
+    public let settings: TrainingSettings
+    let source: BatchSource
+    /// Epochs finished so far (restored from a checkpoint on resume).
+    public private(set) var epochsDone: Int
+
+    public init(model: TrainableResNet, settings: TrainingSettings, source: @escaping BatchSource,
+                resumeFrom checkpoint: (Checkpoint, SafetensorsFile)? = nil) throws {
+        try settings.validate()
+        self.model = model
+        self.settings = settings
+        self.source = source
+        optimizer = Adam(store: model.store, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
+        epochsDone = 0
+        if let (c, file) = checkpoint {
+            guard c.seed == settings.seed else {
+                throw TrainingError("checkpoint was made with seed \(c.seed), this run has \(settings.seed): cannot continue exactly")
+            }
+            try Checkpoint.restore(optimizer, for: model, from: file, step: c.adamStep)
+            epochsDone = c.epochsDone
+        }
+    }
+
+    /// Augmentation generator of epoch `epoch` (0-based).
+    static func augmentationRNG(seed: UInt64, epoch: Int) -> SplitMix64 {
+        SplitMix64(seed: (seed &* 0xD1B5_4A32_D192_ED03) ^ (UInt64(truncatingIfNeeded: epoch) &+ 0x5851_F42D_4C95_7F2D))
+    }
+
+    /// Runs epochs until `settings.epochs` are done; after each, calls `epochEnded` (which
+    /// writes the checkpoint in the CLI).
+    public func run(train: Dataset, validation: Dataset?,
+                    epochEnded: (EpochReport, Trainer) throws -> Void) throws -> [EpochReport] {
+        var reports: [EpochReport] = []
+        while epochsDone < settings.epochs {
+            let report = try runEpoch(epochsDone, train: train, validation: validation)
+            epochsDone += 1
+            reports.append(report)
+            try epochEnded(report, self)
+        }
+        return reports
+    }
+
+    func runEpoch(_ epoch: Int, train: Dataset, validation: Dataset?) throws -> EpochReport {
+        let start = Date()
+        var batches = try BatchSchedule.batches(train, batchSize: settings.batchSize, epoch: epoch, seed: settings.seed)
+        if let m = settings.maxStepsPerEpoch { batches = Array(batches.prefix(m)) }
+        guard !batches.isEmpty else { throw TrainingError("training set \(train.name) is empty") }
+        var rng = Self.augmentationRNG(seed: settings.seed, epoch: epoch)
+        var lossSum = 0.0, images = 0
+        let side = settings.inputSize
+        for b in batches {
+            let (x, y) = try source(b, settings.augmentation, &rng)
+            let loss = model.trainStep(x, labels: y, height: side, width: side, optimizer: optimizer)
+            guard loss.isFinite else { throw TrainingError("epoch \(epoch + 1): the loss became \(loss)") }
+            lossSum += loss * Double(b.count)
+            images += b.count
+        }
+        var report = EpochReport(epoch: epoch + 1, steps: batches.count, images: images, meanLoss: lossSum / Double(images),
+                                 validationLoss: nil, validationAUC: nil, seconds: 0)
+        if let v = validation, !v.samples.isEmpty {
+            let (loss, auc) = try evaluate(v)
+            report.validationLoss = loss
+            report.validationAUC = auc
+        }
+        report.seconds = Date().timeIntervalSince(start)
+        return report
+    }
+
+    /// Mean BCE and slice-level AUC (nil when the set lacks a class) of a data set, no augmentation.
+    public func evaluate(_ data: Dataset) throws -> (loss: Double, auc: Double?) {
+        var scores: [Double] = [], labels: [Bool] = [], lossSum = 0.0
+        var rng = SplitMix64(seed: 0)
+        let side = settings.inputSize
+        for start in stride(from: 0, to: data.samples.count, by: settings.batchSize) {
+            let chunk = Array(data.samples[start..<min(start + settings.batchSize, data.samples.count)])
+            let (x, y) = try source(chunk, .none, &rng)
+            let z = model.logits(x, n: chunk.count, height: side, width: side)
+            lossSum += BCEWithLogits.lossAndGradient(logits: z, labels: y).loss * Double(chunk.count)
+            scores += z.map(Double.init)
+            labels += y.map { $0 > 0.5 }
+        }
+        let auc = try? ROCCurve(LabeledScores(scores: scores, labels: labels, source: data.name)).auc
+        return (lossSum / Double(max(scores.count, 1)), auc)
+    }
+}
