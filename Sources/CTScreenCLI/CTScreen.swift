@@ -12,6 +12,7 @@ public struct CTScreen: ParsableCommand {
             Explain.self,
             BenchmarkEngine.self,
             SynthSeries.self,
+            Train.self,
             PhantomCommand.self,
             BenchmarkSegmentation.self,
             Evaluate.self,

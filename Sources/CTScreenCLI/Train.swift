@@ -1,0 +1,184 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import NeuralEngine
+import Screening
+import Segmentation
+import Training
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fine-tune or train the ResNet-50 slice classifier (BCE, Adam, frozen BatchNorm statistics).",
+        discussion: """
+        Data sets are chosen by flags and merged; the split into train / validation / test is by \
+        patient or volume, never by slice. Every epoch prints a line with the mean training loss \
+        and the validation AUC, and writes OUT/checkpoint.safetensors (weights, Adam state, \
+        epochs done, seed) and OUT/model.safetensors (F32, torchvision names); the end of the run \
+        writes OUT/model-f16.safetensors for shipping. --resume continues from OUT's checkpoint \
+        exactly (same data order and augmentation as an uninterrupted run). --init takes any \
+        torchvision-layout ResNet safetensors file; a head with other than one output (e.g. \
+        ImageNet's 1000 classes) is replaced by a fresh single-logit head. Without --init the \
+        network starts from seeded He-normal weights.
+        """)
+
+    @Option(help: "UCSD-AI4H COVID-CT folder (CT_COVID, CT_NonCOVID), grouped by patient.")
+    var ucsd: String?
+    @Option(name: .customLong("covid19-ct-seg"), help: "COVID-19-CT-Seg slices folder (images, infection-pseudo-masks).")
+    var covid19CTSeg: String?
+    @Option(help: "MedSeg COVID-19 folder (images, infection-masks); one group.")
+    var medseg: String?
+    @Option(name: .customLong("image-csv"), parsing: .singleValue, help: "CSV of 2D images (path,label[,group]); repeatable.")
+    var imageCSVs: [String] = []
+    @Option(name: .customLong("volume-csv"), parsing: .singleValue,
+            help: "CSV of volume slices (volume,slice,label[,group]); repeatable. Slices are cropped to the lung region.")
+    var volumeCSVs: [String] = []
+
+    @Option(name: .customLong("train-fraction"), help: "Share of samples (by whole groups) for training.")
+    var trainFraction = 0.7
+    @Option(name: .customLong("validation-fraction"), help: "Share of samples (by whole groups) for validation.")
+    var validationFraction = 0.15
+    @Option(name: .customLong("batch-size"), help: "Images per optimisation step.")
+    var batchSize = 16
+    @Option(help: "Epochs in total (a resumed run continues up to this number).")
+    var epochs = 10
+    @Option(help: "Adam learning rate.")
+    var lr = 1e-4
+    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay of conv and fc weights.")
+    var weightDecay = 0.0
+    @Option(help: "Seed of the split, data order, augmentation and fresh weights.")
+    var seed: UInt64 = 1
+    @Flag(name: .customLong("no-augmentation"), help: "Turn off rotation / flip / crop augmentation.")
+    var noAugmentation = false
+    @Option(name: .customLong("input-size"), help: "Input side in pixels (224 for the shipped model).")
+    var inputSize = 224
+    @Option(help: "Threads for the neural engine.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("init"), help: "Initial weights (safetensors, torchvision names).")
+    var initPath: String?
+    @Option(name: .customLong("base-width"), help: "Width of fresh weights without --init (64 = ResNet-50).")
+    var baseWidth = 64
+    @Option(name: .customLong("out"), help: "Output folder for checkpoints and weights (created if missing).")
+    var out: String
+    @Flag(help: "Continue from OUT/checkpoint.safetensors.")
+    var resume = false
+    @Option(name: .customLong("max-steps"), help: "At most this many steps per epoch (short runs).")
+    var maxSteps: Int?
+    @Option(help: "At most this many samples per label in each split (short runs).")
+    var limit: Int?
+
+    func validate() throws {
+        guard ucsd != nil || covid19CTSeg != nil || medseg != nil || !imageCSVs.isEmpty || !volumeCSVs.isEmpty else {
+            throw ValidationError("choose at least one data set (--ucsd, --covid19-ct-seg, --medseg, --image-csv, --volume-csv)")
+        }
+        guard batchSize > 0, epochs > 0, lr > 0, threads > 0, baseWidth > 0, inputSize >= 32 else {
+            throw ValidationError("--batch-size, --epochs, --lr, --threads, --base-width must be positive, --input-size ≥ 32")
+        }
+        if let m = maxSteps, m <= 0 { throw ValidationError("--max-steps must be positive") }
+        if let l = limit, l <= 0 { throw ValidationError("--limit must be positive") }
+        if resume && initPath != nil { throw ValidationError("--resume and --init exclude each other") }
+    }
+
+    func run() throws {
+        do {
+            try train()
+        } catch let e as TrainingError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(1)
+        } catch let e as DatasetError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(1)
+        } catch let e as EngineError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func dataset() throws -> Dataset {
+        var sets: [Dataset] = []
+        if let p = ucsd { sets.append(try DatasetBuilder.ucsdCovidCT(root: URL(fileURLWithPath: p))) }
+        if let p = covid19CTSeg {
+            let root = URL(fileURLWithPath: p)
+            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
+                                                        masks: root.appendingPathComponent("infection-pseudo-masks"),
+                                                        grouping: .covid19CTSeg, name: "covid19-ct-seg"))
+        }
+        if let p = medseg {
+            let root = URL(fileURLWithPath: p)
+            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
+                                                        masks: root.appendingPathComponent("infection-masks"),
+                                                        grouping: .wholeFolder, name: "medseg-covid19"))
+        }
+        for p in imageCSVs { sets.append(try DatasetBuilder.imageTable(csv: URL(fileURLWithPath: p))) }
+        for p in volumeCSVs { sets.append(try DatasetBuilder.volumeSlices(csv: URL(fileURLWithPath: p))) }
+        return sets.count == 1 ? sets[0] : Dataset.merged(sets, name: "merged")
+    }
+
+    func train() throws {
+        EngineThreads.set(threads)
+        let folder = URL(fileURLWithPath: out)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw TrainingError("\(out): cannot create the output folder: \(error.localizedDescription)")
+        }
+        let all = try dataset()
+        var splits = try DatasetSplits.split(all, train: trainFraction, validation: validationFraction, seed: seed)
+        if let l = limit {
+            splits.train = splits.train.subsample(limitPerLabel: l)
+            splits.validation = splits.validation.subsample(limitPerLabel: l)
+            splits.test = splits.test.subsample(limitPerLabel: l)
+        }
+        print("data: \(all.samples.count) samples in \(all.groups.count) groups; train \(splits.train.samples.count), "
+              + "validation \(splits.validation.samples.count), test \(splits.test.samples.count)")
+        let splitsJSON = try JSONEncoder().encode(["train": splits.train, "validation": splits.validation, "test": splits.test])
+        try? splitsJSON.write(to: folder.appendingPathComponent("splits.json"))
+
+        var settings = TrainingSettings()
+        settings.batchSize = batchSize
+        settings.epochs = epochs
+        settings.learningRate = lr
+        settings.weightDecay = weightDecay
+        settings.seed = seed
+        settings.inputSize = inputSize
+        settings.maxStepsPerEpoch = maxSteps
+        if noAugmentation { settings.augmentation = .none }
+
+        let checkpointPath = folder.appendingPathComponent(Checkpoint.fileName).path
+        let model: TrainableResNet
+        var resumeFrom: (Checkpoint, SafetensorsFile)?
+        if resume {
+            let (c, m, file) = try Checkpoint.read(checkpointPath)
+            guard c.extra["train_samples"] == String(splits.train.samples.count) else {
+                throw TrainingError("\(checkpointPath): made for \(c.extra["train_samples"] ?? "?") training samples, "
+                                    + "this run has \(splits.train.samples.count): use the same data flags to resume")
+            }
+            model = m
+            resumeFrom = (c, file)
+            print("resuming after epoch \(c.epochsDone) (Adam step \(c.adamStep))")
+        } else if let p = initPath {
+            model = try TrainableResNet(path: p, headSeed: seed)
+            if model.freshHead { print("note: \(p) has a multi-class fc; using a fresh single-logit head") }
+        } else {
+            model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: baseWidth, seed: seed))
+        }
+        print("model: blocks \(model.blockCounts), \(model.featureCount) features, \(model.store.scalarCount) trainable parameters")
+
+        var screening = ScreeningSettings.standard
+        screening.inputSize = inputSize
+        let loader = try SampleLoader(settings: screening, segmenter: volumeCSVs.isEmpty ? nil : ClassicalLungSegmenter())
+        let trainer = try Trainer(model: model, settings: settings, source: { samples, aug, rng in
+            try loader.batch(samples, augmentation: aug, rng: &rng)
+        }, resumeFrom: resumeFrom)
+        let trainCount = String(splits.train.samples.count)
+        _ = try trainer.run(train: splits.train, validation: splits.validation) { report, t in
+            print(report.line)
+            fflush(stdout)
+            try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed,
+                           extra: ["train_samples": trainCount, "learning_rate": String(t.settings.learningRate)])
+                .write(model: t.model, optimizer: t.optimizer, to: checkpointPath)
+            try t.model.writeWeights(to: folder.appendingPathComponent("model.safetensors").path,
+                                     metadata: ["epochs": String(t.epochsDone)])
+        }
+        try model.writeWeights(to: folder.appendingPathComponent("model-f16.safetensors").path, dtype: .f16,
+                               metadata: ["epochs": String(trainer.epochsDone)])
+        print("wrote \(folder.path)/model.safetensors, model-f16.safetensors, checkpoint.safetensors")
+    }
+}
