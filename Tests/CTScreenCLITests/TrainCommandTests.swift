@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+@testable import CTScreenCLI
+
+/// `ctscreen train` on a few UCSD images with the narrow fixture model at 64×64: two epochs in
+/// one run give the same weights, byte for byte, as one epoch plus one resumed epoch.
+final class TrainCommandTests: XCTestCase {
+    func testTwoEpochsEqualOnePlusResume() throws {
+        let binary = try AnalyzeTests.binary(configuration: "debug")
+        let ucsd = AnalyzeTests.shared.appendingPathComponent("data/slices/ucsd-covid-ct").path
+        let model = AnalyzeTests.shared.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
+        guard FileManager.default.fileExists(atPath: ucsd), FileManager.default.fileExists(atPath: model) else {
+            throw XCTSkip("UCSD images or fixture model missing under \(AnalyzeTests.shared.path)")
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-train-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let a = tmp.appendingPathComponent("straight").path, b = tmp.appendingPathComponent("resumed").path
+        let common = ["train", "--ucsd", ucsd, "--max-steps", "2", "--limit", "6", "--batch-size", "4",
+                      "--input-size", "64", "--threads", "1", "--lr", "1e-3"]
+        let (s1, out1, err1) = try AnalyzeTests.run(binary, common + ["--init", model, "--out", a, "--epochs", "2"])
+        XCTAssertEqual(s1, 0, err1)
+        let lines = out1.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        XCTAssertEqual(lines.count, 2, out1)
+        XCTAssertTrue(lines.allSatisfy { $0.contains("loss ") && $0.contains("validation AUC") }, out1)
+        let (s2, _, err2) = try AnalyzeTests.run(binary, common + ["--init", model, "--out", b, "--epochs", "1"])
+        XCTAssertEqual(s2, 0, err2)
+        let (s3, out3, err3) = try AnalyzeTests.run(binary, common + ["--out", b, "--epochs", "2", "--resume"])
+        XCTAssertEqual(s3, 0, err3)
+        XCTAssertTrue(out3.contains("resuming after epoch 1"), out3)
+        XCTAssertEqual(out3.split(separator: "\n").filter { $0.hasPrefix("epoch 2:") }.count, 1, out3)
+        for file in ["model.safetensors", "checkpoint.safetensors"] {
+            let x = try Data(contentsOf: URL(fileURLWithPath: a).appendingPathComponent(file))
+            let y = try Data(contentsOf: URL(fileURLWithPath: b).appendingPathComponent(file))
+            XCTAssertEqual(x, y, "\(file) differs between 2 epochs and 1 + resumed 1")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: a + "/model-f16.safetensors"))
+
+        // Resuming with other data is refused with a clear message.
+        let (s4, _, err4) = try AnalyzeTests.run(binary, common.map { $0 == "6" ? "5" : $0 } + ["--out", b, "--epochs", "3", "--resume"])
+        XCTAssertEqual(s4, 1)
+        XCTAssertTrue(err4.contains("training samples"), err4)
+    }
+}
