@@ -37,6 +37,7 @@ public struct EpochReport: Sendable {
     public var meanLoss: Double
     public var validationLoss: Double?
     public var validationAUC: Double?
+    /// Wall time of the training steps (batch loading included, validation not).
     public var seconds: Double
 
     public var line: String {
@@ -116,13 +117,12 @@ public final class Trainer {
             images += b.count
         }
         var report = EpochReport(epoch: epoch + 1, steps: batches.count, images: images, meanLoss: lossSum / Double(images),
-                                 validationLoss: nil, validationAUC: nil, seconds: 0)
+                                 validationLoss: nil, validationAUC: nil, seconds: Date().timeIntervalSince(start))
         if let v = validation, !v.samples.isEmpty {
             let (loss, auc) = try evaluate(v)
             report.validationLoss = loss
             report.validationAUC = auc
         }
-        report.seconds = Date().timeIntervalSince(start)
         return report
     }
 
