@@ -1,3 +1,4 @@
+import Dispatch
 import NeuralEngine
 
 /// Forward with every activation kept, and the full backward pass (weights and input).
@@ -140,7 +141,8 @@ extension TrainableResNet {
     /// Folded-conv weight gradients for one layer, turned into the unfolded parameters' ones.
     private func convWeights(_ p: ConvBN, _ conv: Conv2D, input: UnsafePointer<Float>, grad: UnsafePointer<Float>,
                              n: Int, h: Int, w: Int) {
-        let ws = workspace
+        let ws = workspace, t0 = DispatchTime.now().uptimeNanoseconds
+        defer { phaseSeconds["weight gradients", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 }
         let count = p.outChannels * p.inChannels * p.kernel * p.kernel
         let dW = ws.buffer("g.foldedW", count: count), dB = ws.buffer("g.foldedB", count: p.outChannels)
         dW.update(repeating: 0, count: count)

@@ -1,3 +1,4 @@
+import Dispatch
 import NeuralEngine
 
 extension TrainableResNet {
@@ -12,9 +13,14 @@ extension TrainableResNet {
     public func lossAndGradients(_ x: [Float], labels: [Float], height: Int, width: Int,
                                  inputGradient: Bool = false) -> (loss: Double, logits: [Float], input: [Float]?) {
         let n = labels.count
+        let t0 = DispatchTime.now().uptimeNanoseconds
         let pass = forward(x, n: n, height: height, width: width)
+        let t1 = DispatchTime.now().uptimeNanoseconds
         let (loss, dz) = BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels)
         let gx = backward(pass, dLogits: dz, inputGradient: inputGradient)
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        phaseSeconds["forward", default: 0] += Double(t1 - t0) * 1e-9
+        phaseSeconds["backward", default: 0] += Double(t2 - t1) * 1e-9
         return (loss, pass.logits, gx)
     }
 
@@ -23,7 +29,9 @@ extension TrainableResNet {
     public func trainStep(_ x: [Float], labels: [Float], height: Int, width: Int, optimizer: Adam) -> Double {
         store.zeroGradients()
         let loss = lossAndGradients(x, labels: labels, height: height, width: width).loss
+        let t0 = DispatchTime.now().uptimeNanoseconds
         optimizer.update(store)
+        phaseSeconds["adam", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
         return loss
     }
 }

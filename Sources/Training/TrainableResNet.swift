@@ -25,6 +25,10 @@ public final class TrainableResNet {
 
     public var blockCounts: [Int] { layers.map(\.count) }
 
+    /// Seconds spent per phase since the last reset ("forward" incl. folding, "backward"
+    /// incl. "weight gradients", "adam"), for the throughput report.
+    public var phaseSeconds: [String: Double] = [:]
+
     public convenience init(path: String, headSeed: UInt64 = 1) throws {
         let file = try SafetensorsFile(path: path)
         try self.init(named: file.name, headSeed: headSeed, contains: file.contains) { try file.tensor($0) }
