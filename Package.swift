@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Screening", "Volumes"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Datasets"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
         .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenCLI"]),
     ],
     swiftLanguageModes: [.v5]
