@@ -164,8 +164,11 @@ struct Train: ParsableCommand {
         var screening = ScreeningSettings.standard
         screening.inputSize = inputSize
         let loader = try SampleLoader(settings: screening, segmenter: volumeCSVs.isEmpty ? nil : ClassicalLungSegmenter())
+        let cache = TrainSliceCache(loader: loader)
+        let cached = try cache.preload(splits.train.samples + splits.validation.samples)
+        if cached > 0 { print("read \(cached) volume slices into memory") }
         let trainer = try Trainer(model: model, settings: settings, source: { samples, aug, rng in
-            try loader.batch(samples, augmentation: aug, rng: &rng)
+            try cache.batch(samples, augmentation: aug, rng: &rng)
         }, resumeFrom: resumeFrom)
         let trainCount = String(splits.train.samples.count)
         _ = try trainer.run(train: splits.train, validation: splits.validation) { report, t in

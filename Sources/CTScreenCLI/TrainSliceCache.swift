@@ -1,0 +1,57 @@
+import Datasets
+import Foundation
+import Screening
+import Segmentation
+import Training
+
+/// Batches for `ctscreen train` with volume slices held in memory.
+///
+/// `SampleLoader` keeps only the last volume it read, and the training order is shuffled, so
+/// volume-slice batches would re-read and re-segment a volume for almost every sample. This
+/// reads each volume once (samples sorted by volume), keeps its slices' windowed lung crops,
+/// and prepares batches from them exactly as `SampleLoader.prepared`/`batch` do (augment →
+/// bilinear resize → normalised 3-channel input). 2D image samples go through the loader.
+final class TrainSliceCache {
+    let loader: SampleLoader
+    private var slices: [Sample: GrayImage] = [:]
+
+    init(loader: SampleLoader) { self.loader = loader }
+
+    /// Reads every volume-slice sample of `samples` once; returns how many were cached.
+    @discardableResult
+    func preload(_ samples: [Sample]) throws -> Int {
+        let volumeSamples = samples.filter {
+            if case .volumeSlice = $0.source { return slices[$0] == nil }
+            return false
+        }.sorted { a, b in
+            guard case .volumeSlice(let va, let sa) = a.source, case .volumeSlice(let vb, let sb) = b.source else { return false }
+            return (va, sa) < (vb, sb)
+        }
+        for s in volumeSamples { slices[s] = try loader.image(for: s) }
+        return volumeSamples.count
+    }
+
+    func batch(_ samples: [Sample], augmentation: Augmentation, rng: inout SplitMix64) throws -> (input: [Float], labels: [Float]) {
+        guard samples.contains(where: { slices[$0] != nil }) else {
+            return try loader.batch(samples, augmentation: augmentation, rng: &rng)
+        }
+        var prepared: [PreparedSlice] = []
+        for s in samples {
+            guard var img = slices[s] else {
+                prepared.append(try loader.prepared(s, augmentation: augmentation, rng: &rng))
+                continue
+            }
+            if augmentation != .none {
+                img = Augmentation.apply(augmentation.draw(width: img.width, height: img.height, using: &rng), to: img)
+            }
+            let side = loader.settings.inputSize
+            let pixels = Bilinear.resize(img.pixels, rows: img.height, columns: img.width, outRows: side, outColumns: side)
+            var index = 0
+            if case .volumeSlice(_, let slice) = s.source { index = slice }
+            prepared.append(PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
+                                          side: side, pixels: pixels))
+        }
+        let input = try SlicePreparation.normalisedBatch(prepared, settings: loader.settings)
+        return (input, samples.map { $0.label ? 1 : 0 })
+    }
+}
