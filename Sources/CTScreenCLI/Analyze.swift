@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Screening
 import Volumes
@@ -74,14 +75,16 @@ struct Analyze: ParsableCommand {
             try AnalyzeComponents.classifier(weights: weights, threads: threads)
         }
         let volume = try clock.measure("read") { try AnalyzeComponents.readStudy(study) }
-        let analyzer = StudyAnalyzer(pipeline: pipeline, segmenter: AnalyzeComponents.segmenter(studyID: studyID),
-                                     classifier: classifier, volumeWriter: AnalyzeComponents.volumeWriter(),
-                                     threads: threads)
+        // The cluster's coordinator → worker → reducer, over an in-memory queue.
+        var runner = LocalRunner(pipeline: pipeline, classifier: classifier,
+                                 segmenter: AnalyzeComponents.segmenter(studyID: studyID),
+                                 volumeWriter: AnalyzeComponents.volumeWriter())
+        runner.threads = threads
         let bar = ProgressBar(enabled: isatty(STDOUT_FILENO) != 0, label: "classifying")
-        let result = try analyzer.analyze(volume: volume, studyID: studyID, source: study,
-                                          outputFolder: output, clock: &clock, progress: bar.update)
+        let report = try runner.run(volume: volume, studyName: studyID, source: study, outputFolder: output,
+                                    timings: clock.timings, progress: bar.update)
         bar.finish()
-        for line in ReportSummary.lines(result.report, outputFolder: output.path, includeTimings: timings) {
+        for line in ReportSummary.lines(report, outputFolder: output.path, includeTimings: timings) {
             print(line)
         }
     }
