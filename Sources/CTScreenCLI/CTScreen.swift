@@ -22,6 +22,7 @@ public struct CTScreen: ParsableCommand {
             StatusCommand.self,
             ResultCommand.self,
             WorklistCommand.self,
+            BenchLoad.self,
         ]
     )
     public init() {}

@@ -33,7 +33,19 @@ struct RoleOptions: ParsableArguments {
     @Option(help: "Deliveries of one item before it is dead-lettered.")
     var maxAttempts: Int = ClusterDefaults.maxAttempts
 
+    @Option(help: "Seconds between heartbeats.")
+    var heartbeatInterval: Double = ClusterDefaults.heartbeatInterval
+
+    @Option(help: "Heartbeat TTL = interval + this slack (seconds): how long a silent process counts as alive.")
+    var heartbeatSlack: Double = ClusterDefaults.heartbeatSlack
+
+    @Option(help: "Seconds between reaper passes (returning the items of dead processes).")
+    var reapInterval: Double = 5
+
     func validate() throws {
+        guard heartbeatInterval > 0, heartbeatSlack > 0, reapInterval > 0 else {
+            throw ValidationError("--heartbeat-interval, --heartbeat-slack and --reap-interval must be > 0")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         if let p = metricsPort, !(1...65535).contains(p) { throw ValidationError("--metrics-port must be 1–65535") }
@@ -44,6 +56,10 @@ struct RoleOptions: ParsableArguments {
 enum RoleProcess {
     static func serve(role: String, queue: QueueName, cluster: ClusterOptions, options: RoleOptions,
                       handler: @escaping ServeLoop.Handler) throws {
+        // A parent may have spawned us with these blocked; the graceful stop needs them.
+        var unblock = sigset_t()
+        sigemptyset(&unblock); sigaddset(&unblock, SIGTERM); sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let stop = StopFlag()
         var logger = Logger(label: "ctscreen.\(role)")
         stop.installSignalHandlers { [logger] sig in logger.notice("signal \(sig): finishing the item in hand, then stopping") }
@@ -58,6 +74,9 @@ enum RoleProcess {
         defer { server?.stop() }
         var configuration = ServeConfiguration(queue: queue, role: role)
         configuration.maxAttempts = options.maxAttempts
+        configuration.heartbeatInterval = options.heartbeatInterval
+        configuration.heartbeatSlack = options.heartbeatSlack
+        configuration.reapInterval = options.reapInterval
         logger[metadataKey: "role"] = "\(role)"
         let loop = ServeLoop(transport: transport, configuration: configuration, stop: stop, metrics: metrics, logger: logger)
         try loop.run(handler)
