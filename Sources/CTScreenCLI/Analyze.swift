@@ -74,15 +74,19 @@ struct Analyze: ParsableCommand {
         let classifier = try clock.measure("load model") {
             try AnalyzeComponents.classifier(weights: weights, threads: threads)
         }
+        let bar = ProgressBar(enabled: isatty(STDOUT_FILENO) != 0, label: "classifying")
+        defer { bar.finish() }  // also on errors, so the error line starts on a clean line
+        bar.status("reading \(studyID)")
         let volume = try clock.measure("read") { try AnalyzeComponents.readStudy(study) }
         // The cluster's coordinator → worker → reducer, over an in-memory queue.
         var runner = LocalRunner(pipeline: pipeline, classifier: classifier,
                                  segmenter: AnalyzeComponents.segmenter(studyID: studyID),
                                  volumeWriter: AnalyzeComponents.volumeWriter())
         runner.threads = threads
-        let bar = ProgressBar(enabled: isatty(STDOUT_FILENO) != 0, label: "classifying")
         let report = try runner.run(volume: volume, studyName: studyID, source: study, outputFolder: output,
-                                    timings: clock.timings, progress: bar.update)
+                                    timings: clock.timings,
+                                    stage: { bar.status($0 == "segment" ? "segmenting the lungs" : "writing outputs") },
+                                    progress: bar.update)
         bar.finish()
         for line in ReportSummary.lines(report, outputFolder: output.path, includeTimings: timings) {
             print(line)
@@ -123,12 +127,20 @@ final class ProgressBar {
         guard enabled, total > 0 else { return }
         let width = 30, filled = width * done / total
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        FileHandle.standardOutput.write(Data("\r\(label) [\(bar)] \(done)/\(total) slices".utf8))
+        FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(label) [\(bar)] \(done)/\(total) slices".utf8))
+        shown = true
+    }
+
+    /// A stage without a count: its name on the progress line.
+    func status(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(text)…".utf8))
         shown = true
     }
 
     func finish() {
         guard enabled, shown else { return }
         FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
+        shown = false
     }
 }

@@ -42,6 +42,9 @@ struct BenchmarkEngine: ParsableCommand {
         setBLASThreads(threads)
         // For A/B measurements of the convolution algorithm.
         if ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD"] == "0" { Conv2D.useWinograd = false }
+        if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_MIN_TILES"].flatMap(Int.init) {
+            Conv2D.winogradMinTiles = t
+        }
         if let b = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 {
             Conv2D.columnBudget = b
         }

@@ -27,11 +27,14 @@ struct BenchmarkSegmentation: ParsableCommand {
         for run in 1...runs {
             var steps: [String] = []
             let cpu0 = Self.cpuSeconds(), start = Date()
+            var cpuMark = cpu0
             let lungs = try LungSegmenter().segment(volume) { name, seconds in
-                steps.append(String(format: "%@ %.2f", name, seconds))
+                let cpu = Self.cpuSeconds()
+                steps.append(String(format: "%@ %.2f/%.2f", name, seconds, cpu - cpuMark))
+                cpuMark = cpu
             }
             let wall = Date().timeIntervalSince(start), cpu = Self.cpuSeconds() - cpu0
-            print(String(format: "run %d: %.2f s wall, %.2f s CPU (%@); lungs %.2f L, %d lung slices",
+            print(String(format: "run %d: %.2f s wall, %.2f s CPU (wall/CPU s per step: %@); lungs %.2f L, %d lung slices",
                          run, wall, cpu, steps.joined(separator: ", "), lungs.volumeLitres,
                          lungs.lungSlices.count))
         }

@@ -19,7 +19,7 @@ public struct GradCAMResult: Sendable {
 }
 
 /// The classifier's result for one slice.
-public struct SliceResult: Sendable {
+public struct SliceClassification: Sendable {
     public var logit: Float
     /// sigmoid(logit) = P(abnormal).
     public var probability: Float
@@ -30,8 +30,12 @@ public struct SliceResult: Sendable {
 
 extension ResNet50 {
     /// Classifies a batch of normalised slices, NCHW [N, 3, H, W] with H and W multiples of 32
-    /// (224 in use), and computes Grad-CAM for the slices listed in `gradCAMFor`.
-    public func classify(_ input: Tensor, gradCAMFor: [Int] = [], keepActivations: Bool = false) throws -> [SliceResult] {
+    /// (224 in use), and computes Grad-CAM for the slices listed in `gradCAMFor` and for every
+    /// slice whose probability is at least `gradCAMThreshold` (decided after the forward pass,
+    /// whose saved activations the backward pass reuses). `keepActivations` also returns A and
+    /// ∂logit/∂A at both scales.
+    public func classify(_ input: Tensor, gradCAMFor: [Int] = [], gradCAMThreshold: Float? = nil,
+                         keepActivations: Bool = false) throws -> [SliceClassification] {
         guard input.shape.count == 4, input.shape[0] >= 1, input.shape[1] == 3,
               input.shape[2] >= 32, input.shape[3] >= 32, input.shape[2] % 32 == 0, input.shape[3] % 32 == 0 else {
             throw ModelError("classifier input has shape \(input.shape), expected [N, 3, H, W] with H, W multiples of 32")
@@ -40,11 +44,15 @@ extension ResNet50 {
         if let bad = gradCAMFor.first(where: { $0 < 0 || $0 >= n }) {
             throw ModelError("Grad-CAM requested for slice \(bad) of a batch of \(n)")
         }
-        let images = Array(Set(gradCAMFor)).sorted()
         let st = input.data.withUnsafeBufferPointer { forward($0.baseAddress!, n: n, height: height, width: width) }
+        var wanted = Set(gradCAMFor)
+        if let t = gradCAMThreshold {
+            for i in 0..<n where Self.sigmoid(st.logits[i]) >= t { wanted.insert(i) }
+        }
+        let images = wanted.sorted()
         let c = featureCount
         var results = (0..<n).map { i in
-            SliceResult(logit: st.logits[i], probability: Self.sigmoid(st.logits[i]),
+            SliceClassification(logit: st.logits[i], probability: Self.sigmoid(st.logits[i]),
                         pooled: Array(st.pooled[(i * c)..<((i + 1) * c)]), gradCAM: nil)
         }
         guard !images.isEmpty else { return results }

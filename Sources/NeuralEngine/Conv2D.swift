@@ -27,6 +27,15 @@ public struct Conv2D: Sendable {
     /// off to compare with the im2col path).
     nonisolated(unsafe) public static var useWinograd = true
 
+    /// Winograd's 16 GEMMs have one column per 2×2 tile; below this many tiles they are too
+    /// narrow for BLAS and one im2col GEMM (4× the columns) is faster.
+    nonisolated(unsafe) public static var winogradMinTiles = 64
+
+    func useWinogradFor(n: Int, height h: Int, width w: Int) -> WinogradF2? {
+        guard let wg = winograd, Self.useWinograd, n * ((h + 1) / 2) * ((w + 1) / 2) >= Self.winogradMinTiles else { return nil }
+        return wg
+    }
+
     /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
     nonisolated(unsafe) public static var columnBudget = 1 << 20
 
@@ -74,20 +83,28 @@ public struct Conv2D: Sendable {
         return max(1, min(n, Self.columnBudget / max(perImage, 1)))
     }
 
-    /// y[Cout][N][Ho][Wo] = conv(x[Cin][N][H][W]) (+ y if `accumulate`). No bias.
+    /// y[Cout][N][Ho][Wo] = conv(x[Cin][N][H][W]) (+ y if `accumulate`), without the bias;
+    /// or, with `biasReLU`, y = max(conv(x) + bias, 0), applied chunk by chunk while the
+    /// output is still in cache (not combinable with `accumulate`).
     public func forward(_ x: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
-                        into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, workspace: Workspace) {
+                        into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, biasReLU: Bool = false,
+                        workspace: Workspace) {
+        precondition(!(biasReLU && accumulate), "bias+ReLU epilogue with accumulate")
         let (ho, wo) = outputSize(height: h, width: w)
         let beta: Float = accumulate ? 1 : 0
         let kk = inChannels * kernel * kernel
-        if let wg = winograd, Self.useWinograd {
-            wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate, workspace: workspace)
+        if let wg = useWinogradFor(n: n, height: h, width: w) {
+            bias.withUnsafeBufferPointer { b in
+                wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate,
+                           biasReLU: biasReLU ? b.baseAddress! : nil, workspace: workspace)
+            }
             return
         }
         if isPointwise {
             // [Cout, N·HW] = [Cout, Cin] × [Cin, N·HW]
             gemm(transA: false, transB: false, m: outChannels, n: n * h * w, k: inChannels,
                  weight, lda: inChannels, x, ldb: n * h * w, beta: beta, y, ldc: n * h * w)
+            if biasReLU { Elementwise.biasActivate(y, bias: bias, channels: outChannels, plane: n * h * w, relu: true) }
             return
         }
         let plane = ho * wo
@@ -100,6 +117,10 @@ public struct Conv2D: Sendable {
             // [Cout, c·HoWo] = [Cout, kk] × [kk, c·HoWo], written into columns n0·HoWo… of y
             gemm(transA: false, transB: false, m: outChannels, n: c * plane, k: kk,
                  weight, lda: kk, col, ldb: c * plane, beta: beta, y + n0 * plane, ldc: n * plane)
+            if biasReLU {
+                Elementwise.biasActivate(y + n0 * plane, bias: bias, channels: outChannels, plane: c * plane,
+                                         stride: n * plane, relu: true)
+            }
             n0 += c
         }
     }
@@ -109,7 +130,7 @@ public struct Conv2D: Sendable {
                               into dx: UnsafeMutablePointer<Float>, accumulate: Bool = false, workspace: Workspace) {
         let (ho, wo) = outputSize(height: h, width: w)
         let kk = inChannels * kernel * kernel
-        if let wg = winograd, Self.useWinograd {
+        if let wg = useWinogradFor(n: n, height: h, width: w) {
             wg.backwardInput(dy, n: n, height: h, width: w, into: dx, accumulate: accumulate, workspace: workspace)
             return
         }

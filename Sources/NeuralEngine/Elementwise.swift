@@ -2,13 +2,15 @@
 public enum Elementwise {
     /// y[c][i] = act(y[c][i] + bias[c] (+ residual[c][i])), act = ReLU or identity.
     /// One pass after the GEMM: the bias, the residual add and the ReLU cost one read/write.
+    /// `stride` is the distance between channels (default `plane`; larger for a chunk of images).
     public static func biasActivate(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, channels: Int,
-                                    plane: Int, residual: UnsafePointer<Float>? = nil, relu: Bool) {
+                                    plane: Int, stride: Int? = nil, residual: UnsafePointer<Float>? = nil, relu: Bool) {
+        let stride = stride ?? plane
         parallelFor(channels, costPerItem: plane) { c in
             let b = bias[c]
-            let row = y + c * plane
+            let row = y + c * stride
             if let r = residual {
-                let rr = r + c * plane
+                let rr = r + c * stride
                 if relu {
                     for i in 0..<plane { row[i] = max(row[i] + b + rr[i], 0) }
                 } else {

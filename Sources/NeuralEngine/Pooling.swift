@@ -12,6 +12,10 @@ public enum Pooling {
                                into y: UnsafeMutablePointer<Float>) {
         let ho = maxPoolOutput(h, kernel: kernel, stride: stride, padding: padding)
         let wo = maxPoolOutput(w, kernel: kernel, stride: stride, padding: padding)
+        if kernel == 3 && stride == 2 && padding == 1 {
+            maxPool3x3s2(x, planes: planes, height: h, width: w, into: y)
+            return
+        }
         parallelFor(planes, costPerItem: ho * wo * kernel * kernel) { pl in
             let src = x + pl * h * w, dst = y + pl * ho * wo
             for oy in 0..<ho {
@@ -21,6 +25,29 @@ public enum Pooling {
                     var m = -Float.infinity
                     for iy in y0..<y1 { for ix in x0..<x1 { m = max(m, src[iy * w + ix]) } }
                     dst[oy * wo + ox] = m
+                }
+            }
+        }
+    }
+
+    /// The stem's 3×3 stride-2 pad-1 pool without bounds tests: a window clipped by the border
+    /// repeats an inside row/column instead (max is idempotent), and the vertical max of the
+    /// three rows is taken once per column.
+    static func maxPool3x3s2(_ x: UnsafePointer<Float>, planes: Int, height h: Int, width w: Int,
+                             into y: UnsafeMutablePointer<Float>) {
+        let ho = (h - 1) / 2 + 1, wo = (w - 1) / 2 + 1
+        parallelFor(planes, costPerItem: ho * wo * 9) { pl in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: w) { buf in
+                let colMax = buf.baseAddress!
+                let src = x + pl * h * w, dst = y + pl * ho * wo
+                for oy in 0..<ho {
+                    let ra = src + max(2 * oy - 1, 0) * w, rb = src + 2 * oy * w, rc = src + min(2 * oy + 1, h - 1) * w
+                    for i in 0..<w { colMax[i] = max(max(ra[i], rb[i]), rc[i]) }
+                    let out = dst + oy * wo
+                    out[0] = max(colMax[0], colMax[min(1, w - 1)])
+                    for ox in 1..<max(wo, 1) {
+                        out[ox] = max(max(colMax[2 * ox - 1], colMax[2 * ox]), colMax[min(2 * ox + 1, w - 1)])
+                    }
                 }
             }
         }

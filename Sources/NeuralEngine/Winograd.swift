@@ -39,8 +39,12 @@ public final class WinogradF2: @unchecked Sendable {
         max(1, min(n, Conv2D.columnBudget / max(16 * max(inChannels, outChannels) * tiles, 1)))
     }
 
+    /// y = conv(x) (+ y if `accumulate`); with `biasReLU`, y = max(conv(x) + bias, 0) applied
+    /// in the output transform, while the tile is in registers (not with `accumulate`).
     public func forward(_ x: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
-                        into y: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: Workspace) {
+                        into y: UnsafeMutablePointer<Float>, accumulate: Bool, biasReLU: UnsafePointer<Float>? = nil,
+                        workspace: Workspace) {
+        precondition(biasReLU == nil || !accumulate, "bias+ReLU epilogue with accumulate")
         let th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw
         let chunk = chunkSize(n: n, tiles: tiles)
         let v = workspace.buffer("winograd.v", count: 16 * inChannels * chunk * tiles)
@@ -58,7 +62,7 @@ public final class WinogradF2: @unchecked Sendable {
                          v + xi * inChannels * t, ldb: t, beta: 0, m + xi * outChannels * t, ldc: t)
                 }
             }
-            outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate)
+            outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate, biasReLU: biasReLU)
             n0 += c
         }
     }
@@ -163,11 +167,16 @@ public final class WinogradF2: @unchecked Sendable {
     /// y[o] tile (2ty.., 2tx..) = Aᵀ M A (clipped at the border), plus y if `accumulate`.
     /// Eight tiles at a time in SIMD lanes, like `inputTransform`.
     func outputTransform(_ m: UnsafePointer<Float>, n: Int, h: Int, w: Int, firstImage: Int, images: Int,
-                         into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                         into y: UnsafeMutablePointer<Float>, accumulate: Bool, biasReLU: UnsafePointer<Float>? = nil) {
         let th = (h + 1) / 2, tw = (w + 1) / 2, t = images * th * tw
         let cout = outChannels
         let stride = cout * t
         parallelFor(cout, costPerItem: 16 * images * th * tw) { o in
+            let fused = biasReLU != nil
+            let bias = SIMD8<Float>(repeating: biasReLU?[o] ?? 0)
+            @inline(__always) func act(_ v: SIMD8<Float>) -> SIMD8<Float> {
+                fused ? pointwiseMax(v + bias, SIMD8<Float>.zero) : v
+            }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
                 let lanes = scratch.baseAddress!
                 for img in 0..<images {
@@ -190,10 +199,10 @@ public final class WinogradF2: @unchecked Sendable {
                             let r03 = mm(3) + mm(7) + mm(11), r13 = mm(7) - mm(11) - mm(15)
                             // columns: (Aᵀ M) A
                             let raw = UnsafeMutableRawPointer(lanes)
-                            raw.storeBytes(of: r00 + r01 + r02, toByteOffset: 0, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: r01 - r02 - r03, toByteOffset: 32, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: r10 + r11 + r12, toByteOffset: 64, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: r11 - r12 - r13, toByteOffset: 96, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: act(r00 + r01 + r02), toByteOffset: 0, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: act(r01 - r02 - r03), toByteOffset: 32, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: act(r10 + r11 + r12), toByteOffset: 64, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: act(r11 - r12 - r13), toByteOffset: 96, as: SIMD8<Float>.self)
                             let oy = 2 * ty
                             let row0 = dst + oy * w + 2 * tx0, row1 = row0 + w
                             let down = oy + 1 < h

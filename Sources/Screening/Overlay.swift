@@ -5,40 +5,53 @@ import Volumes
 ///
 /// Colours: the map uses a jet-like ramp on its absolute value (0 blue → 0.5 green → 0.75 yellow →
 /// 1 red; the Corona-score threshold 0.6 sits between green and yellow), blended with opacity
-/// 0.35 + 0.35·value where the value is ≥ 0.05 (transparent below). The lung contour is cyan.
+/// 0.35 + 0.35·value where the value is ≥ 0.05 (transparent below). The lung contour is magenta (a colour the heat
+/// ramp never uses), drawn on both sides of the mask boundary.
 public enum Overlay {
-    public static let contourColour: (UInt8, UInt8, UInt8) = (0, 255, 255)
+    public static let contourColour: (UInt8, UInt8, UInt8) = (255, 0, 255)
 
     /// RGB picture of slice `k` on the original grid (columns × rows).
     public static func render(volume: Volume, localization: [Float], mask: [UInt8], slice k: Int,
                               settings: ScreeningSettings) -> PNGFile.Image {
-        let rows = volume.size.rows, columns = volume.size.columns
+        let rows = volume.size.rows, columns = volume.size.columns, plane = rows * columns
         let base = k * volume.size.sliceCount
-        var rgb = [UInt8](repeating: 0, count: rows * columns * 3)
-        for i in 0..<(rows * columns) {
-            let gray = SlicePreparation.window(volume.voxels[base + i], low: settings.windowLowHU,
-                                               high: settings.windowHighHU) * 255
-            var colour = (Float(gray), Float(gray), Float(gray))
-            let v = localization.isEmpty ? 0 : localization[base + i]
-            if v >= 0.05 {
-                let heat = jet(min(v, 1))
-                let a = 0.35 + 0.35 * min(v, 1)
-                colour = ((1 - a) * colour.0 + a * heat.0, (1 - a) * colour.1 + a * heat.1,
-                          (1 - a) * colour.2 + a * heat.2)
+        let low = settings.windowLowHU, high = settings.windowHighHU
+        var rgb = [UInt8](repeating: 0, count: plane * 3)
+        let hasMap = localization.count == volume.size.count
+        volume.voxels.withUnsafeBufferPointer { hu in
+            localization.withUnsafeBufferPointer { map in
+                rgb.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<plane {
+                        let gray = SlicePreparation.window(hu[base + i], low: low, high: high) * 255
+                        var colour = SIMD3<Float>(repeating: gray)
+                        let v = hasMap ? min(map[base + i], 1) : 0
+                        if v >= 0.05 {
+                            let a = 0.35 + 0.35 * v
+                            colour = (1 - a) * colour + a * jet(v)
+                        }
+                        let clamped = colour.clamped(lowerBound: SIMD3(repeating: 0), upperBound: SIMD3(repeating: 255))
+                        out[3 * i] = UInt8(clamped.x.rounded())
+                        out[3 * i + 1] = UInt8(clamped.y.rounded())
+                        out[3 * i + 2] = UInt8(clamped.z.rounded())
+                    }
+                }
             }
-            rgb[3 * i] = UInt8(min(max(colour.0, 0), 255).rounded())
-            rgb[3 * i + 1] = UInt8(min(max(colour.1, 0), 255).rounded())
-            rgb[3 * i + 2] = UInt8(min(max(colour.2, 0), 255).rounded())
         }
-        // Contour: lung pixels with a non-lung 4-neighbour (or on the border).
-        for r in 0..<rows {
-            for c in 0..<columns where mask[base + r * columns + c] != 0 {
-                let edge = r == 0 || c == 0 || r == rows - 1 || c == columns - 1
-                    || mask[base + (r - 1) * columns + c] == 0 || mask[base + (r + 1) * columns + c] == 0
-                    || mask[base + r * columns + c - 1] == 0 || mask[base + r * columns + c + 1] == 0
-                if edge {
-                    let i = 3 * (r * columns + c)
-                    rgb[i] = contourColour.0; rgb[i + 1] = contourColour.1; rgb[i + 2] = contourColour.2
+        // Contour, 2 pixels wide so it shows on white soft tissue and on dark lung: every pixel
+        // with a 4-neighbour on the other side of the mask boundary (image border = outside).
+        mask.withUnsafeBufferPointer { m in
+            func inside(_ r: Int, _ c: Int) -> Bool {
+                r >= 0 && c >= 0 && r < rows && c < columns && m[base + r * columns + c] != 0
+            }
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    let here = inside(r, c)
+                    let edge = inside(r - 1, c) != here || inside(r + 1, c) != here
+                        || inside(r, c - 1) != here || inside(r, c + 1) != here
+                    if edge {
+                        let o = 3 * (r * columns + c)
+                        rgb[o] = contourColour.0; rgb[o + 1] = contourColour.1; rgb[o + 2] = contourColour.2
+                    }
                 }
             }
         }
@@ -47,9 +60,9 @@ public enum Overlay {
 
     /// Colour (0…255 per channel) of a value in [0, 1]: 0 blue, 0.25 cyan, 0.5 green,
     /// 0.75 yellow, 1 red (a jet ramp without the dark ends, so hot spots stay bright).
-    static func jet(_ v: Float) -> (Float, Float, Float) {
+    static func jet(_ v: Float) -> SIMD3<Float> {
         func ramp(_ x: Float) -> Float { min(max(x, 0), 1) * 255 }
-        return (ramp(4 * v - 2), ramp(2 - abs(4 * v - 2)), ramp(2 - 4 * v))
+        return SIMD3(ramp(4 * v - 2), ramp(2 - abs(4 * v - 2)), ramp(2 - 4 * v))
     }
 
     /// Tiles of at most `tile × tile` pixels (bilinear, aspect ratio kept, centred), `columns`

@@ -5,9 +5,8 @@ import NeuralEngine
 /// `SliceClassifier` over the Models ResNet-50 (torchvision layout, single logit) and its
 /// multi-scale Grad-CAM.
 ///
-/// The Models API takes the Grad-CAM slice list up front, so positives are found with a
-/// forward pass over the whole batch and then only the positive slices run again with
-/// Grad-CAM (forward + backward). The extra cost is one forward per positive slice.
+/// One forward pass over the batch; the network then runs Grad-CAM's backward pass only for
+/// the slices with P ≥ threshold (`gradCAMThreshold`, decided after the forward pass).
 /// Not thread-safe (one ResNet50 workspace): use one instance per thread.
 public final class ResNetSliceClassifier: SliceClassifier {
     public let network: ResNet50
@@ -36,22 +35,20 @@ public final class ResNetSliceClassifier: SliceClassifier {
         guard count > 0, input.count == count * plane else {
             throw ScreeningError.classifier("input has \(input.count) values, expected \(count)×3×\(side)²")
         }
-        let first = try network.classify(Tensor(shape: [count, 3, side, side], data: input))
-        var outputs = first.map {
-            SliceOutput(logit: $0.logit, probability: $0.probability, features: $0.pooled, fusedMap: nil)
+        let results = try network.classify(Tensor(shape: [count, 3, side, side], data: input),
+                                           gradCAMThreshold: positiveThreshold)
+        guard results.count == count else {
+            throw ScreeningError.classifier("the network returned \(results.count) results for \(count) slices")
         }
-        let positives = outputs.indices.filter { outputs[$0].probability >= positiveThreshold }
-        guard !positives.isEmpty else { return outputs }
-        var subset = [Float]()
-        subset.reserveCapacity(positives.count * plane)
-        for i in positives { subset += input[(i * plane)..<((i + 1) * plane)] }
-        let explained = try network.classify(Tensor(shape: [positives.count, 3, side, side], data: subset),
-                                             gradCAMFor: Array(positives.indices))
-        for (j, i) in positives.enumerated() {
-            guard let cam = explained[j].gradCAM else {
+        var outputs: [SliceOutput] = []
+        outputs.reserveCapacity(count)
+        for r in results {
+            let positive = r.probability >= positiveThreshold
+            guard !positive || r.gradCAM != nil else {
                 throw ScreeningError.classifier("Grad-CAM missing for a positive slice")
             }
-            outputs[i].fusedMap = cam.fused
+            outputs.append(SliceOutput(logit: r.logit, probability: r.probability, features: r.pooled,
+                                       fusedMap: positive ? r.gradCAM?.fused : nil))
         }
         return outputs
     }

@@ -17,7 +17,7 @@ public protocol VolumeFileWriting {
 /// One study in, every output out, in one process: segment → prepare → classify (batches)
 /// → reduce → write. The stages are `Pipeline`'s; this only chains them, times them and
 /// writes the files (`StudyOutputs`). Timings: "segment", "prepare", "classify", "reduce",
-/// "write" (the caller may add "read" before calling).
+/// "write volumes", "write pictures" (the caller may add stages such as "read" before).
 public struct StudyAnalyzer {
     public var pipeline: Pipeline
     public var segmenter: LungSegmenting
@@ -40,33 +40,39 @@ public struct StudyAnalyzer {
         public var outputFolder: URL
     }
 
-    /// `progress(done, total)` counts classified slices.
+    /// `progress(done, total)` counts classified slices; `stage(name)` announces the stages
+    /// without slice counts ("segment", "write").
     public func analyze(volume: Volume, studyID: String, source: String, outputFolder: URL,
                         clock: inout StageClock,
+                        stage: (String) -> Void = { _ in },
                         progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try StudyOutputs.prepareFolder(outputFolder)
+        stage("segment")
         let region = try clock.measure("segment") { try segmenter.segment(volume) }
         var reduction = try pipeline.run(volume: volume, region: region, classifier: classifier,
                                          studyID: studyID, source: source, clock: &clock, progress: progress)
         var report = reduction.report
         let settings = pipeline.settings
-        try clock.measure("write") {
-            if let writer = volumeWriter {
+        stage("write")
+        if let writer = volumeWriter {
+            try clock.measure("write volumes") {
                 try writeVolume(StudyOutputs.localizationName, in: outputFolder) {
                     try writer.writeFloat32(reduction.localization, like: volume, to: $0)
                 }
                 try writeVolume(StudyOutputs.lungMaskName, in: outputFolder) {
                     try writer.writeUInt8(region.mask, like: volume, to: $0)
                 }
-                report.outputs["localization"] = StudyOutputs.localizationName
-                report.outputs["lungMask"] = StudyOutputs.lungMaskName
             }
-            let pictures = try StudyOutputs.writePictures(
+            report.outputs["localization"] = StudyOutputs.localizationName
+            report.outputs["lungMask"] = StudyOutputs.lungMaskName
+        }
+        let pictures = try clock.measure("write pictures") {
+            try StudyOutputs.writePictures(
                 volume: volume, region: region, localization: reduction.localization,
                 report: report, settings: settings, to: outputFolder, threads: threads)
-            report.outputs.merge(pictures) { $1 }
-            reduction.localization = []
         }
+        report.outputs.merge(pictures) { $1 }
+        reduction.localization = []
         report.outputs["report"] = StudyOutputs.reportName
         report.timings = clock.timings
         try StudyOutputs.writeReport(report, to: outputFolder)

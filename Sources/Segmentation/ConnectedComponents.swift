@@ -44,10 +44,8 @@ public enum ConnectedComponents {
     /// Labels the components of the non-zero voxels.
     /// - Parameter planar: label each slice on its own (2D connectivity); labels stay unique
     ///   over the whole volume.
-    public static func label(_ mask: BinaryMask, connectivity: Connectivity = .face,
-                             planar: Bool = false) -> Components {
-        let size = mask.size
-        let cols = size.columns, rows = size.rows, slices = size.slices
+    /// Neighbour offsets (dz, dy, dx) of a connectivity.
+    static func offsets(_ connectivity: Connectivity, planar: Bool) -> [(Int, Int, Int)] {
         var offsets: [(Int, Int, Int)] = []
         for dz in (planar ? 0...0 : -1...1) {
             for dy in -1...1 {
@@ -58,6 +56,14 @@ public enum ConnectedComponents {
                 }
             }
         }
+        return offsets
+    }
+
+    public static func label(_ mask: BinaryMask, connectivity: Connectivity = .face,
+                             planar: Bool = false) -> Components {
+        let size = mask.size
+        let cols = size.columns, rows = size.rows, slices = size.slices
+        let offsets = offsets(connectivity, planar: planar)
         var labels = [Int32](repeating: 0, count: size.count)
         let sizes = mask.voxels.withUnsafeBufferPointer { m in
             labels.withUnsafeMutableBufferPointer { lab in
@@ -70,7 +76,7 @@ public enum ConnectedComponents {
     /// Two-pass raster labelling with union-find (path compression, the smaller label wins):
     /// it reads memory in order, where a breadth-first flood jumps between slices and was
     /// most of the segmentation time. Final labels follow first appearance in raster order.
-    private static func flood(_ m: UnsafeBufferPointer<UInt8>, _ lab: UnsafeMutableBufferPointer<Int32>,
+    static func flood(_ m: UnsafeBufferPointer<UInt8>, _ lab: UnsafeMutableBufferPointer<Int32>,
                               cols: Int, rows: Int, slices: Int, offsets: [(Int, Int, Int)]) -> [Int] {
         // Neighbours already visited in raster order.
         let backward = offsets.filter { ($0.0 * rows + $0.1) * cols + $0.2 < 0 }
@@ -100,18 +106,21 @@ public enum ConnectedComponents {
                     defer { i += 1 }
                     guard mp[i] != 0 else { continue }
                     var current: Int32 = 0
+                    var lastLabel: Int32 = 0, lastRoot: Int32 = 0  // neighbours often repeat
                     for n in 0..<count {
                         let nz = z + dzs[n], ny = y + dys[n], nx = x + dxs[n]
                         if nz < 0 || ny < 0 || ny >= rows || nx < 0 || nx >= cols { continue }
                         let l = lp[i + linear[n]]
                         if l == 0 { continue }
-                        let r = find(l)
+                        let r: Int32
+                        if l == lastLabel { r = lastRoot } else { r = find(l); lastLabel = l; lastRoot = r }
                         if current == 0 {
                             current = r
                         } else if r != current {
                             let (keep, drop) = r < current ? (r, current) : (current, r)
                             parent[Int(drop)] = keep
                             current = keep
+                            lastLabel = 0  // roots changed
                         }
                     }
                     if current == 0 {

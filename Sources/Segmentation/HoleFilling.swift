@@ -14,7 +14,7 @@ public enum HoleFilling {
     }
 
     /// In place on one slice of 0/1 values: marks outside background 2, then 0/1 → 1, 2 → 0.
-    private static func fillSlice(_ p: UnsafeMutablePointer<UInt8>, columns cols: Int, rows: Int) {
+    static func fillSlice(_ p: UnsafeMutablePointer<UInt8>, columns cols: Int, rows: Int) {
         var stack: [Int32] = []
         func push(_ i: Int) {
             if p[i] == 0 { p[i] = 2; stack.append(Int32(i)) }

@@ -1,20 +1,32 @@
 import Volumes
 
 extension LungSegmenter {
-    /// Per slice: largest 8-connected region above `threshold`, holes filled.
+    /// Per slice: largest 8-connected region above `threshold`, holes filled. Raw buffers
+    /// and one label buffer per worker: this runs on every pixel of the study.
     static func body(_ volume: Volume, threshold: Double) -> BinaryMask {
         let size = volume.size, plane = size.sliceCount
+        let cols = size.columns, rows = size.rows
         let limit = Int16(clamping: Int(threshold.rounded()))
-        let planeSize = VolumeSize(columns: size.columns, rows: size.rows, slices: 1)
+        let offsets = ConnectedComponents.offsets(.full, planar: true)
         var out = [UInt8](repeating: 0, count: size.count)
-        out.withUnsafeMutableBufferPointer { buf in
-            let base = buf.baseAddress!
-            parallelFor(size.slices) { k in
-                var raw = BinaryMask(size: planeSize, spacing: volume.geometry.spacing)
-                for i in 0..<plane where volume.voxels[k * plane + i] > limit { raw.voxels[i] = 1 }
-                let largest = ConnectedComponents.largest(raw, count: 1, connectivity: .full)
-                let filled = HoleFilling.fillPerSlice(largest)
-                for i in 0..<plane { base[k * plane + i] = filled.voxels[i] }
+        volume.voxels.withUnsafeBufferPointer { hu in
+            out.withUnsafeMutableBufferPointer { buf in
+                let base = buf.baseAddress!, huBase = hu.baseAddress!
+                parallelChunks(size.slices) { range in
+                    let labels = UnsafeMutableBufferPointer<Int32>.allocate(capacity: plane)
+                    defer { labels.deallocate() }
+                    for k in range {
+                        let p = base + k * plane, h = huBase + k * plane
+                        for i in 0..<plane { p[i] = h[i] > limit ? 1 : 0 }
+                        labels.initialize(repeating: 0)
+                        let sizes = ConnectedComponents.flood(UnsafeBufferPointer(start: p, count: plane), labels,
+                                                              cols: cols, rows: rows, slices: 1, offsets: offsets)
+                        guard let largest = sizes.indices.max(by: { sizes[$0] < sizes[$1] }) else { continue }
+                        let keep = Int32(largest + 1)
+                        for i in 0..<plane { p[i] = labels[i] == keep ? 1 : 0 }
+                        HoleFilling.fillSlice(p, columns: cols, rows: rows)
+                    }
+                }
             }
         }
         return BinaryMask(size: size, spacing: volume.geometry.spacing, voxels: out)
@@ -40,6 +52,11 @@ extension LungSegmenter {
         if comps.count >= 2 {
             return comps.labelsBySize.prefix(2).map { comps.mask(of: [$0], spacing: lungs.spacing) }
         }
+        return splitAtMidline(lungs, body: body)
+    }
+
+    /// The halves of a mask on either side of the body midline of each slice.
+    static func splitAtMidline(_ lungs: BinaryMask, body: BinaryMask) -> [BinaryMask] {
         let mid = midlines(body)
         let s = lungs.size
         var left = BinaryMask(size: s, spacing: lungs.spacing)

@@ -30,10 +30,15 @@ public struct LungSegmentationSettings: Equatable, Codable, Sendable {
 }
 
 /// Errors of the Segmentation module: the study and the reason.
-public struct SegmentationError: Error, CustomStringConvertible, Equatable {
+public struct SegmentationError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
     public var study: String
     public var reason: String
+    public init(study: String, reason: String) {
+        self.study = study
+        self.reason = reason
+    }
     public var description: String { "lung segmentation of \(study): \(reason)" }
+    public var errorDescription: String? { description }
 }
 
 /// Classical 3D lung segmentation (design brief, method step 2).
@@ -79,16 +84,16 @@ public struct LungSegmenter: Sendable {
         for i in 0..<volume.voxels.count where volume.voxels[i] < airLimit && body.voxels[i] != 0 {
             air.voxels[i] = 1
         }
-        var lungs = keepLungs(air)
+        var (lungs, parts) = keepLungs(air)
         step("air")
         if settings.removeAirways {
             let airways = Airways.track(lungs, body: body, volume: volume,
                                         maximumArea: settings.maximumAirwayArea)
-            lungs = keepLungs(lungs.subtracting(airways))
+            (lungs, parts) = keepLungs(lungs.subtracting(airways))
             step("airways")
         }
         var closed = BinaryMask(size: volume.size, spacing: sp)
-        for part in Self.split(lungs, body: body) {
+        for part in parts.count >= 2 ? parts : Self.splitAtMidline(lungs, body: body) {
             closed = closed.union(Self.closePerSlice(part, radius: settings.closingRadius))
         }
         step("close")
@@ -103,17 +108,26 @@ public struct LungSegmenter: Sendable {
         return result
     }
 
-    /// Largest component, plus the second when it is a plausible other lung.
-    private func keepLungs(_ air: BinaryMask) -> BinaryMask {
-        let comps = ConnectedComponents.label(air, connectivity: .face)
+    /// Largest component, plus the second when it is a plausible other lung; also each
+    /// kept component on its own (the parts the closing treats separately). Labels only
+    /// the bounding box of the air: a third of a full study's grid or less.
+    private func keepLungs(_ air: BinaryMask) -> (lungs: BinaryMask, components: [BinaryMask]) {
+        guard let box = GridBox(boundingNonZeroOf: air) else { return (air, []) }
+        let comps = ConnectedComponents.label(air.cropped(to: box), connectivity: .face)
         let order = comps.labelsBySize
-        guard let first = order.first else { return air }
-        var keep: Set<Int32> = [first]
-        if order.count > 1, Double(comps.sizes[Int(order[1]) - 1])
-            >= settings.secondLungMinimumFraction * Double(comps.sizes[Int(first) - 1]) {
-            keep.insert(order[1])
+        guard let first = order.first else { return (air, []) }
+        func full(_ label: Int32) -> BinaryMask {
+            var out = BinaryMask(size: air.size, spacing: air.spacing)
+            out.paste(comps.mask(of: [label], spacing: air.spacing), at: box)
+            return out
         }
-        return comps.mask(of: keep, spacing: air.spacing)
+        guard order.count > 1, Double(comps.sizes[Int(order[1]) - 1])
+            >= settings.secondLungMinimumFraction * Double(comps.sizes[Int(first) - 1]) else {
+            let only = full(first)
+            return (only, [only])
+        }
+        let a = full(first), b = full(order[1])
+        return (a.union(b), [a, b])
     }
 
     static func name(of volume: Volume) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import Volumes
 import XCTest
 @testable import CTScreenCLI
 
@@ -48,6 +49,35 @@ final class AnalyzeEndToEndTests: XCTestCase {
 
         let validation = try ReportValidation.validate(reportURL.path)
         XCTAssertEqual(validation, "valid")
+
+        // Both NIfTI volumes sit on the input grid with its affine (the series' geometry as
+        // given in issue 2, read independently with pydicom); the localisation is 0 outside the
+        // lung mask and re-summing it gives the reported Corona score.
+        let size = VolumeSize(columns: 512, rows: 512, slices: 255)
+        let grid = Geometry(spacing: [0.703125, 0.703125, 1.25], origin: [-192.2, -180.0, -349.25])
+        let localization = try NIfTI.readFloat(at: out.appendingPathComponent("localization.nii.gz"))
+        let mask = try NIfTI.readFloat(at: out.appendingPathComponent("lung-mask.nii.gz"))
+        for image in [localization, mask] {
+            XCTAssertEqual(image.size, size)
+            let a = image.geometry, b = grid
+            for (x, y) in [(a.spacing, b.spacing), (a.origin, b.origin), (a.rowDirection, b.rowDirection),
+                           (a.columnDirection, b.columnDirection), (a.sliceDirection, b.sliceDirection)] {
+                XCTAssertLessThan(((x - y) * (x - y)).sum().squareRoot(), 1e-4, "\(a) vs \(b)")
+            }
+        }
+        var outside = 0, score = 0.0, lungVoxels = 0
+        localization.voxels.withUnsafeBufferPointer { v in
+            mask.voxels.withUnsafeBufferPointer { m in
+                for i in 0..<v.count {
+                    if m[i] == 0 { if v[i] != 0 { outside += 1 } } else { lungVoxels += 1 }
+                    if v[i] > 0.6 { score += Double(v[i]) }
+                }
+            }
+        }
+        XCTAssertEqual(outside, 0)
+        score *= grid.voxelVolume / 1000
+        XCTAssertEqual(score, try XCTUnwrap(report["coronaScore"] as? Double), accuracy: 1e-6 + 1e-4 * score)
+        XCTAssertEqual(Double(lungVoxels) * grid.voxelVolume / 1000, litres * 1000, accuracy: 0.01)
     }
 }
 

@@ -24,7 +24,7 @@ enum Fixtures {
     }
 
     static func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
-        precondition(a.count == b.count, "size mismatch \(a.count) vs \(b.count)")
+        guard a.count == b.count else { return .infinity }  // a size mismatch fails any tolerance
         var m: Float = 0
         for i in a.indices { m = max(m, abs(a[i] - b[i])) }
         return m

@@ -19,7 +19,7 @@ final class ResNet50Tests: XCTestCase {
         Tensor(shape: [xs.count, 3, 224, 224], data: xs.flatMap(\.data))
     }
 
-    func assertClose(_ a: SliceResult, _ b: SliceResult, _ what: String) {
+    func assertClose(_ a: SliceClassification, _ b: SliceClassification, _ what: String) {
         XCTAssertEqual(a.logit, b.logit, accuracy: 2e-5, what)
         XCTAssertLessThan(Fixtures.maxAbsDiff(a.pooled, b.pooled), 4e-5, what)
         XCTAssertEqual(a.gradCAM == nil, b.gradCAM == nil, what)
@@ -62,7 +62,7 @@ final class ResNet50Tests: XCTestCase {
         let bytes = m.workspaceBytes
         let second = try m.classify(batch(xs), gradCAMFor: [1])
         XCTAssertEqual(m.workspaceBytes, bytes)
-        XCTAssertEqual(first[1].gradCAM?.fused, second[1].gradCAM?.fused)
+        XCTAssertTrue(first[1].gradCAM?.fused == second[1].gradCAM?.fused, "same batch, same workspace: identical maps")
     }
 
     func testBadInputsAreErrors() throws {
@@ -99,5 +99,16 @@ final class ResNet50Tests: XCTestCase {
         let half = try ResNet50(weights: SafetensorsFile(data: SafetensorsWriter.encode(all, dtype: .f16), name: "h"))
         let (m, xs) = try fixtures()
         XCTAssertEqual(try half.classify(xs[1])[0].logit, try m.classify(xs[1])[0].logit, accuracy: 0.05)
+    }
+
+    /// Grad-CAM by probability threshold: the fixture slices have P = 0.542, 0.579, 0.581.
+    func testGradCAMForSlicesAboveThreshold() throws {
+        let (m, xs) = try fixtures()
+        let r = try m.classify(batch(xs), gradCAMThreshold: 0.56)
+        XCTAssertEqual(r.map { $0.gradCAM != nil }, [false, true, true])
+        let explicit = try m.classify(batch(xs), gradCAMFor: [2])
+        XCTAssertLessThan(Fixtures.maxAbsDiff(r[2].gradCAM?.fused ?? [], explicit[2].gradCAM?.fused ?? [1]), 1e-5)
+        XCTAssertEqual(try m.classify(batch(xs), gradCAMFor: [0], gradCAMThreshold: 0.99).map { $0.gradCAM != nil },
+                       [true, false, false])
     }
 }

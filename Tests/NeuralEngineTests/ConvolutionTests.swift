@@ -72,6 +72,9 @@ final class ConvolutionTests: XCTestCase {
     /// backwardInput and backwardWeights against finite differences of L = Σ r·conv(x).
     func testBackwardByFiniteDifferences() {
         var rng = TestRNG(4)
+        let minTiles = Conv2D.winogradMinTiles
+        Conv2D.winogradMinTiles = 0  // the 3×3 stride-1 case goes through Winograd
+        defer { Conv2D.winogradMinTiles = minTiles }
         for cf in Self.configs {
             let x = rng.array(cf.n * cf.c * cf.h * cf.w)  // planes layout throughout
             let wt = rng.array(cf.co * cf.c * cf.k * cf.k)
@@ -103,10 +106,12 @@ final class ConvolutionTests: XCTestCase {
     /// sizes, in one chunk and in several.
     func testWinogradMatchesIm2col() {
         var rng = TestRNG(5)
-        defer { Conv2D.useWinograd = true }
+        let minTiles = Conv2D.winogradMinTiles
+        Conv2D.winogradMinTiles = 0  // Winograd even for these small maps
+        defer { Conv2D.useWinograd = true; Conv2D.winogradMinTiles = minTiles }
         for (n, c, co, h, w) in [(2, 3, 5, 8, 8), (3, 4, 2, 7, 7), (1, 5, 3, 5, 9), (2, 2, 2, 1, 2), (2, 2, 3, 6, 34), (1, 2, 2, 3, 33)] {
             let conv = Conv2D(weight: rng.array(co * c * 9), inChannels: c, outChannels: co, kernel: 3, padding: 1)
-            XCTAssertNotNil(conv.winograd)
+            XCTAssertNotNil(conv.useWinogradFor(n: n, height: h, width: w))
             let cf = Config(n: n, c: c, h: h, w: w, co: co, k: 3, s: 1, p: 1)
             let x = rng.array(n * c * h * w), dy = rng.array(n * co * h * w)
             let base = rng.array(n * co * h * w)
@@ -128,6 +133,28 @@ final class ConvolutionTests: XCTestCase {
             Conv2D.columnBudget = saved
             XCTAssertLessThan(maxAbsDiff(y0, y2), 1e-5, "chunked forward \(cf)")
             XCTAssertLessThan(maxAbsDiff(dx0, dx2), 1e-5, "chunked backward \(cf)")
+        }
+    }
+
+    /// The fused bias+ReLU epilogue equals the conv followed by `biasActivate`, on the
+    /// pointwise, chunked im2col and Winograd paths.
+    func testFusedBiasReLU() {
+        var rng = TestRNG(6)
+        let saved = (Conv2D.columnBudget, Conv2D.winogradMinTiles)
+        defer { (Conv2D.columnBudget, Conv2D.winogradMinTiles) = saved }
+        Conv2D.winogradMinTiles = 0
+        for cf in Self.configs {
+            let conv = Conv2D(weight: rng.array(cf.co * cf.c * cf.k * cf.k), bias: rng.array(cf.co),
+                              inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+            let (ho, wo) = conv.outputSize(height: cf.h, width: cf.w)
+            Conv2D.columnBudget = cf.c * cf.k * cf.k * ho * wo  // one image per chunk
+            let x = rng.array(cf.n * cf.c * cf.h * cf.w)
+            var expected = runForward(conv, x, cf)
+            Elementwise.biasActivate(&expected, bias: conv.bias, channels: cf.co, plane: cf.n * ho * wo, relu: true)
+            var y = [Float](repeating: .nan, count: expected.count)
+            conv.forward(x, n: cf.n, height: cf.h, width: cf.w, into: &y, biasReLU: true, workspace: Workspace())
+            XCTAssertLessThan(maxAbsDiff(y, expected), 1e-5, "\(cf)")
+            XCTAssertTrue(y.allSatisfy { $0 >= 0 }, "\(cf)")
         }
     }
 }

@@ -47,6 +47,17 @@ final class LayerTests: XCTestCase {
             return y
         }
         XCTAssertEqual(pool(x), Reference.maxPool(x, planes: planes, h: h, w: w, kernel: 3, stride: 2, padding: 1))
+        // the 3×3/2 fast path on odd, even and tiny sizes, and the generic path (2×2/2)
+        for (ph, pw) in [(1, 1), (2, 3), (7, 6), (112, 112)] {
+            let v = rng.array(2 * ph * pw)
+            let oh = Pooling.maxPoolOutput(ph), ow = Pooling.maxPoolOutput(pw)
+            var got = [Float](repeating: 0, count: 2 * oh * ow)
+            Pooling.maxPool(v, planes: 2, height: ph, width: pw, into: &got)
+            XCTAssertEqual(got, Reference.maxPool(v, planes: 2, h: ph, w: pw, kernel: 3, stride: 2, padding: 1), "\(ph)×\(pw)")
+        }
+        var g2 = [Float](repeating: 0, count: planes * 4 * 4)
+        Pooling.maxPool(x, planes: planes, height: h, width: w, kernel: 2, stride: 2, padding: 0, into: &g2)
+        XCTAssertEqual(g2, Reference.maxPool(x, planes: planes, h: h, w: w, kernel: 2, stride: 2, padding: 0))
         let r = rng.array(planes * ho * wo)
         var dx = [Float](repeating: 0, count: x.count)
         Pooling.maxPoolBackward(x, r, planes: planes, height: h, width: w, into: &dx)

@@ -23,7 +23,8 @@ final class PNGTests: XCTestCase {
         }
     }
 
-    /// Overlay: lung window in gray, heat over the map, cyan contour on the mask border.
+    /// Overlay: lung window in gray, heat over the map, magenta contour on both sides of the
+    /// mask border.
     func testOverlayShowsWindowHeatAndContour() throws {
         let volume = TestSupport.volume(columns: 10, rows: 8, slices: 1, spacing: [1, 1, 1]) { _, _, c in
             c < 5 ? -1000 : -500
@@ -36,7 +37,9 @@ final class PNGTests: XCTestCase {
         func pixel(_ r: Int, _ c: Int) -> [UInt8] { Array(image.pixels[(3 * (r * 10 + c))..<(3 * (r * 10 + c) + 3)]) }
         XCTAssertEqual(pixel(0, 0), [0, 0, 0])                  // −1000 HU, outside the lung
         XCTAssertEqual(pixel(0, 9), [128, 128, 128])            // −500 HU → 0.5
-        XCTAssertEqual(pixel(2, 3), [0, 255, 255])              // lung border
+        XCTAssertEqual(pixel(2, 3), [255, 0, 255])              // lung border, inside
+        XCTAssertEqual(pixel(1, 3), [255, 0, 255])              // lung border, outside
+        XCTAssertEqual(pixel(0, 3), [0, 0, 0])                  // two pixels out
         XCTAssertEqual(pixel(3, 6), [128, 128, 128])            // inside, no heat
         let hot = pixel(3, 4)                                   // map 1 → red blended over black
         XCTAssertGreaterThan(hot[0], 150)

@@ -42,6 +42,21 @@ final class LungSegmentationPhantomTests: XCTestCase {
         XCTAssertEqual(lungs.volumeLitres, truth.volumeLitres, accuracy: 0.05 * truth.volumeLitres)
     }
 
+    /// The same findings on thin and thick slices: the mask keeps its quality.
+    func testMaskHoldsAtOtherSliceThicknesses() throws {
+        let reference = PhantomGenerator.make(.small(seed: 13, groundGlass: 2, consolidation: 2))
+        for (slices, thickness) in [(80, 2.5), (20, 10.0)] {
+            var s = PhantomSettings.small(seed: 13)
+            s.slices = slices; s.sliceThickness = thickness
+            let phantom = PhantomGenerator.make(s, lesions: reference.lesions)
+            let lungs = try LungSegmenter().segment(phantom.volume)
+            let dice = lungs.mask.dice(phantom.lungMask)
+            XCTAssertGreaterThanOrEqual(dice, 0.95, "\(thickness) mm slices")
+            let lesion = phantom.lesionMask
+            XCTAssertGreaterThanOrEqual(Double(lesion.intersection(lungs.mask).count), 0.95 * Double(lesion.count))
+        }
+    }
+
     func testNoLungsIsAClearError() {
         var s = PhantomSettings.small()
         s.slices = 12

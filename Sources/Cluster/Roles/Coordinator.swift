@@ -19,6 +19,8 @@ public final class Coordinator: @unchecked Sendable {
     public var reportID: (StudyDescriptor) -> String = { $0.studyID }
     /// Timings to put before the coordinator's own (e.g. "load model" in `analyze`).
     public var leadingTimings: [StageTiming] = []
+    /// Announces stages without slice counts ("segment"), for a progress line.
+    public var onStage: ((String) -> Void)?
 
     public init(pipeline: Pipeline, reader: StudyReading = FileStudyReader(),
                 segmenter: @escaping (String) -> LungSegmenting = { ClassicalLungSegmenter(studyID: $0) }) {
@@ -45,6 +47,7 @@ public final class Coordinator: @unchecked Sendable {
         for timing in leadingTimings { clock.add(timing.stage, seconds: timing.seconds) }
         let name = reportID(d)
         let volume = try clock.measure("read") { try reader.read(d.sources) }
+        onStage?("segment")
         let region = try clock.measure("segment") { try segmenter(name).segment(volume) }
         let prepared = try clock.measure("prepare") {
             try pipeline.prepare(volume: volume, region: region, studyID: name, source: d.sources.first ?? "")

@@ -25,9 +25,11 @@ public struct LocalRunner {
     }
 
     /// Screens `volume` (read from `source`) into `outputFolder`. `timings` so far (e.g. model
-    /// loading and reading) lead the report's timings; `progress(done, total)` counts slices.
+    /// loading and reading) lead the report's timings; `progress(done, total)` counts slices;
+    /// `stage(name)` announces "segment" and "write".
     public func run(volume: Volume, studyName: String, source: String, outputFolder: URL,
-                    timings: [StageTiming] = [], progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> ScreeningReport {
+                    timings: [StageTiming] = [], stage: @escaping (String) -> Void = { _ in },
+                    progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> ScreeningReport {
         let transport = InMemoryTransport()
         let studyID = "local"
         let reader = FixedStudyReader(volume: volume)
@@ -35,6 +37,7 @@ public struct LocalRunner {
         coordinator.reportID = { _ in studyName }
         coordinator.leadingTimings = timings
         coordinator.highWaterMark = .max
+        coordinator.onStage = stage
         let worker = Worker(compute: .classifier(classifier))
         var done = 0
         worker.progress = { n, total in done += n; progress(done, total) }
@@ -42,6 +45,7 @@ public struct LocalRunner {
         reducer.folder = { root, _ in URL(fileURLWithPath: root) }
         reducer.threads = threads
         reducer.volumeCache = { _ in volume }
+        reducer.onStage = stage
         var report: ScreeningReport?
         reducer.onReport = { r, _ in report = r }
 

@@ -24,6 +24,8 @@ public final class Reducer: @unchecked Sendable {
     public var onReport: ((ScreeningReport, URL) -> Void)?
     /// A volume already in memory (the in-process runner), else the sources are read again.
     public var volumeCache: ((String) -> Volume?)?
+    /// Announces stages without slice counts ("write"), for a progress line.
+    public var onStage: ((String) -> Void)?
 
     public init(software: SoftwareInfo, outputRoot: String, reader: StudyReading = FileStudyReader(),
                 volumeWriter: VolumeFileWriting? = NIfTIVolumeWriter()) {
@@ -81,23 +83,26 @@ public final class Reducer: @unchecked Sendable {
         try StudyOutputs.prepareFolder(output)
         let volume = try volumeCache?(d.studyID) ?? reader.read(study.sources)
         var report = reduction.report
-        try clock.measure("write") {
-            if let writer = volumeWriter {
+        onStage?("write")
+        if let writer = volumeWriter {
+            try clock.measure("write volumes") {
                 try writeVolume(StudyOutputs.localizationName, in: output) {
                     try writer.writeFloat32(reduction.localization, like: volume, to: $0)
                 }
                 try writeVolume(StudyOutputs.lungMaskName, in: output) {
                     try writer.writeUInt8(study.region.mask, like: volume, to: $0)
                 }
-                report.outputs["localization"] = StudyOutputs.localizationName
-                report.outputs["lungMask"] = StudyOutputs.lungMaskName
             }
-            let pictures = try StudyOutputs.writePictures(
+            report.outputs["localization"] = StudyOutputs.localizationName
+            report.outputs["lungMask"] = StudyOutputs.lungMaskName
+        }
+        let pictures = try clock.measure("write pictures") {
+            try StudyOutputs.writePictures(
                 volume: volume, region: study.region, localization: reduction.localization,
                 report: report, settings: study.settings, to: output, threads: threads)
-            report.outputs.merge(pictures) { $1 }
-            reduction.localization = []
         }
+        report.outputs.merge(pictures) { $1 }
+        reduction.localization = []
         report.outputs["report"] = StudyOutputs.reportName
         report.timings = clock.timings
         try StudyOutputs.writeReport(report, to: output)
