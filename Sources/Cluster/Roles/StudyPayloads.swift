@@ -127,7 +127,7 @@ public struct StudyContext: Codable, Sendable {
 }
 
 /// The outcome of a finished study, kept under `<prefix>:report:<id>` for `status`,
-/// `result` and `worklist` (JSON, `Protocols/messages/study-summary.schema.json`).
+/// `result` and `worklist` (JSON; fields in `Protocols/README.md`, *Study summary*).
 public struct StudySummary: Codable, Equatable, Sendable {
     public var studyID: String
     public var patientID: String

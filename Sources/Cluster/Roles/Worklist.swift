@@ -55,13 +55,19 @@ public struct Worklist: Sendable {
 
     /// A fixed-width table for terminals.
     public func table() -> String {
-        var lines = [String(format: "%-4@ %-40@ %-8@ %-34@ %9@ %10@", "#", "study", "state", "decision", "ratio", "corona cm³")]
+        func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+            s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
+        }
+        func line(_ f: [String]) -> String {
+            [pad(f[0], 4), pad(f[1], 40), pad(f[2], 8), pad(f[3], 34), pad(f[4], 9, right: true), pad(f[5], 11, right: true)].joined(separator: " ")
+        }
+        var lines = [line(["#", "study", "state", "decision", "ratio", "corona cm³"])]
         for (i, r) in rows.enumerated() {
             let ratio = r.positiveRatio.map { String(format: "%.2f%%", 100 * $0) } ?? "-"
             let corona = r.coronaScore.map { String(format: "%.2f", $0) } ?? "-"
-            var line = String(format: "%-4@ %-40@ %-8@ %-34@ %9@ %10@", "\(i + 1)", r.studyID, r.state, r.decision, ratio, corona)
-            if !r.reason.isEmpty { line += "  " + r.reason }
-            lines.append(line)
+            var text = line(["\(i + 1)", r.studyID, r.state, r.decision, ratio, corona])
+            if !r.reason.isEmpty { text += "  " + r.reason }
+            lines.append(text)
         }
         return lines.joined(separator: "\n")
     }
