@@ -19,6 +19,9 @@ public final class Coordinator: @unchecked Sendable {
     public var reportID: (StudyDescriptor) -> String = { $0.studyID }
     /// Timings to put before the coordinator's own (e.g. "load model" in `analyze`).
     public var leadingTimings: [StageTiming] = []
+    /// Whether reading counts as a "read" stage (false when the caller read the volume and
+    /// timed it already, as `analyze` does).
+    public var measuresRead = true
     /// Announces stages without slice counts ("segment"), for a progress line.
     public var onStage: ((String) -> Void)?
 
@@ -46,7 +49,7 @@ public final class Coordinator: @unchecked Sendable {
         var clock = StageClock()
         for timing in leadingTimings { clock.add(timing.stage, seconds: timing.seconds) }
         let name = reportID(d)
-        let volume = try clock.measure("read") { try reader.read(d.sources) }
+        let volume = measuresRead ? try clock.measure("read") { try reader.read(d.sources) } : try reader.read(d.sources)
         onStage?("segment")
         let region = try clock.measure("segment") { try segmenter(name).segment(volume) }
         let prepared = try clock.measure("prepare") {

@@ -38,6 +38,7 @@ public struct LocalRunner {
         coordinator.leadingTimings = timings
         coordinator.highWaterMark = .max
         coordinator.onStage = stage
+        coordinator.measuresRead = false
         let worker = Worker(compute: .classifier(classifier))
         var done = 0
         worker.progress = { n, total in done += n; progress(done, total) }
