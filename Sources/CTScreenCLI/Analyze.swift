@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Screening
 import Volumes
@@ -77,15 +78,17 @@ struct Analyze: ParsableCommand {
         defer { bar.finish() }  // also on errors, so the error line starts on a clean line
         bar.status("reading \(studyID)")
         let volume = try clock.measure("read") { try AnalyzeComponents.readStudy(study) }
-        let analyzer = StudyAnalyzer(pipeline: pipeline, segmenter: AnalyzeComponents.segmenter(studyID: studyID),
-                                     classifier: classifier, volumeWriter: AnalyzeComponents.volumeWriter(),
-                                     threads: threads)
-        let result = try analyzer.analyze(
-            volume: volume, studyID: studyID, source: study, outputFolder: output, clock: &clock,
-            stage: { bar.status($0 == "segment" ? "segmenting the lungs" : "writing outputs") },
-            progress: bar.update)
+        // The cluster's coordinator → worker → reducer, over an in-memory queue.
+        var runner = LocalRunner(pipeline: pipeline, classifier: classifier,
+                                 segmenter: AnalyzeComponents.segmenter(studyID: studyID),
+                                 volumeWriter: AnalyzeComponents.volumeWriter())
+        runner.threads = threads
+        let report = try runner.run(volume: volume, studyName: studyID, source: study, outputFolder: output,
+                                    timings: clock.timings,
+                                    stage: { bar.status($0 == "segment" ? "segmenting the lungs" : "writing outputs") },
+                                    progress: bar.update)
         bar.finish()
-        for line in ReportSummary.lines(result.report, outputFolder: output.path, includeTimings: timings) {
+        for line in ReportSummary.lines(report, outputFolder: output.path, includeTimings: timings) {
             print(line)
         }
     }

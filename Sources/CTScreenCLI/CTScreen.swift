@@ -16,6 +16,14 @@ public struct CTScreen: ParsableCommand {
             PhantomCommand.self,
             BenchmarkSegmentation.self,
             Evaluate.self,
+            CoordinatorCommand.self,
+            WorkerCommand.self,
+            ReducerCommand.self,
+            Submit.self,
+            StatusCommand.self,
+            ResultCommand.self,
+            WorklistCommand.self,
+            BenchLoad.self,
         ]
     )
     public init() {}

@@ -22,6 +22,8 @@ public struct ClusterError: Error, CustomStringConvertible, Equatable, Sendable 
         case metricsEndpoint
         /// An argument (prefix, process id, study id, TTL) was out of range.
         case invalidArgument
+        /// A payload key or batch result could not be decoded (truncated, wrong format).
+        case badPayload
     }
 
     public var code: Code

@@ -16,6 +16,7 @@
 /// | `ctscreen:payload:<id>:batch:<n>`       | string | slice-batch pixels (binary), with TTL            |
 /// | `ctscreen:payload:<id>:context`         | string | study context for the reducer, with TTL          |
 /// | `ctscreen:results:<id>`                 | hash   | `batch:<n>` → batch result (binary), with TTL    |
+/// | `ctscreen:report:<id>`                  | string | summary of a done study (JSON), long TTL         |
 /// | `ctscreen:lock:reaper`                  | string | holder of the reaper role (SET NX EX)            |
 /// | `ctscreen:metrics:<name>`               | string | cluster-wide counters (INCRBY)                   |
 ///
@@ -54,6 +55,8 @@ public struct Keys: Sendable, Equatable {
     public var payloadPrefix: String { "\(prefix):payload:" }
     public func results(_ studyID: String) -> String { "\(prefix):results:\(studyID)" }
     public static func resultField(batch: Int) -> String { "batch:\(batch)" }
+    /// Summary of a finished study (JSON `StudySummary`), read by `status`, `result`, `worklist`.
+    public func report(_ studyID: String) -> String { "\(prefix):report:\(studyID)" }
     public var reaperLock: String { "\(prefix):lock:reaper" }
     public func counter(_ name: String) -> String { "\(prefix):metrics:\(name)" }
 

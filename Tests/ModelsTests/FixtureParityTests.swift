@@ -36,6 +36,7 @@ final class FixtureParityTests: XCTestCase {
             XCTAssertEqual(got.shape, expected.shape, "case \(name) \(tensor) shape")
             guard got.shape == expected.shape else { continue }
             let d = Fixtures.maxAbsDiff(got.data, expected.data)
+            // CTSCREEN_PRINT_DIFFS=1 prints every margin (for comparing engine changes).
             if ProcessInfo.processInfo.environment["CTSCREEN_PRINT_DIFFS"] != nil { print("case \(name) \(tensor) \(d)") }
             XCTAssertLessThanOrEqual(d, tol, "case \(name) \(tensor): max abs diff \(d) > \(tol)")
         }

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Cluster
+import Foundation
+
+/// `ctscreen result STUDY`: the state of one study and, when done, its scores.
+struct ResultCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "result", abstract: "Shows one study's state and, when done, its decision, scores and report path.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Argument(help: "Study id (as `submit` printed it).")
+    var study: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let record: StudyRecord?, summary: StudySummary?
+        do {
+            let t = try cluster.transport()
+            record = try t.studyRecord(study)
+            summary = try t.studySummary(study)
+        } catch {
+            throw RoleProcess.fail("result", error)
+        }
+        guard let record else { throw RoleProcess.fail("result", ClusterError(.invalidArgument, "\(study): no such study")) }
+        if json {
+            var object: [String: Any] = ["study_id": study, "state": record.state.name.rawValue, "updated": record.updated]
+            if !record.state.reason.isEmpty { object["reason"] = record.state.reason }
+            if let summary, let data = try? JSONEncoder().encode(summary),
+               let s = try? JSONSerialization.jsonObject(with: data) { object["summary"] = s }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("study    \(study)")
+        print("state    \(record.state.name.rawValue)\(record.state.reason.isEmpty ? "" : ": " + record.state.reason)")
+        if let s = summary {
+            for (point, positive) in s.decisions.sorted(by: { $0.key < $1.key }) {
+                print("decision \(point): \(positive ? "COVID-19 suspected" : "negative")")
+            }
+            print(String(format: "ratio    %.2f%% (%d of %d lung slices positive)", 100 * s.positiveRatio, s.positiveSlices, s.lungSlices))
+            print(String(format: "corona   %.3f cm³", s.coronaScore))
+            print("report   \(s.reportPath)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import Screening
+import Volumes
+
+/// The coordinator role (queue `studies`): ingest → lung mask → prepare → one payload key per
+/// slice batch plus the study context → batch descriptors on `slices`, with backpressure.
+/// A study that cannot be read, segmented or prepared is dead-lettered at once (the study is
+/// marked failed with the reason); nothing else is affected.
+public final class Coordinator: @unchecked Sendable {
+    public var pipeline: Pipeline
+    public var reader: StudyReading
+    public var segmenter: (String) -> LungSegmenting
+    public var payloadTTL = ClusterDefaults.payloadTTL
+    /// Stop splitting while the slice queue (both lanes) holds this many items or more.
+    public var highWaterMark = 1000
+    /// The study id written into the report (default: the descriptor's id). `analyze` keeps
+    /// the input's name, which may lie outside the id alphabet of keys.
+    public var reportID: (StudyDescriptor) -> String = { $0.studyID }
+    /// Timings to put before the coordinator's own (e.g. "load model" in `analyze`).
+    public var leadingTimings: [StageTiming] = []
+    /// Whether reading counts as a "read" stage (false when the caller read the volume and
+    /// timed it already, as `analyze` does).
+    public var measuresRead = true
+    /// Announces stages without slice counts ("segment"), for a progress line.
+    public var onStage: ((String) -> Void)?
+
+    public init(pipeline: Pipeline, reader: StudyReading = FileStudyReader(),
+                segmenter: @escaping (String) -> LungSegmenting = { ClassicalLungSegmenter(studyID: $0) }) {
+        self.pipeline = pipeline
+        self.reader = reader
+        self.segmenter = segmenter
+    }
+
+    /// The serve-loop handler: study errors are permanent (the same input fails the same way).
+    public func handle(_ envelope: Envelope, _ context: HandlerContext) throws {
+        do { try process(envelope, context) } catch let e as HandlerError { throw e } catch let e as ClusterError {
+            throw e.code == .stopped ? HandlerError.handBack : e
+        } catch {
+            throw HandlerError.permanent("\(error)")
+        }
+    }
+
+    /// The work itself; errors are thrown as they come (the in-process runner reports them as is).
+    public func process(_ envelope: Envelope, _ context: HandlerContext) throws {
+        guard case .study(let d) = envelope.body else { throw HandlerError.permanent("not a study message") }
+        let t = context.transport
+        try t.transition(studyID: d.studyID, to: .ingesting)
+        var clock = StageClock()
+        for timing in leadingTimings { clock.add(timing.stage, seconds: timing.seconds) }
+        let name = reportID(d)
+        let volume = measuresRead ? try clock.measure("read") { try reader.read(d.sources) } : try reader.read(d.sources)
+        onStage?("segment")
+        let region = try clock.measure("segment") { try segmenter(name).segment(volume) }
+        let prepared = try clock.measure("prepare") {
+            try pipeline.prepare(volume: volume, region: region, studyID: name, source: d.sources.first ?? "")
+        }
+        let batches = pipeline.batches(of: prepared)
+        let keys = t.keys
+        let contextPayload = StudyContext(study: prepared, region: region, settings: pipeline.settings, sources: d.sources,
+                                          outputRoot: d.outputRoot, timings: clock.timings)
+        try t.putPayload(keys.contextPayload(d.studyID), try contextPayload.encoded(), ttl: payloadTTL)
+        let codec = MessageCodec(keys: keys)
+        for (n, batch) in batches.enumerated() {
+            guard try Backpressure.waitBelow(highWaterMark, queue: .slices, transport: t, stop: context.stop) else {
+                throw HandlerError.handBack
+            }
+            let key = keys.batchPayload(d.studyID, batch: n)
+            let payload = BatchPayload(studyID: d.studyID, settings: pipeline.settings,
+                                       studySliceCount: prepared.slices.count, slices: batch)
+            try t.putPayload(key, try payload.encoded(), ttl: payloadTTL)
+            // Deterministic id: a re-run of this study re-sends the same messages.
+            let descriptor = SliceBatchDescriptor(studyID: d.studyID, batchIndex: n, batchCount: batches.count,
+                                                  sliceIndices: batch.map(\.sliceIndex), payloadKey: key)
+            let message = Envelope(body: .sliceBatch(descriptor), lane: envelope.lane, id: "\(envelope.id)-b\(n)")
+            try t.push(try codec.encode(message), to: .slices, lane: envelope.lane)
+        }
+        try t.transition(studyID: d.studyID, to: .classifying)
+        context.logger.info("study split into batches", metadata: [
+            "slices": "\(prepared.slices.count)", "batches": "\(batches.count)",
+        ])
+    }
+}

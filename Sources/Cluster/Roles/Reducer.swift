@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import Screening
+import Volumes
+
+/// The reducer role (queue `reduce`): gather every batch result → 3D fusion, scores, report
+/// (`Pipeline.reduce`) → the same files as `analyze` in `<output root>/<study id>/` → delete
+/// the study's payloads and results → state `done`, with a summary under `<prefix>:report:<id>`.
+public final class Reducer: @unchecked Sendable {
+    public var software: SoftwareInfo
+    public var reader: StudyReading
+    public var volumeWriter: VolumeFileWriting?
+    /// Used when the study descriptor named no output root.
+    public var outputRoot: String
+    /// The folder of one study: `<root>/<study id>` (the in-process runner uses the root as is).
+    public var folder: (_ root: String, _ studyID: String) -> URL = { root, id in
+        URL(fileURLWithPath: root).appendingPathComponent(id)
+    }
+    /// Threads for writing pictures.
+    public var threads = 1
+    /// How long summaries stay readable by `status`, `result` and `worklist`.
+    public var summaryTTL: Double = 30 * 24 * 3600
+    /// Called with the report once it is written (the in-process runner keeps it).
+    public var onReport: ((ScreeningReport, URL) -> Void)?
+    /// A volume already in memory (the in-process runner), else the sources are read again.
+    public var volumeCache: ((String) -> Volume?)?
+    /// Announces stages without slice counts ("write"), for a progress line.
+    public var onStage: ((String) -> Void)?
+
+    public init(software: SoftwareInfo, outputRoot: String, reader: StudyReading = FileStudyReader(),
+                volumeWriter: VolumeFileWriting? = NIfTIVolumeWriter()) {
+        self.software = software
+        self.outputRoot = outputRoot
+        self.reader = reader
+        self.volumeWriter = volumeWriter
+    }
+
+    public func handle(_ envelope: Envelope, _ context: HandlerContext) throws {
+        do { try process(envelope, context) } catch let e as HandlerError { throw e } catch let e as ClusterError {
+            switch e.code {
+            case .badPayload: throw HandlerError.permanent("\(e)")
+            case .stopped: throw HandlerError.handBack
+            default: throw e
+            }
+        } catch let e as ScreeningError {
+            // Inconsistent inputs or an unwritable folder fail the same way every time.
+            throw HandlerError.permanent("\(e)")
+        }
+    }
+
+    public func process(_ envelope: Envelope, _ context: HandlerContext) throws {
+        guard case .reduce(let d) = envelope.body else { throw HandlerError.permanent("not a reduce message") }
+        let t = context.transport, keys = t.keys
+        try t.transition(studyID: d.studyID, to: .reducing)
+        let contextKey = d.contextKey ?? keys.contextPayload(d.studyID)
+        guard let contextBytes = try t.payload(contextKey) else {
+            throw HandlerError.permanent("missing-payload: study context '\(contextKey)' does not exist (expired or deleted)")
+        }
+        let study = try StudyContext.decode(contextBytes, key: contextKey)
+        let stored = try t.batchResults(studyID: d.studyID)
+        guard stored.count >= d.batchCount else {
+            throw ClusterError(.badPayload, "\(d.studyID): \(stored.count) of \(d.batchCount) batch results present")
+        }
+        var results: [SliceResult] = []
+        var model: ModelInfo?
+        var classifySeconds = 0.0
+        for n in 0..<d.batchCount {
+            guard let bytes = stored[n] else { throw ClusterError(.badPayload, "\(d.studyID): batch \(n) has no result") }
+            let batch = try BatchResultPayload.decode(bytes, what: "\(keys.results(d.studyID)) batch:\(n)")
+            results += batch.results
+            model = model ?? batch.model
+            classifySeconds += batch.seconds
+        }
+        var clock = StageClock()
+        for timing in study.timings { clock.add(timing.stage, seconds: timing.seconds) }
+        clock.add("classify", seconds: classifySeconds)
+        let pipeline = try Pipeline(settings: study.settings, software: software)
+        var reduction = try clock.measure("reduce") {
+            try pipeline.reduce(study: study.study, region: study.region, results: results,
+                                model: model ?? ModelInfo(sha256: "", description: ""), timings: [])
+        }
+        let output = folder(study.outputRoot ?? outputRoot, d.studyID)
+        try StudyOutputs.prepareFolder(output)
+        let volume = try volumeCache?(d.studyID) ?? reader.read(study.sources)
+        var report = reduction.report
+        onStage?("write")
+        if let writer = volumeWriter {
+            try clock.measure("write volumes") {
+                try writeVolume(StudyOutputs.localizationName, in: output) {
+                    try writer.writeFloat32(reduction.localization, like: volume, to: $0)
+                }
+                try writeVolume(StudyOutputs.lungMaskName, in: output) {
+                    try writer.writeUInt8(study.region.mask, like: volume, to: $0)
+                }
+            }
+            report.outputs["localization"] = StudyOutputs.localizationName
+            report.outputs["lungMask"] = StudyOutputs.lungMaskName
+        }
+        let pictures = try clock.measure("write pictures") {
+            try StudyOutputs.writePictures(
+                volume: volume, region: study.region, localization: reduction.localization,
+                report: report, settings: study.settings, to: output, threads: threads)
+        }
+        report.outputs.merge(pictures) { $1 }
+        reduction.localization = []
+        report.outputs["report"] = StudyOutputs.reportName
+        report.timings = clock.timings
+        try StudyOutputs.writeReport(report, to: output)
+        let reportPath = output.appendingPathComponent(StudyOutputs.reportName).path
+        let summary = StudySummary(report: report, reportPath: reportPath, studyID: d.studyID)
+        try t.putPayload(keys.report(d.studyID), Array(try JSONEncoder().encode(summary)), ttl: summaryTTL)
+        try t.deletePayloads([contextKey] + (0..<d.batchCount).map { keys.batchPayload(d.studyID, batch: $0) })
+        try t.deleteResults(studyID: d.studyID)
+        try t.transition(studyID: d.studyID, to: .done)
+        onReport?(report, output)
+        context.logger.info("study done", metadata: [
+            "positive.ratio": "\(report.positiveRatio)", "corona.score": "\(report.coronaScore)", "report": "\(reportPath)",
+        ])
+    }
+
+    private func writeVolume(_ name: String, in folder: URL, _ body: (URL) throws -> Void) throws {
+        let url = folder.appendingPathComponent(name)
+        do { try body(url) } catch let error as ScreeningError { throw error } catch {
+            throw ScreeningError.output(path: url.path, reason: "\(error)")
+        }
+    }
+}
+
+extension QueueTransport {
+    /// The summary of a finished study (nil if not done or expired).
+    public func studySummary(_ studyID: String) throws -> StudySummary? {
+        guard let bytes = try payload(keys.report(studyID)) else { return nil }
+        return try? JSONDecoder().decode(StudySummary.self, from: Data(bytes))
+    }
+}

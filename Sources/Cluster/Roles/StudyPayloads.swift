@@ -1,0 +1,164 @@
+import Foundation
+import Screening
+import Volumes
+
+/// A slice batch as the coordinator stores it under its payload key: the prepared slices'
+/// pixels (Float32, binary) plus what the worker needs to classify them.
+public struct BatchPayload: Equatable, Sendable {
+    public var studyID: String
+    public var settings: ScreeningSettings
+    /// Slices over all batches of the study (for the reduce descriptor).
+    public var studySliceCount: Int
+    public var slices: [PreparedSlice]
+
+    static let magic = "CTSB"
+
+    struct Header: Codable {
+        var studyID: String
+        var settings: ScreeningSettings
+        var studySliceCount: Int
+        var slices: [SliceHeader]
+    }
+    struct SliceHeader: Codable { var index: Int; var crop: PixelRect; var side: Int }
+
+    public init(studyID: String, settings: ScreeningSettings, studySliceCount: Int, slices: [PreparedSlice]) {
+        self.studyID = studyID; self.settings = settings; self.studySliceCount = studySliceCount; self.slices = slices
+    }
+
+    public func encoded() throws -> [UInt8] {
+        let header = Header(studyID: studyID, settings: settings, studySliceCount: studySliceCount,
+                            slices: slices.map { SliceHeader(index: $0.sliceIndex, crop: $0.crop, side: $0.side) })
+        return try BinaryPayload.encode(magic: Self.magic, header: header, arrays: slices.map(\.pixels))
+    }
+
+    public static func decode(_ bytes: [UInt8], key: String) throws -> BatchPayload {
+        let (h, arrays) = try BinaryPayload.decode(bytes, magic: magic, as: Header.self, what: key)
+        guard arrays.count == h.slices.count else { throw ClusterError(.badPayload, "\(key): \(arrays.count) pixel arrays for \(h.slices.count) slices") }
+        let slices = try zip(h.slices, arrays).map { s, pixels -> PreparedSlice in
+            guard s.side > 0, pixels.count == s.side * s.side else {
+                throw ClusterError(.badPayload, "\(key): slice \(s.index) has \(pixels.count) pixels for side \(s.side)")
+            }
+            return PreparedSlice(sliceIndex: s.index, crop: s.crop, side: s.side, pixels: pixels)
+        }
+        return BatchPayload(studyID: h.studyID, settings: h.settings, studySliceCount: h.studySliceCount, slices: slices)
+    }
+}
+
+/// A worker's answer for one batch, stored in the study's results hash (binary).
+public struct BatchResultPayload: Equatable, Sendable {
+    public var model: ModelInfo
+    /// Seconds the classifier took for this batch (summed into the report's "classify").
+    public var seconds: Double
+    public var results: [SliceResult]
+
+    static let magic = "CTSR"
+
+    struct Header: Codable {
+        var model: ModelInfo
+        var seconds: Double
+        var slices: [SliceHeader]
+    }
+    struct SliceHeader: Codable { var index: Int; var crop: PixelRect; var positive: Bool; var mapSide: Int; var hasMap: Bool }
+
+    public init(model: ModelInfo, seconds: Double, results: [SliceResult]) {
+        self.model = model; self.seconds = seconds; self.results = results
+    }
+
+    /// Arrays: [logit, probability] of every slice, then each slice's features, then the
+    /// fused maps of the slices that have one.
+    public func encoded() throws -> [UInt8] {
+        let header = Header(model: model, seconds: seconds, slices: results.map {
+            SliceHeader(index: $0.sliceIndex, crop: $0.crop, positive: $0.isPositive, mapSide: $0.mapSide, hasMap: $0.fusedMap != nil)
+        })
+        let scalars = results.flatMap { [$0.logit, $0.probability] }
+        return try BinaryPayload.encode(magic: Self.magic, header: header,
+                                        arrays: [scalars] + results.map(\.features) + results.compactMap(\.fusedMap))
+    }
+
+    public static func decode(_ bytes: [UInt8], what: String) throws -> BatchResultPayload {
+        let (h, arrays) = try BinaryPayload.decode(bytes, magic: magic, as: Header.self, what: what)
+        let n = h.slices.count, maps = h.slices.filter(\.hasMap).count
+        guard arrays.count == 1 + n + maps, arrays[0].count == 2 * n else {
+            throw ClusterError(.badPayload, "\(what): \(arrays.count) arrays do not fit \(n) slices with \(maps) maps")
+        }
+        var next = 1 + n
+        var results: [SliceResult] = []
+        for (i, s) in h.slices.enumerated() {
+            var map: [Float]?
+            if s.hasMap { map = arrays[next]; next += 1 }
+            // SliceResult keeps `isPositive` as stored; rebuild it through its public init.
+            let slice = PreparedSlice(sliceIndex: s.index, crop: s.crop, side: s.mapSide, pixels: [])
+            let output = SliceOutput(logit: arrays[0][2 * i], probability: arrays[0][2 * i + 1], features: arrays[1 + i], fusedMap: map)
+            var r = SliceResult(slice: slice, output: output, positiveThreshold: 0)
+            r.isPositive = s.positive
+            r.fusedMap = map
+            results.append(r)
+        }
+        return BatchResultPayload(model: h.model, seconds: h.seconds, results: results)
+    }
+}
+
+/// What the reducer needs besides the slice results: the prepared study without pixels,
+/// the lung region, the settings, where to write, and the timings so far.
+public struct StudyContext: Codable, Sendable {
+    public var study: PreparedStudy
+    public var region: LungRegion
+    public var settings: ScreeningSettings
+    /// The descriptor's sources (the reducer re-reads the volume for pictures and NIfTI).
+    public var sources: [String]
+    public var outputRoot: String?
+    public var timings: [StageTiming]
+
+    public init(study: PreparedStudy, region: LungRegion, settings: ScreeningSettings, sources: [String],
+                outputRoot: String?, timings: [StageTiming]) {
+        var s = study
+        s.slices = []
+        self.study = s; self.region = region; self.settings = settings; self.sources = sources
+        self.outputRoot = outputRoot; self.timings = timings
+    }
+
+    public func encoded() throws -> [UInt8] { Array(try JSONEncoder().encode(self)) }
+
+    public static func decode(_ bytes: [UInt8], key: String) throws -> StudyContext {
+        do { return try JSONDecoder().decode(StudyContext.self, from: Data(bytes)) } catch {
+            throw ClusterError(.badPayload, "\(key): study context does not decode (\(error))")
+        }
+    }
+}
+
+/// The outcome of a finished study, kept under `<prefix>:report:<id>` for `status`,
+/// `result` and `worklist` (JSON; fields in `Protocols/README.md`, *Study summary*).
+public struct StudySummary: Codable, Equatable, Sendable {
+    public var studyID: String
+    public var patientID: String
+    /// Operating point name → positive decision.
+    public var decisions: [String: Bool]
+    public var positiveRatio: Double
+    public var coronaScore: Double
+    public var lungSlices: Int
+    public var positiveSlices: Int
+    /// Absolute path of report.json.
+    public var reportPath: String
+    public var finished: Double
+
+    enum CodingKeys: String, CodingKey {
+        case studyID = "study_id", patientID = "patient_id", decisions, positiveRatio = "positive_ratio"
+        case coronaScore = "corona_score", lungSlices = "lung_slices", positiveSlices = "positive_slices"
+        case reportPath = "report_path", finished
+    }
+
+    public init(report: ScreeningReport, reportPath: String, studyID: String, finished: Double = Date().timeIntervalSince1970) {
+        self.studyID = studyID
+        patientID = report.study.patientID
+        decisions = Dictionary(report.decisions.map { ($0.operatingPoint, $0.positive) }, uniquingKeysWith: { a, _ in a })
+        positiveRatio = report.positiveRatio
+        coronaScore = report.coronaScore
+        lungSlices = report.lung.sliceCount
+        positiveSlices = report.positiveSlices.count
+        self.reportPath = reportPath
+        self.finished = finished
+    }
+
+    /// Positive at any operating point.
+    public var isPositive: Bool { decisions.values.contains(true) }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Screening
+import Volumes
+
+/// Reads the volume a study descriptor names. The coordinator reads it to prepare slices;
+/// the reducer reads it again for the pictures and NIfTI volumes (sources are paths every
+/// process can see, e.g. a shared volume).
+public protocol StudyReading: Sendable {
+    func read(_ sources: [String]) throws -> Volume
+}
+
+/// Sources as `submit` writes them: one entry, a NIfTI file (.nii, .nii.gz), a DICOM
+/// folder (the series is picked automatically), or `FOLDER#series=UID` for one series of a
+/// folder that holds several.
+public struct FileStudyReader: StudyReading {
+    public static let seriesMarker = "#series="
+
+    public init() {}
+
+    public func read(_ sources: [String]) throws -> Volume {
+        guard let source = sources.first else { throw ClusterError(.invalidArgument, "study has no sources") }
+        if let range = source.range(of: Self.seriesMarker, options: .backwards) {
+            let folder = String(source[..<range.lowerBound]), uid = String(source[range.upperBound...])
+            return try DICOMSeriesReader.read(URL(fileURLWithPath: folder), selection: .uid(uid))
+        }
+        let url = URL(fileURLWithPath: source)
+        let name = url.lastPathComponent.lowercased()
+        if name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") { return try NIfTI.read(at: url) }
+        return try DICOMSeriesReader.read(url)
+    }
+}
+
+/// Finds the studies under the paths given to `submit`: each NIfTI file is one study, each
+/// DICOM series (grouped by SeriesInstanceUID) is one study.
+public enum StudyDiscovery {
+    public struct Found: Equatable, Sendable {
+        public var studyID: String
+        public var source: String
+        public var patientID: String?
+        public var acquired: String?
+    }
+
+    /// `recursive`: also look for NIfTI files in subfolders (DICOM scans are always recursive).
+    public static func find(_ paths: [String], recursive: Bool) throws -> [Found] {
+        var found: [Found] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ClusterError(.invalidArgument, "\(path): no such file or folder")
+            }
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            if !isDirectory.boolValue {
+                found.append(Found(studyID: safeID(niftiName(url)), source: url.path))
+                continue
+            }
+            if recursive, let walker = fm.enumerator(atPath: url.path) {
+                for case let rel as String in walker where isNIfTI(rel) {
+                    let file = url.appendingPathComponent(rel)
+                    found.append(Found(studyID: safeID(niftiName(file)), source: file.path))
+                }
+            }
+            let scan = try DICOMFolder.scan(url)
+            let folders = scan.series.map { commonFolder($0.headers.map(\.path)) ?? url.path }
+            for (series, folder) in zip(scan.series, folders) {
+                // Reading a folder scans its whole subtree: name the series if it has company.
+                let shared = scan.series.contains { other in
+                    other.seriesInstanceUID != series.seriesInstanceUID
+                        && other.headers.contains { $0.path.hasPrefix(folder + "/") }
+                }
+                let name = URL(fileURLWithPath: folder).lastPathComponent
+                let h = series.headers.first
+                found.append(Found(studyID: safeID(shared ? "\(name)-\(series.seriesInstanceUID)" : name),
+                                   source: shared ? folder + FileStudyReader.seriesMarker + series.seriesInstanceUID : folder,
+                                   patientID: h?.patientID, acquired: h?.studyDate))
+            }
+        }
+        // Two studies must never share an id: number repeats.
+        var seen: [String: Int] = [:]
+        for i in found.indices {
+            let n = seen[found[i].studyID, default: 0]
+            seen[found[i].studyID] = n + 1
+            if n > 0 { found[i].studyID = safeID("\(found[i].studyID)-\(n + 1)") }
+        }
+        return found
+    }
+
+    static func isNIfTI(_ name: String) -> Bool {
+        let n = name.lowercased()
+        return n.hasSuffix(".nii") || n.hasSuffix(".nii.gz")
+    }
+
+    static func niftiName(_ url: URL) -> String {
+        var name = url.lastPathComponent
+        for suffix in [".nii.gz", ".nii"] where name.lowercased().hasSuffix(suffix) { name.removeLast(suffix.count) }
+        return name
+    }
+
+    /// Maps a name into the id alphabet (A–Z a–z 0–9 . _ -), at most 128 characters.
+    public static func safeID(_ name: String) -> String {
+        let mapped = String(name.unicodeScalars.map { Keys.idAlphabet.contains($0) ? Character($0) : "_" })
+        let trimmed = String(mapped.suffix(128))
+        return trimmed.isEmpty ? "study" : trimmed
+    }
+
+    static func commonFolder(_ files: [String]) -> String? {
+        let folders = files.map { ($0 as NSString).deletingLastPathComponent }
+        guard var common = folders.first?.split(separator: "/", omittingEmptySubsequences: false) else { return nil }
+        for f in folders.dropFirst() {
+            let parts = f.split(separator: "/", omittingEmptySubsequences: false)
+            var n = 0
+            while n < common.count, n < parts.count, common[n] == parts[n] { n += 1 }
+            common = Array(common.prefix(n))
+        }
+        let path = common.joined(separator: "/")
+        return path.isEmpty ? nil : path
+    }
+}

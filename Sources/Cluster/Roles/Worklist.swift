@@ -1,0 +1,78 @@
+import Foundation
+
+/// The triage worklist: finished studies, most suspicious first (positive at more operating
+/// points, then higher positive ratio, then higher Corona score), then failed studies.
+public struct Worklist: Sendable {
+    public struct Row: Equatable, Sendable {
+        public var studyID: String
+        public var state: String
+        /// Operating points at which the study is positive, joined by "+", or "negative".
+        public var decision: String
+        public var positivePoints: Int
+        public var positiveRatio: Double?
+        public var coronaScore: Double?
+        public var reportPath: String
+        public var reason: String
+    }
+
+    public var rows: [Row]
+
+    /// Studies in `ids` (nil: every done and failed study).
+    public static func build(_ t: QueueTransport, ids: [String]? = nil) throws -> Worklist {
+        let all = try ids ?? (t.studies(in: .done) + t.studies(in: .failed))
+        var rows: [Row] = []
+        for id in all {
+            guard let record = try t.studyRecord(id) else { continue }
+            if record.state == .done, let s = try t.studySummary(id) {
+                let positive = s.decisions.filter(\.value).keys.sorted()
+                rows.append(Row(studyID: id, state: "done", decision: positive.isEmpty ? "negative" : positive.joined(separator: "+"),
+                                positivePoints: positive.count, positiveRatio: s.positiveRatio, coronaScore: s.coronaScore,
+                                reportPath: s.reportPath, reason: ""))
+            } else {
+                rows.append(Row(studyID: id, state: record.state.name.rawValue, decision: "-", positivePoints: -1,
+                                positiveRatio: nil, coronaScore: nil, reportPath: "", reason: record.state.reason))
+            }
+        }
+        rows.sort {
+            ($0.positivePoints, $0.positiveRatio ?? -1, $0.coronaScore ?? -1) > ($1.positivePoints, $1.positiveRatio ?? -1, $1.coronaScore ?? -1)
+                || (($0.positivePoints, $0.positiveRatio ?? -1, $0.coronaScore ?? -1) == ($1.positivePoints, $1.positiveRatio ?? -1, $1.coronaScore ?? -1)
+                    && $0.studyID < $1.studyID)
+        }
+        return Worklist(rows: rows)
+    }
+
+    public static let csvHeader = "rank,study_id,state,decision,positive_ratio,corona_score_cm3,report,reason"
+
+    public func csv() -> String {
+        var lines = [Self.csvHeader]
+        for (i, r) in rows.enumerated() {
+            let fields = ["\(i + 1)", r.studyID, r.state, r.decision, r.positiveRatio.map { String(format: "%.6f", $0) } ?? "",
+                          r.coronaScore.map { String(format: "%.4f", $0) } ?? "", r.reportPath, r.reason]
+            lines.append(fields.map(Self.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A fixed-width table for terminals.
+    public func table() -> String {
+        func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+            s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
+        }
+        func line(_ f: [String]) -> String {
+            [pad(f[0], 4), pad(f[1], 40), pad(f[2], 8), pad(f[3], 34), pad(f[4], 9, right: true), pad(f[5], 11, right: true)].joined(separator: " ")
+        }
+        var lines = [line(["#", "study", "state", "decision", "ratio", "corona cm³"])]
+        for (i, r) in rows.enumerated() {
+            let ratio = r.positiveRatio.map { String(format: "%.2f%%", 100 * $0) } ?? "-"
+            let corona = r.coronaScore.map { String(format: "%.2f", $0) } ?? "-"
+            var text = line(["\(i + 1)", r.studyID, r.state, r.decision, ratio, corona])
+            if !r.reason.isEmpty { text += "  " + r.reason }
+            lines.append(text)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+@testable import Cluster
+
+/// The acceptance run: the real COVID and non-COVID studies and two phantoms, submitted
+/// together, through a coordinator, 2 worker processes and a reducer, give the reports
+/// `ctscreen analyze` gives (scores and per-slice probabilities within 1e-5).
+final class ClusterParityTests: XCTestCase {
+    func testFourStudiesThroughTwoWorkersMatchAnalyze() throws {
+        let h = try ClusterHarness.withTestRedis()
+        let volumes = ClusterHarness.shared.appendingPathComponent("data/volumes")
+        let real = ["ricord-1a-000082-covid", "lung-pet-ct-dx-a0002-noncovid"].map { volumes.appendingPathComponent($0).path }
+        for path in real where !FileManager.default.fileExists(atPath: path) { throw XCTSkip("\(path) is missing") }
+        let phantoms = [try h.phantom("phantom-a", seed: 11), try h.phantom("phantom-b", seed: 12)]
+        let studies = real + phantoms
+        let weights = ["--weights", ClusterHarness.weights]
+
+        try h.start("coordinator", [], name: "coordinator")
+        try h.start("worker", weights + ["--threads", "1"], name: "worker-1")
+        try h.start("worker", weights + ["--threads", "1"], name: "worker-2")
+        try h.start("reducer", [], name: "reducer")
+        let out = try h.submit(studies)
+        let ids = ClusterHarness.submittedIDs(out)
+        XCTAssertEqual(Set(ids), Set(studies.map { URL(fileURLWithPath: $0).lastPathComponent }), out)
+
+        // Meanwhile, the same studies through analyze (one process, in-memory queue).
+        var expected: [String: [String: Any]] = [:]
+        for path in studies {
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            let folder = h.dir.appendingPathComponent("analyze/\(name)")
+            let (status, text) = try h.run(["analyze", path, "--out", folder.path, "--threads", "1"] + weights)
+            XCTAssertEqual(status, 0, text)
+            let data = try Data(contentsOf: folder.appendingPathComponent("report.json"))
+            expected[name] = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        }
+
+        XCTAssertTrue(try h.wait(limit: 400) { try h.allFinal(ids) }, "studies did not finish; logs in \(h.dir.path)")
+        let statuses = h.stopAll()
+        for (name, status) in statuses { XCTAssertEqual(status, 0, "\(name) exit status after SIGTERM") }
+        for id in ids {
+            XCTAssertEqual(try h.transport.studyRecord(id)?.state, .done, id)
+            let got = try h.report(id)
+            let want = try XCTUnwrap(expected[id], id)
+            try Self.assertSameScores(got, want, id)
+            // Payloads and results are gone once the report is written.
+            XCTAssertFalse(try h.transport.payloadExists(h.transport.keys.contextPayload(id)), id)
+            XCTAssertTrue(try h.transport.batchResults(studyID: id).isEmpty, id)
+            let summary = try XCTUnwrap(try h.transport.studySummary(id), id)
+            XCTAssertEqual(summary.positiveRatio, want["positiveRatio"] as? Double ?? -1, accuracy: 1e-5, id)
+            XCTAssertEqual(summary.reportPath, h.reportURL(id).path)
+        }
+
+        // The worklist lists all four, most suspicious first.
+        let csvURL = h.dir.appendingPathComponent("worklist.csv")
+        let (status, text) = try h.run(["worklist"] + h.clusterArgs + ["--out", csvURL.path])
+        XCTAssertEqual(status, 0, text)
+        let rows = try String(contentsOf: csvURL, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(Set(rows.map { String($0[1]) }), Set(ids))
+        let ratios = rows.map { Double($0[4]) ?? -1 }
+        let points = rows.map { $0[3] == "negative" ? 0 : $0[3].split(separator: "+").count }
+        for i in 1..<rows.count {
+            XCTAssertTrue((points[i - 1], ratios[i - 1]) >= (points[i], ratios[i]), "worklist order: \(rows)")
+        }
+    }
+
+    static func assertSameScores(_ got: [String: Any], _ want: [String: Any], _ id: String) throws {
+        func number(_ d: [String: Any], _ k: String) -> Double { (d[k] as? NSNumber)?.doubleValue ?? .nan }
+        XCTAssertEqual(number(got, "positiveRatio"), number(want, "positiveRatio"), accuracy: 1e-5, id)
+        XCTAssertEqual(number(got, "coronaScore"), number(want, "coronaScore"), accuracy: 1e-5, id)
+        XCTAssertEqual(got["positiveSlices"] as? [Int], want["positiveSlices"] as? [Int], id)
+        let gs = try XCTUnwrap(got["slices"] as? [[String: Any]]), ws = try XCTUnwrap(want["slices"] as? [[String: Any]])
+        XCTAssertEqual(gs.count, ws.count, id)
+        for (g, w) in zip(gs, ws) {
+            XCTAssertEqual(g["index"] as? Int, w["index"] as? Int, id)
+            XCTAssertEqual(number(g, "probability"), number(w, "probability"), accuracy: 1e-5, id)
+        }
+        XCTAssertEqual((got["decisions"] as? [[String: Any]])?.map { $0["positive"] as? Bool },
+                       (want["decisions"] as? [[String: Any]])?.map { $0["positive"] as? Bool }, id)
+        XCTAssertEqual((got["outputs"] as? [String: String]).map { Set($0.keys) }, (want["outputs"] as? [String: String]).map { Set($0.keys) }, id)
+        XCTAssertEqual((got["model"] as? [String: Any])?["sha256"] as? String, (want["model"] as? [String: Any])?["sha256"] as? String, id)
+    }
+}

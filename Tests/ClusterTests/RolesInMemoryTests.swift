@@ -1,0 +1,68 @@
+import Foundation
+import Screening
+import XCTest
+@testable import Cluster
+
+/// The roles over the in-memory transport: duplicate deliveries give one result and one
+/// reduce item, a missing payload is dead-lettered, a bad study fails with its reason.
+final class RolesInMemoryTests: XCTestCase {
+    private func loop(_ t: InMemoryTransport, _ queue: QueueName) -> ServeLoop {
+        var c = ServeConfiguration(queue: queue, role: "test", processID: "p-\(queue.rawValue)")
+        c.reapInterval = nil
+        return ServeLoop(transport: t, configuration: c, stop: StopFlag(), logger: TestSupport.logger)
+    }
+
+    private func pushBatch(_ t: InMemoryTransport, study: String, batch: Int, of count: Int, id: String) throws {
+        let crop = PixelRect(row: 0, column: 0, rows: 4, columns: 4)
+        let slices = [PreparedSlice(sliceIndex: batch, crop: crop, side: 4, pixels: [Float](repeating: 0, count: 16))]
+        let key = t.keys.batchPayload(study, batch: batch)
+        try t.putPayload(key, try BatchPayload(studyID: study, settings: .standard, studySliceCount: count, slices: slices).encoded(), ttl: 60)
+        let d = SliceBatchDescriptor(studyID: study, batchIndex: batch, batchCount: count, sliceIndices: [batch], payloadKey: key)
+        try t.push(try MessageCodec(keys: t.keys).encode(Envelope(body: .sliceBatch(d), id: id)), to: .slices, lane: .bulk)
+    }
+
+    func testDuplicateBatchDeliveriesGiveOneResultAndOneReduce() throws {
+        let t = InMemoryTransport()
+        let worker = Worker(compute: .simulated(milliseconds: 0))
+        try pushBatch(t, study: "s", batch: 0, of: 2, id: "m0")
+        try pushBatch(t, study: "s", batch: 0, of: 2, id: "m0")  // redelivered copy
+        try pushBatch(t, study: "s", batch: 1, of: 2, id: "m1")
+        try pushBatch(t, study: "s", batch: 1, of: 2, id: "m1")
+        let l = loop(t, .slices)
+        var outcomes: [ItemOutcome] = []
+        while let o = try l.step(worker.handle, timeout: 0) { outcomes.append(o) }
+        XCTAssertEqual(outcomes, [.acked, .acked, .acked, .acked])
+        XCTAssertEqual(try t.batchResults(studyID: "s").keys.sorted(), [0, 1])
+        XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
+        XCTAssertEqual(try t.studyRecord("s")?.state, .reducing)
+        let result = try BatchResultPayload.decode(try XCTUnwrap(try t.batchResults(studyID: "s")[1]), what: "r")
+        XCTAssertEqual(result.results.map(\.sliceIndex), [1])
+    }
+
+    func testMissingPayloadIsDeadLettered() throws {
+        let t = InMemoryTransport()
+        try pushBatch(t, study: "gone", batch: 0, of: 1, id: "m")
+        try t.deletePayloads([t.keys.batchPayload("gone", batch: 0)])
+        let outcome = try loop(t, .slices).step(Worker(compute: .simulated(milliseconds: 0)).handle, timeout: 0)
+        guard case .deadLettered(let cause, _)? = outcome else { return XCTFail("\(String(describing: outcome))") }
+        XCTAssertEqual(cause, .missingPayload)
+        XCTAssertEqual(try t.studyRecord("gone")?.state.name, .failed)
+    }
+
+    func testUnreadableStudyFailsWithItsReasonAndNothingElse() throws {
+        let t = InMemoryTransport()
+        let coordinator = Coordinator(pipeline: try Pipeline(software: SoftwareInfo(version: "t")))
+        let codec = MessageCodec(keys: t.keys)
+        try t.push(try codec.encode(Envelope(body: .study(StudyDescriptor(studyID: "bad", sources: ["/nonexistent/folder"])))),
+                   to: .studies, lane: .bulk)
+        let outcome = try loop(t, .studies).step(coordinator.handle, timeout: 0)
+        guard case .deadLettered(let cause, let reason)? = outcome else { return XCTFail("\(String(describing: outcome))") }
+        XCTAssertEqual(cause, .permanentFailure)
+        XCTAssertTrue(reason.contains("/nonexistent/folder"), reason)
+        let state = try XCTUnwrap(try t.studyRecord("bad")?.state)
+        XCTAssertEqual(state.name, .failed)
+        XCTAssertTrue(state.reason.hasPrefix("permanent-failure: "), state.reason)
+        XCTAssertEqual(try t.depth(.slices, lane: .bulk), 0)
+        XCTAssertEqual(try t.deadLetterCount(), 1)
+    }
+}
