@@ -27,7 +27,7 @@ public enum Elementwise {
     /// ReLU backward with the mask read from the ReLU's output (output > 0 ⇔ input > 0):
     /// g[i] = output[i] > 0 ? g[i] : 0. The derivative at 0 is taken as 0.
     public static func reluBackward(_ g: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, count: Int) {
-        parallelFor(max(1, count >> 16), costPerItem: 1 << 16) { chunk in
+        parallelFor((count + 0xFFFF) >> 16, costPerItem: 1 << 16) { chunk in  // every chunk, the last one partial
             let lo = chunk << 16, hi = min(count, (chunk + 1) << 16)
             for i in lo..<hi where !(output[i] > 0) { g[i] = 0 }
         }
