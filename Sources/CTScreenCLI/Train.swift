@@ -65,6 +65,9 @@ struct Train: ParsableCommand {
     var maxSteps: Int?
     @Option(help: "At most this many samples per label in each split (short runs).")
     var limit: Int?
+    @Flag(name: .customLong("train-batchnorm-statistics"),
+          help: "Update BatchNorm running statistics from batches (not supported: they stay frozen).")
+    var trainBatchNormStatistics = false
 
     func validate() throws {
         guard ucsd != nil || covid19CTSeg != nil || medseg != nil || !imageCSVs.isEmpty || !volumeCSVs.isEmpty else {
@@ -75,6 +78,10 @@ struct Train: ParsableCommand {
         }
         if let m = maxSteps, m <= 0 { throw ValidationError("--max-steps must be positive") }
         if let l = limit, l <= 0 { throw ValidationError("--limit must be positive") }
+        if trainBatchNormStatistics {
+            throw ValidationError("--train-batchnorm-statistics is not supported: BatchNorm runs in inference mode with "
+                                  + "frozen running statistics; its γ and β are trained")
+        }
         if resume && initPath != nil { throw ValidationError("--resume and --init exclude each other") }
     }
 

@@ -40,4 +40,12 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(s4, 1)
         XCTAssertTrue(err4.contains("training samples"), err4)
     }
+
+    func testUnsupportedBatchNormTrainingIsRefused() throws {
+        let binary = try AnalyzeTests.binary(configuration: "debug")
+        let (status, _, err) = try AnalyzeTests.run(binary, ["train", "--ucsd", "/nonexistent", "--out", "/tmp/x",
+                                                             "--train-batchnorm-statistics"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(err.contains("not supported"), err)
+    }
 }
