@@ -65,10 +65,8 @@ func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         return
     }
     if n >= 64 * threads {
-        // Column blocks, multiples of 16 so every block keeps whole SIMD panels. More blocks
-        // than threads (when wide enough) so a thread slowed by other work on its core does
-        // not hold the whole product back: concurrentPerform hands blocks out dynamically.
-        let parts = n >= 256 * 4 * threads ? 4 * threads : threads
+        // column blocks, multiples of 16 so every block keeps whole SIMD panels
+        let parts = threads
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let n0 = (n * p / parts) & ~15, n1 = p == parts - 1 ? n : (n * (p + 1) / parts) & ~15
             if n1 > n0 { call(0, m, n0, n1) }
