@@ -26,7 +26,14 @@ public struct ClassicalLungSegmenter: LungSegmenting {
     }
 
     public func segment(_ volume: Volume) throws -> LungRegion {
-        let mask = try segmenter.segment(volume)
+        let mask: LungMask
+        do {
+            mask = try segmenter.segment(volume)
+        } catch let error as SegmentationError {
+            // The segmenter can only name the study from its DICOM header (empty for NIfTI
+            // inputs); the caller's study id is what the user submitted.
+            throw SegmentationError(study: studyID, reason: error.reason)
+        }
         guard !mask.lungSlices.isEmpty else { throw ScreeningError.noLungSlices(study: studyID) }
         return try LungRegion(lungMask: mask)
     }
