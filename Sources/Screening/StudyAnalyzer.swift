@@ -49,41 +49,14 @@ public struct StudyAnalyzer {
         try StudyOutputs.prepareFolder(outputFolder)
         stage("segment")
         let region = try clock.measure("segment") { try segmenter.segment(volume) }
-        var reduction = try pipeline.run(volume: volume, region: region, classifier: classifier,
+        let reduction = try pipeline.run(volume: volume, region: region, classifier: classifier,
                                          studyID: studyID, source: source, clock: &clock, progress: progress)
-        var report = reduction.report
-        let settings = pipeline.settings
         stage("write")
-        if let writer = volumeWriter {
-            try clock.measure("write volumes") {
-                try writeVolume(StudyOutputs.localizationName, in: outputFolder) {
-                    try writer.writeFloat32(reduction.localization, like: volume, to: $0)
-                }
-                try writeVolume(StudyOutputs.lungMaskName, in: outputFolder) {
-                    try writer.writeUInt8(region.mask, like: volume, to: $0)
-                }
-            }
-            report.outputs["localization"] = StudyOutputs.localizationName
-            report.outputs["lungMask"] = StudyOutputs.lungMaskName
-        }
-        let pictures = try clock.measure("write pictures") {
-            try StudyOutputs.writePictures(
-                volume: volume, region: region, localization: reduction.localization,
-                report: report, settings: settings, to: outputFolder, threads: threads)
-        }
-        report.outputs.merge(pictures) { $1 }
-        reduction.localization = []
-        report.outputs["report"] = StudyOutputs.reportName
-        report.timings = clock.timings
-        try StudyOutputs.writeReport(report, to: outputFolder)
+        let report = try StudyOutputs.writeAll(
+            report: reduction.report, volume: volume, region: region, localization: reduction.localization,
+            settings: pipeline.settings, volumeWriter: volumeWriter, threads: threads,
+            to: outputFolder, clock: &clock)
         return Result(report: report, outputFolder: outputFolder)
-    }
-
-    private func writeVolume(_ name: String, in folder: URL, _ body: (URL) throws -> Void) throws {
-        let url = folder.appendingPathComponent(name)
-        do { try body(url) } catch let error as ScreeningError { throw error } catch {
-            throw ScreeningError.output(path: url.path, reason: "\(error)")
-        }
     }
 }
 

@@ -75,37 +75,17 @@ public final class Reducer: @unchecked Sendable {
         for timing in study.timings { clock.add(timing.stage, seconds: timing.seconds) }
         clock.add("classify", seconds: classifySeconds)
         let pipeline = try Pipeline(settings: study.settings, software: software)
-        var reduction = try clock.measure("reduce") {
+        let reduction = try clock.measure("reduce") {
             try pipeline.reduce(study: study.study, region: study.region, results: results,
                                 model: model ?? ModelInfo(sha256: "", description: ""), timings: [])
         }
         let output = folder(study.outputRoot ?? outputRoot, d.studyID)
         try StudyOutputs.prepareFolder(output)
         let volume = try volumeCache?(d.studyID) ?? reader.read(study.sources)
-        var report = reduction.report
         onStage?("write")
-        if let writer = volumeWriter {
-            try clock.measure("write volumes") {
-                try writeVolume(StudyOutputs.localizationName, in: output) {
-                    try writer.writeFloat32(reduction.localization, like: volume, to: $0)
-                }
-                try writeVolume(StudyOutputs.lungMaskName, in: output) {
-                    try writer.writeUInt8(study.region.mask, like: volume, to: $0)
-                }
-            }
-            report.outputs["localization"] = StudyOutputs.localizationName
-            report.outputs["lungMask"] = StudyOutputs.lungMaskName
-        }
-        let pictures = try clock.measure("write pictures") {
-            try StudyOutputs.writePictures(
-                volume: volume, region: study.region, localization: reduction.localization,
-                report: report, settings: study.settings, to: output, threads: threads)
-        }
-        report.outputs.merge(pictures) { $1 }
-        reduction.localization = []
-        report.outputs["report"] = StudyOutputs.reportName
-        report.timings = clock.timings
-        try StudyOutputs.writeReport(report, to: output)
+        let report = try StudyOutputs.writeAll(
+            report: reduction.report, volume: volume, region: study.region, localization: reduction.localization,
+            settings: study.settings, volumeWriter: volumeWriter, threads: threads, to: output, clock: &clock)
         let reportPath = output.appendingPathComponent(StudyOutputs.reportName).path
         let summary = StudySummary(report: report, reportPath: reportPath, studyID: d.studyID)
         try t.putPayload(keys.report(d.studyID), Array(try JSONEncoder().encode(summary)), ttl: summaryTTL)
@@ -116,13 +96,6 @@ public final class Reducer: @unchecked Sendable {
         context.logger.info("study done", metadata: [
             "positive.ratio": "\(report.positiveRatio)", "corona.score": "\(report.coronaScore)", "report": "\(reportPath)",
         ])
-    }
-
-    private func writeVolume(_ name: String, in folder: URL, _ body: (URL) throws -> Void) throws {
-        let url = folder.appendingPathComponent(name)
-        do { try body(url) } catch let error as ScreeningError { throw error } catch {
-            throw ScreeningError.output(path: url.path, reason: "\(error)")
-        }
     }
 }
 

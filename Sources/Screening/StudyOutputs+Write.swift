@@ -1,0 +1,44 @@
+import Foundation
+import Volumes
+
+extension StudyOutputs {
+    /// Writes every output of a reduced study into `folder` (created beforehand with
+    /// `prepareFolder`): the localisation and lung-mask volumes (when `volumeWriter` is given),
+    /// the slice pictures and overview, then `report.json` with the output names and the
+    /// timings of `clock`. Shared by `analyze` and the cluster's reducer, so both write the same.
+    /// Returns the report as written.
+    public static func writeAll(report: ScreeningReport, volume: Volume, region: LungRegion,
+                                localization: [Float], settings: ScreeningSettings,
+                                volumeWriter: VolumeFileWriting?, threads: Int,
+                                to folder: URL, clock: inout StageClock) throws -> ScreeningReport {
+        var report = report
+        if let writer = volumeWriter {
+            try clock.measure("write volumes") {
+                try writeVolume(localizationName, in: folder) {
+                    try writer.writeFloat32(localization, like: volume, to: $0)
+                }
+                try writeVolume(lungMaskName, in: folder) {
+                    try writer.writeUInt8(region.mask, like: volume, to: $0)
+                }
+            }
+            report.outputs["localization"] = localizationName
+            report.outputs["lungMask"] = lungMaskName
+        }
+        let pictures = try clock.measure("write pictures") {
+            try writePictures(volume: volume, region: region, localization: localization,
+                              report: report, settings: settings, to: folder, threads: threads)
+        }
+        report.outputs.merge(pictures) { $1 }
+        report.outputs["report"] = reportName
+        report.timings = clock.timings
+        try writeReport(report, to: folder)
+        return report
+    }
+
+    private static func writeVolume(_ name: String, in folder: URL, _ body: (URL) throws -> Void) throws {
+        let url = folder.appendingPathComponent(name)
+        do { try body(url) } catch let error as ScreeningError { throw error } catch {
+            throw ScreeningError.output(path: url.path, reason: "\(error)")
+        }
+    }
+}
