@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
         exactly (same data order and augmentation as an uninterrupted run). --init takes any \
         torchvision-layout ResNet safetensors file; a head with other than one output (e.g. \
         ImageNet's 1000 classes) is replaced by a fresh single-logit head. Without --init the \
-        network starts from seeded He-normal weights.
+        network starts from seeded He-normal weights with zero-initialised residual branches.
         """)
 
     @Option(help: "UCSD-AI4H COVID-CT folder (CT_COVID, CT_NonCOVID), grouped by patient.")
@@ -164,7 +164,7 @@ struct Train: ParsableCommand {
             model = try TrainableResNet(path: p, headSeed: seed)
             if model.freshHead { print("note: \(p) has a multi-class fc; using a fresh single-logit head") }
         } else {
-            model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: baseWidth, seed: seed))
+            model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: baseWidth, seed: seed, zeroResidualBranches: true))
         }
         print("model: blocks \(model.blockCounts), \(model.featureCount) features, \(model.store.scalarCount) trainable parameters")
 

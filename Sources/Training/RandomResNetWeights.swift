@@ -6,9 +6,15 @@ import NeuralEngine
 /// N(0, 2/fan_in), fc N(0, 1/C). BatchNorm is the identity (γ 1, β 0, μ 0, σ² 1) unless
 /// `randomBatchNorm`, which draws γ ∈ [0.5, 1.5), β, μ ∈ [−0.2, 0.2), σ² ∈ [0.5, 1.5) so
 /// tests exercise the folding.
+///
+/// `zeroResidualBranches` sets γ of each block's last BatchNorm (`bn3`) to 0, so every block
+/// starts as its shortcut (torchvision's `zero_init_residual`). Training runs with frozen
+/// BatchNorm statistics, i.e. without normalisation: with γ = 1 the 16 residual additions
+/// grow the activations by orders of magnitude and the first logits are in the hundreds;
+/// with γ = 0 the signal keeps its scale and the branches grow in as they learn.
 public enum RandomResNetWeights {
     public static func make(baseWidth: Int = 64, blockCounts: [Int] = [3, 4, 6, 3], seed: UInt64 = 1,
-                            randomBatchNorm: Bool = false) -> [String: Tensor] {
+                            randomBatchNorm: Bool = false, zeroResidualBranches: Bool = false) -> [String: Tensor] {
         precondition(blockCounts.count == 4 && blockCounts.allSatisfy { $0 > 0 } && baseWidth > 0, "network shape")
         var rng = HeadRandom(seed: seed)
         var out: [String: Tensor] = [:]
@@ -35,6 +41,7 @@ public enum RandomResNetWeights {
                 conv(p + ".conv1", width, channels, 1); bn(p + ".bn1", width)
                 conv(p + ".conv2", width, width, 3); bn(p + ".bn2", width)
                 conv(p + ".conv3", outC, width, 1); bn(p + ".bn3", outC)
+                if zeroResidualBranches { out[p + ".bn3.weight"] = Tensor(shape: [outC], data: [Float](repeating: 0, count: outC)) }
                 if b == 0 { conv(p + ".downsample.0", outC, channels, 1); bn(p + ".downsample.1", outC) }
                 channels = outC
             }
