@@ -49,6 +49,23 @@ final class RolesInMemoryTests: XCTestCase {
         XCTAssertEqual(try t.studyRecord("gone")?.state.name, .failed)
     }
 
+    func testBatchesOfAFailedStudyAreSkipped() throws {
+        let t = InMemoryTransport()
+        try pushBatch(t, study: "f", batch: 0, of: 2, id: "m0")
+        try pushBatch(t, study: "f", batch: 1, of: 2, id: "m1")
+        try pushBatch(t, study: "ok", batch: 0, of: 1, id: "m2")
+        _ = try t.transition(studyID: "f", to: .failed("poison batch"))
+        let l = loop(t, .slices), worker = Worker(compute: .simulated(milliseconds: 0))
+        var outcomes: [ItemOutcome] = []
+        while let o = try l.step(worker.handle, timeout: 0) { outcomes.append(o) }
+        XCTAssertEqual(outcomes, [.acked, .acked, .acked])
+        XCTAssertEqual(try t.batchResults(studyID: "f"), [:], "no work stored for a failed study")
+        XCTAssertFalse(try t.payloadExists(t.keys.batchPayload("f", batch: 1)), "its payloads are freed")
+        XCTAssertEqual(try t.studyRecord("f")?.state, .failed("poison batch"))
+        XCTAssertEqual(try t.batchResults(studyID: "ok").keys.sorted(), [0], "other studies go on")
+        XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
+    }
+
     func testUnreadableStudyFailsWithItsReasonAndNothingElse() throws {
         let t = InMemoryTransport()
         let coordinator = Coordinator(pipeline: try Pipeline(software: SoftwareInfo(version: "t")))

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Screening
 
-/// The worker role (queue `slices`): load the batch payload → classify (ResNet-50 + Grad-CAM)
-/// → store the batch result idempotently; the write that completes the study enqueues its
+/// The worker role (queue `slices`): skip batches of failed studies → load the batch payload
+/// → classify (ResNet-50 + Grad-CAM) → store the batch result idempotently; the write that completes the study enqueues its
 /// reduce item exactly once (one transport call, atomic in Redis).
 public final class Worker: @unchecked Sendable {
     /// What classifies a batch: the real network, or a stand-in that only spends time.
@@ -41,6 +41,13 @@ public final class Worker: @unchecked Sendable {
             abort()
         }
         let t = context.transport
+        // A study fails as a whole (a poison batch, a reducer error): its other batches would
+        // only spend worker time on a result nobody reads.
+        if case .failed(let reason)? = try t.studyRecord(d.studyID)?.state {
+            context.logger.notice("study already failed (\(reason)): batch \(d.batchIndex) skipped")
+            try t.deletePayloads([d.payloadKey])
+            return
+        }
         guard let bytes = try t.payload(d.payloadKey) else {
             throw HandlerError.permanent("missing-payload: payload key '\(d.payloadKey)' does not exist (expired or deleted)")
         }
