@@ -175,7 +175,10 @@ public final class WinogradF2: @unchecked Sendable {
             let fused = biasReLU != nil
             let bias = SIMD8<Float>(repeating: biasReLU?[o] ?? 0)
             @inline(__always) func act(_ v: SIMD8<Float>) -> SIMD8<Float> {
-                fused ? pointwiseMax(v + bias, SIMD8<Float>.zero) : v
+                // not pointwiseMax: the stdlib's generic version is a lane-by-lane call
+                guard fused else { return v }
+                let r = v + bias
+                return r.replacing(with: 0, where: r .< 0)
             }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
                 let lanes = scratch.baseAddress!
