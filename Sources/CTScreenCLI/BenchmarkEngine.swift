@@ -45,6 +45,9 @@ struct BenchmarkEngine: ParsableCommand {
         if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_MIN_TILES"].flatMap(Int.init) {
             Conv2D.winogradMinTiles = t
         }
+        if let p = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_BATCH_PARTS"].flatMap(Int.init), p > 0 {
+            ResNet50.batchParts = p
+        }
         if let b = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 {
             Conv2D.columnBudget = b
         }

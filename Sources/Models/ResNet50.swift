@@ -16,8 +16,9 @@ import NeuralEngine
 /// Not thread-safe: use one instance per thread. Thread count is process-wide (OpenBLAS).
 public final class ResNet50 {
     public static let blockCounts = [3, 4, 6, 3]
-    /// Parts a batch of two or more slices is split into (see `classify`).
-    static let batchParts = 2
+    /// Parts a batch of two or more slices is split into (see `classify`). Not derived from
+    /// the thread count, so that results do not depend on it.
+    nonisolated(unsafe) public static var batchParts = 2
 
     public let stem: Conv2D
     public let layers: [[Bottleneck]]

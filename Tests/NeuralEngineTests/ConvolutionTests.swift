@@ -136,6 +136,16 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    /// Whether a 3×3 convolution takes the Winograd path depends on the map size only, not on
+    /// the batch size: 7×7 maps (16 tiles) do, 5×5 maps (9 tiles) do not.
+    func testWinogradPathIsChosenPerImage() {
+        let conv = Conv2D(weight: [Float](repeating: 0.1, count: 4 * 4 * 9), inChannels: 4, outChannels: 4, kernel: 3, padding: 1)
+        for n in [1, 3, 16] {
+            XCTAssertNotNil(conv.useWinogradFor(n: n, height: 7, width: 7), "n \(n)")
+            XCTAssertNil(conv.useWinogradFor(n: n, height: 5, width: 5), "n \(n)")
+        }
+    }
+
     /// The fused bias+ReLU epilogue equals the conv followed by `biasActivate`, on the
     /// pointwise, chunked im2col and Winograd paths.
     func testFusedBiasReLU() {
