@@ -95,7 +95,7 @@ let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
 
 /// Row-major single-precision GEMM, C[M, N] = alpha · op(A) · op(B) + beta · C. Outside of
 /// `EngineThreads.concurrently`'s single-threaded parts, a large product is cut into
-/// max(2, threads) blocks of columns of C (or of rows when C is narrow), independent
+/// max(2, threads) blocks of columns of C (or of rows when C is taller than wide), independent
 /// single-threaded OpenBLAS calls spread over the engine's threads; the cut depends on the
 /// shape only (see `EngineThreads`).
 func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -116,7 +116,9 @@ func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
     }
     let threads = EngineThreads.current
     let blocks = max(2, threads)
-    let byColumns = n >= 64 * blocks
+    // Every block packs all of the other operand: column blocks repack A (m×k), row blocks
+    // B (k×n). Cut the longer side of C (late layers of one slice: m ≫ n).
+    let byColumns = n >= max(m, 64 * blocks)
     let count = byColumns ? blocks : min(blocks, m)
     func block(_ p: Int) {
         if byColumns {
