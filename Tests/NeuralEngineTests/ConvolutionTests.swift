@@ -9,6 +9,9 @@ final class ConvolutionTests: XCTestCase {
         Config(n: 3, c: 4, h: 8, w: 8, co: 6, k: 3, s: 1, p: 1),
         Config(n: 2, c: 4, h: 9, w: 10, co: 5, k: 3, s: 2, p: 1),
         Config(n: 2, c: 3, h: 13, w: 11, co: 4, k: 7, s: 2, p: 3), // stem-like
+        // wide rows: stride-2 im2col copies eight outputs at a time, then the rest
+        Config(n: 1, c: 2, h: 5, w: 45, co: 3, k: 7, s: 2, p: 3),
+        Config(n: 2, c: 2, h: 4, w: 38, co: 2, k: 1, s: 2, p: 0),
     ]
 
     func runForward(_ conv: Conv2D, _ x: [Float], _ cf: Config, accumulateOnto base: [Float]? = nil) -> [Float] {
