@@ -201,16 +201,27 @@ public final class WinogradF2: @unchecked Sendable {
                             let r02 = mm(2) + mm(6) + mm(10), r12 = mm(6) - mm(10) - mm(14)
                             let r03 = mm(3) + mm(7) + mm(11), r13 = mm(7) - mm(11) - mm(15)
                             // columns: (Aᵀ M) A
-                            let raw = UnsafeMutableRawPointer(lanes)
-                            raw.storeBytes(of: act(r00 + r01 + r02), toByteOffset: 0, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: act(r01 - r02 - r03), toByteOffset: 32, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: act(r10 + r11 + r12), toByteOffset: 64, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: act(r11 - r12 - r13), toByteOffset: 96, as: SIMD8<Float>.self)
+                            let y00 = act(r00 + r01 + r02), y01 = act(r01 - r02 - r03)
+                            let y10 = act(r10 + r11 + r12), y11 = act(r11 - r12 - r13)
                             let oy = 2 * ty
                             let row0 = dst + oy * w + 2 * tx0, row1 = row0 + w
                             let down = oy + 1 < h
                             // pairs fully inside the row, then a last column if w is odd
                             let pairs = min(cnt, (w - 2 * tx0) / 2)
+                            if pairs == 8 && !accumulate {
+                                // eight whole tiles: their two columns interleaved, 16 floats a row
+                                UnsafeMutableRawPointer(row0).storeBytes(of: interleave(y00, y01), as: SIMD16<Float>.self)
+                                if down {
+                                    UnsafeMutableRawPointer(row1).storeBytes(of: interleave(y10, y11), as: SIMD16<Float>.self)
+                                }
+                                tx0 += 8
+                                continue
+                            }
+                            let raw = UnsafeMutableRawPointer(lanes)
+                            raw.storeBytes(of: y00, toByteOffset: 0, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: y01, toByteOffset: 32, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: y10, toByteOffset: 64, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: y11, toByteOffset: 96, as: SIMD8<Float>.self)
                             if accumulate {
                                 for j in 0..<pairs { row0[2 * j] += lanes[j]; row0[2 * j + 1] += lanes[8 + j] }
                                 if down { for j in 0..<pairs { row1[2 * j] += lanes[16 + j]; row1[2 * j + 1] += lanes[24 + j] } }
@@ -232,6 +243,12 @@ public final class WinogradF2: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// (a0, b0, a1, b1, …, a7, b7).
+    @inline(__always)
+    func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
+        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
     }
 
     /// Adjoint of `outputTransform`: dM[ξ] = (A dY Aᵀ)[ξ], dY zero outside the image.
