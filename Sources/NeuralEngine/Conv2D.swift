@@ -221,16 +221,6 @@ public struct Conv2D: Sendable {
                         for ox in 0..<oxLo { dst[ox] = 0 }
                         if s == 1 {
                             (dst + oxLo).update(from: srow + (oxLo - p + kx), count: oxHi - oxLo)
-                        } else if s == 2 {
-                            // every other input: the even lanes of 16-wide loads within the row
-                            let base = srow + (kx - p)
-                            var ox = oxLo
-                            while ox + 8 <= oxHi && 2 * ox + kx - p + 16 <= w {
-                                let v = UnsafeRawPointer(base + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-                                UnsafeMutableRawPointer(dst + ox).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-                                ox += 8
-                            }
-                            while ox < oxHi { dst[ox] = base[2 * ox]; ox += 1 }
                         } else {
                             for ox in oxLo..<oxHi { dst[ox] = srow[ox * s - p + kx] }
                         }
