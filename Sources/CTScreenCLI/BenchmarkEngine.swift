@@ -100,6 +100,12 @@ struct BenchmarkEngine: ParsableCommand {
             json["cpu_gradcam_ms_one_in_batch"] = 1000 * max(0, oneCPU - forwardCPU) / Double(iterations)
         }
         json["peak_rss_mb"] = Double(Self.peakRSSBytes()) / 1_048_576
+        if OpProfile.enabled {
+            // every timed and warm-up pass above; thread-seconds (parts side by side add up)
+            var ops: [String: [String: Double]] = [:]
+            for r in OpProfile.report() { ops[r.op] = ["s": r.seconds, "calls": Double(r.calls)] }
+            json["op_profile"] = ops
+        }
         let line = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         print(String(decoding: line, as: UTF8.self))
     }

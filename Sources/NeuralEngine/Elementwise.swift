@@ -6,7 +6,7 @@ public enum Elementwise {
     public static func biasActivate(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, channels: Int,
                                     plane: Int, stride: Int? = nil, residual: UnsafePointer<Float>? = nil, relu: Bool) {
         let stride = stride ?? plane
-        parallelFor(channels, costPerItem: plane) { c in
+        OpProfile.measure("epilogue") { parallelFor(channels, costPerItem: plane) { c in
             let b = bias[c]
             let row = y + c * stride
             if let r = residual {
@@ -21,7 +21,7 @@ public enum Elementwise {
             } else {
                 for i in 0..<plane { row[i] += b }
             }
-        }
+        } }
     }
 
     /// ReLU backward with the mask read from the ReLU's output (output > 0 ⇔ input > 0):
@@ -55,7 +55,7 @@ public enum Elementwise {
     public static func reluBackward(_ g: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>,
                                     channels: Int, n: Int, plane: Int, images: [Int]) {
         let p = images.count
-        images.withUnsafeBufferPointer { idx in
+        OpProfile.measure("back.relu") { images.withUnsafeBufferPointer { idx in
             parallelFor(channels, costPerItem: p * plane) { c in
                 for (j, img) in idx.enumerated() {
                     let gg = g + (c * p + j) * plane
@@ -63,7 +63,7 @@ public enum Elementwise {
                     maskByPositive(gg, o, count: plane)
                 }
             }
-        }
+        } }
     }
 
     /// a[i] += b[i].

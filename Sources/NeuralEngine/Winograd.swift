@@ -53,16 +53,18 @@ public final class WinogradF2: @unchecked Sendable {
         var n0 = 0
         while n0 < n {
             let c = min(chunk, n - n0), t = c * tiles
-            inputTransform(x, n: n, h: h, w: w, firstImage: n0, images: c, into: v)
-            u.withUnsafeBufferPointer { up in
+            OpProfile.measure("winograd.input") { inputTransform(x, n: n, h: h, w: w, firstImage: n0, images: c, into: v) }
+            OpProfile.measure("winograd.gemm") { u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cout, T] = [Cout, Cin] × [Cin, T]
                     gemm(transA: false, transB: false, m: outChannels, n: t, k: inChannels,
                          up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
                          v + xi * inChannels * t, ldb: t, beta: 0, m + xi * outChannels * t, ldc: t)
                 }
+            } }
+            OpProfile.measure("winograd.output") {
+                outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate, biasReLU: biasReLU)
             }
-            outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate, biasReLU: biasReLU)
             n0 += c
         }
     }
@@ -78,16 +80,20 @@ public final class WinogradF2: @unchecked Sendable {
         var n0 = 0
         while n0 < n {
             let c = min(chunk, n - n0), t = c * tiles
-            outputTransformAdjoint(dy, n: n, h: h, w: w, firstImage: n0, images: c, into: dm)
-            u.withUnsafeBufferPointer { up in
+            OpProfile.measure("back.winograd.output") {
+                outputTransformAdjoint(dy, n: n, h: h, w: w, firstImage: n0, images: c, into: dm)
+            }
+            OpProfile.measure("back.winograd.gemm") { u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cin, T] = [Cin, Cout] (Uᵀ) × [Cout, T]
                     gemm(transA: true, transB: false, m: inChannels, n: t, k: outChannels,
                          up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
                          dm + xi * outChannels * t, ldb: t, beta: 0, dv + xi * inChannels * t, ldc: t)
                 }
+            } }
+            OpProfile.measure("back.winograd.input") {
+                inputTransformAdjointAdd(dv, n: n, h: h, w: w, firstImage: n0, images: c, into: dx)
             }
-            inputTransformAdjointAdd(dv, n: n, h: h, w: w, firstImage: n0, images: c, into: dx)
             n0 += c
         }
     }
