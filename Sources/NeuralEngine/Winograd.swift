@@ -144,12 +144,15 @@ public final class WinogradF2: @unchecked Sendable {
                             let b1 = (w1.0 + w2.0, w1.1 + w2.1, w1.2 + w2.2, w1.3 + w2.3)
                             let b2 = (w2.0 - w1.0, w2.1 - w1.1, w2.2 - w1.2, w2.3 - w1.3)
                             let b3 = (w1.0 - w3.0, w1.1 - w3.1, w1.2 - w3.2, w1.3 - w3.3)
+                            // A partial group's lanes past cnt land on later tiles of this
+                            // channel, which this loop writes afterwards, as long as the
+                            // channel has eight tiles left; else on another channel's.
+                            let whole = (img * th + ty) * tw + tx0 + 8 <= t
                             @inline(__always) func store(_ xi: Int, _ val: SIMD8<Float>) {
                                 let o = out + xi * stride
-                                if cnt == 8 {
+                                if whole {
                                     UnsafeMutableRawPointer(o).storeBytes(of: val, as: SIMD8<Float>.self)
                                 } else {
-                                    // partial group: the lanes past cnt belong to other tiles
                                     UnsafeMutableRawPointer(lanes).storeBytes(of: val, as: SIMD8<Float>.self)
                                     o.update(from: lanes, count: cnt)
                                 }
