@@ -8,7 +8,12 @@ import NeuralEngine
 struct BenchmarkEngine: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark-engine",
-        abstract: "Times ResNet-50 forward passes (and Grad-CAM) and prints one JSON line.")
+        abstract: "Times ResNet-50 forward passes (and Grad-CAM) and prints one JSON line.",
+        discussion: """
+            Environment, for experiments: CTSCREEN_ENGINE_PROFILE=1 adds per-op times (op_profile); \
+            CTSCREEN_ENGINE_WINOGRAD=0, CTSCREEN_ENGINE_WINOGRAD_MIN_TILES (per image), \
+            CTSCREEN_ENGINE_COLUMN_BUDGET and CTSCREEN_ENGINE_BATCH_PARTS change the algorithms.
+            """)
 
     @Option(help: "ResNet-50 weights (safetensors, torchvision names).")
     var weights: String
