@@ -8,7 +8,12 @@ import NeuralEngine
 struct BenchmarkEngine: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark-engine",
-        abstract: "Times ResNet-50 forward passes (and Grad-CAM) and prints one JSON line.")
+        abstract: "Times ResNet-50 forward passes (and Grad-CAM) and prints one JSON line.",
+        discussion: """
+            Environment, for experiments: CTSCREEN_ENGINE_PROFILE=1 adds per-op times (op_profile); \
+            CTSCREEN_ENGINE_WINOGRAD=0, CTSCREEN_ENGINE_WINOGRAD_MIN_TILES (per image), \
+            CTSCREEN_ENGINE_COLUMN_BUDGET and CTSCREEN_ENGINE_BATCH_PARTS change the algorithms.
+            """)
 
     @Option(help: "ResNet-50 weights (safetensors, torchvision names).")
     var weights: String
@@ -44,6 +49,9 @@ struct BenchmarkEngine: ParsableCommand {
         if ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD"] == "0" { Conv2D.useWinograd = false }
         if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_MIN_TILES"].flatMap(Int.init) {
             Conv2D.winogradMinTiles = t
+        }
+        if let p = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_BATCH_PARTS"].flatMap(Int.init), p > 0 {
+            ResNet50.batchParts = p
         }
         if let b = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 {
             Conv2D.columnBudget = b
@@ -97,6 +105,12 @@ struct BenchmarkEngine: ParsableCommand {
             json["cpu_gradcam_ms_one_in_batch"] = 1000 * max(0, oneCPU - forwardCPU) / Double(iterations)
         }
         json["peak_rss_mb"] = Double(Self.peakRSSBytes()) / 1_048_576
+        if OpProfile.enabled {
+            // every timed and warm-up pass above; thread-seconds (parts side by side add up)
+            var ops: [String: [String: Double]] = [:]
+            for r in OpProfile.report() { ops[r.op] = ["s": r.seconds, "calls": Double(r.calls)] }
+            json["op_profile"] = ops
+        }
         let line = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         print(String(decoding: line, as: UTF8.self))
     }

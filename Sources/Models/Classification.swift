@@ -44,38 +44,77 @@ extension ResNet50 {
         if let bad = gradCAMFor.first(where: { $0 < 0 || $0 >= n }) {
             throw ModelError("Grad-CAM requested for slice \(bad) of a batch of \(n)")
         }
-        let st = input.data.withUnsafeBufferPointer { forward($0.baseAddress!, n: n, height: height, width: width) }
+        // The batch runs as `batchParts` parts, side by side on 2 threads (no hand-offs inside
+        // a layer) or in turn on 1. The split depends on the batch size only: BLAS results
+        // depend on how a product is partitioned, and the thread count must not change them.
+        let parts = min(Self.batchParts, n)
+        reserveWorkspaces(parts)
+        let wss = workspaces
+        let bounds = (0...parts).map { n * $0 / parts }
+        let inputPlane = 3 * height * width
+        var partial = [ForwardState?](repeating: nil, count: parts)
+        input.data.withUnsafeBufferPointer { x in
+            partial.withUnsafeMutableBufferPointer { out in
+                EngineThreads.concurrently(parts) { p in
+                    out[p] = forward(x.baseAddress! + bounds[p] * inputPlane, n: bounds[p + 1] - bounds[p],
+                                     height: height, width: width, workspace: wss[p])
+                }
+            }
+        }
+        let states = partial.map { $0! }
+        let logits = states.flatMap(\.logits)
         var wanted = Set(gradCAMFor)
         if let t = gradCAMThreshold {
-            for i in 0..<n where Self.sigmoid(st.logits[i]) >= t { wanted.insert(i) }
+            for i in 0..<n where Self.sigmoid(logits[i]) >= t { wanted.insert(i) }
         }
-        let images = wanted.sorted()
         let c = featureCount
-        var results = (0..<n).map { i in
-            SliceClassification(logit: st.logits[i], probability: Self.sigmoid(st.logits[i]),
-                        pooled: Array(st.pooled[(i * c)..<((i + 1) * c)]), gradCAM: nil)
+        var results = (0..<parts).flatMap { p in
+            (0..<states[p].n).map { i in
+                SliceClassification(logit: states[p].logits[i], probability: Self.sigmoid(states[p].logits[i]),
+                                    pooled: Array(states[p].pooled[(i * c)..<((i + 1) * c)]), gradCAM: nil)
+            }
         }
-        guard !images.isEmpty else { return results }
-        let (g3, g2) = backward(st, images: images)
-        let l3 = st.saved[0].last!
-        let h2 = l3.outH * 2, w2 = l3.outW * 2, h3 = l3.outH, w3 = l3.outW
-        precondition(h2 == height / 8 && h3 == height / 16, "layer sizes")
-        let k2 = layer2Channels, k3 = layer3Channels, p = images.count
-        for (j, img) in images.enumerated() {
-            let a2 = Self.slice(st.layer2Out, channels: k2, n: n, plane: h2 * w2, image: img)
-            let a3 = Self.slice(l3.out, channels: k3, n: n, plane: h3 * w3, image: img)
-            let gr2 = Self.slice(g2, channels: k2, n: p, plane: h2 * w2, image: j)
-            let gr3 = Self.slice(g3, channels: k3, n: p, plane: h3 * w3, image: j)
-            let m2 = GradCAMMath.map(activations: a2, gradients: gr2, channels: k2, height: h2, width: w2, upsampleTo: height)
-            let m3 = GradCAMMath.map(activations: a3, gradients: gr3, channels: k3, height: h3, width: w3, upsampleTo: height)
-            precondition(height == width, "Grad-CAM maps are square")
-            let fused = zip(m3.upsampled, m2.upsampled).map { $0 * $1 }
-            results[img].gradCAM = GradCAMResult(
-                alpha28: m2.alpha, alpha14: m3.alpha, cam28Raw: m2.raw, cam14Raw: m3.raw,
-                cam28: m2.normalised, cam14: m3.normalised, cam28Up: m2.upsampled, cam14Up: m3.upsampled,
-                fused: fused, size28: h2, size14: h3, inputSize: height,
-                layer2Out: keepActivations ? a2 : nil, layer3Out: keepActivations ? a3 : nil,
-                gradLayer2Out: keepActivations ? gr2 : nil, gradLayer3Out: keepActivations ? gr3 : nil)
+        guard !wanted.isEmpty else { return results }
+        // Wanted slices by part, as indices within the part.
+        var local = [[Int]](repeating: [], count: parts)
+        for img in wanted.sorted() {
+            let p = (0..<parts).last { bounds[$0] <= img }!
+            local[p].append(img - bounds[p])
+        }
+        var partialGrads = [(gradLayer3: UnsafeMutablePointer<Float>, gradLayer2: UnsafeMutablePointer<Float>)?](repeating: nil, count: parts)
+        let counts = local.map(\.count)
+        // Each part's wanted slices in one backward pass: the parts side by side when each
+        // has some, else the busy part with every thread. The choice depends on the wanted
+        // slices only, so the results do not depend on the thread count.
+        partialGrads.withUnsafeMutableBufferPointer { out in
+            if counts.allSatisfy({ $0 > 0 }) {
+                EngineThreads.concurrently(parts) { p in out[p] = backward(states[p], images: local[p]) }
+            } else {
+                for p in 0..<parts where counts[p] > 0 { out[p] = backward(states[p], images: local[p]) }
+            }
+        }
+        for p in 0..<parts where counts[p] > 0 {
+            let st = states[p], (g3, g2) = partialGrads[p]!
+            let l3 = st.saved[0].last!
+            let h2 = l3.outH * 2, w2 = l3.outW * 2, h3 = l3.outH, w3 = l3.outW
+            precondition(h2 == height / 8 && h3 == height / 16, "layer sizes")
+            let k2 = layer2Channels, k3 = layer3Channels, np = counts[p]
+            for (j, li) in local[p].enumerated() {
+                let a2 = Self.slice(st.layer2Out, channels: k2, n: st.n, plane: h2 * w2, image: li)
+                let a3 = Self.slice(l3.out, channels: k3, n: st.n, plane: h3 * w3, image: li)
+                let gr2 = Self.slice(g2, channels: k2, n: np, plane: h2 * w2, image: j)
+                let gr3 = Self.slice(g3, channels: k3, n: np, plane: h3 * w3, image: j)
+                let m2 = GradCAMMath.map(activations: a2, gradients: gr2, channels: k2, height: h2, width: w2, upsampleTo: height)
+                let m3 = GradCAMMath.map(activations: a3, gradients: gr3, channels: k3, height: h3, width: w3, upsampleTo: height)
+                precondition(height == width, "Grad-CAM maps are square")
+                let fused = zip(m3.upsampled, m2.upsampled).map { $0 * $1 }
+                results[bounds[p] + li].gradCAM = GradCAMResult(
+                    alpha28: m2.alpha, alpha14: m3.alpha, cam28Raw: m2.raw, cam14Raw: m3.raw,
+                    cam28: m2.normalised, cam14: m3.normalised, cam28Up: m2.upsampled, cam14Up: m3.upsampled,
+                    fused: fused, size28: h2, size14: h3, inputSize: height,
+                    layer2Out: keepActivations ? a2 : nil, layer3Out: keepActivations ? a3 : nil,
+                    gradLayer2Out: keepActivations ? gr2 : nil, gradLayer3Out: keepActivations ? gr3 : nil)
+            }
         }
         return results
     }

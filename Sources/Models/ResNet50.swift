@@ -10,14 +10,21 @@ import NeuralEngine
 /// every ReLU output of the batch, because Grad-CAM's backward pass needs their masks and
 /// re-running the forward would double its cost.
 ///
+/// A batch is split into `batchParts` parts, each run through the whole network on its own
+/// thread (when there are threads) with its own workspace (`classify`).
+///
 /// Not thread-safe: use one instance per thread. Thread count is process-wide (OpenBLAS).
 public final class ResNet50 {
     public static let blockCounts = [3, 4, 6, 3]
+    /// Parts a batch of two or more slices is split into (see `classify`). Not derived from
+    /// the thread count, so that results do not depend on it.
+    nonisolated(unsafe) public static var batchParts = 2
 
     public let stem: Conv2D
     public let layers: [[Bottleneck]]
     public let fc: Linear
-    let workspace = Workspace()
+    /// One scratch workspace per batch part (see `classify`).
+    private(set) var workspaces: [Workspace] = [Workspace()]
 
     /// Channels of the layer2 / layer3 outputs (Grad-CAM targets) and of the pooled features.
     public var layer2Channels: Int { layers[1].last!.outChannels }
@@ -50,7 +57,12 @@ public final class ResNet50 {
     }
 
     /// Bytes of scratch memory currently held by this instance.
-    public var workspaceBytes: Int { workspace.byteCount }
+    public var workspaceBytes: Int { workspaces.reduce(0) { $0 + $1.byteCount } }
+
+    /// Makes sure there are `parts` workspaces (before running parts concurrently).
+    func reserveWorkspaces(_ parts: Int) {
+        while workspaces.count < parts { workspaces.append(Workspace()) }
+    }
 
     // MARK: forward
 
@@ -58,6 +70,7 @@ public final class ResNet50 {
     struct ForwardState {
         let n: Int
         let height: Int, width: Int  // input size
+        let workspace: Workspace
         let layer2Out: UnsafeMutablePointer<Float>
         let layer4Out: UnsafeMutablePointer<Float>
         /// Saved ReLU outputs of layer3/layer4 blocks, [layer-2][block]: (t1, t2, out, inHW, outHW).
@@ -68,8 +81,7 @@ public final class ResNet50 {
     }
 
     /// Runs the batch x (NCHW [N,3,H,W]) through the network.
-    func forward(_ x: UnsafePointer<Float>, n: Int, height: Int, width: Int) -> ForwardState {
-        let ws = workspace
+    func forward(_ x: UnsafePointer<Float>, n: Int, height: Int, width: Int, workspace ws: Workspace) -> ForwardState {
         let input = ws.buffer("input", count: 3 * n * height * width)
         Elementwise.swapLeadingAxes(x, a: n, b: 3, plane: height * width, into: input)
         var (h, w) = stem.outputSize(height: height, width: width)
@@ -116,7 +128,7 @@ public final class ResNet50 {
         for ch in 0..<c { for i in 0..<n { pooled[i * c + ch] = pooledPlanes[ch * n + i] } }
         var logits = [Float](repeating: 0, count: n)
         fc.forward(pooled, n: n, into: &logits)
-        return ForwardState(n: n, height: height, width: width, layer2Out: layer2Out, layer4Out: cur,
+        return ForwardState(n: n, height: height, width: width, workspace: ws, layer2Out: layer2Out, layer4Out: cur,
                             saved: saved, pooled: pooled, logits: logits)
     }
 
@@ -125,7 +137,7 @@ public final class ResNet50 {
     /// ∂logit/∂A for A = layer3 output and layer2 output, for the images `images` of the
     /// batch, as [C][P][HW] buffers (P = images.count) in the workspace.
     func backward(_ st: ForwardState, images: [Int]) -> (gradLayer3: UnsafeMutablePointer<Float>, gradLayer2: UnsafeMutablePointer<Float>) {
-        let ws = workspace
+        let ws = st.workspace
         let p = images.count
         let c = featureCount
         let last = st.saved[1].last!

@@ -27,12 +27,15 @@ public struct Conv2D: Sendable {
     /// off to compare with the im2col path).
     nonisolated(unsafe) public static var useWinograd = true
 
-    /// Winograd's 16 GEMMs have one column per 2×2 tile; below this many tiles they are too
-    /// narrow for BLAS and one im2col GEMM (4× the columns) is faster.
-    nonisolated(unsafe) public static var winogradMinTiles = 64
+    /// Tiles (2×2 outputs) per image below which im2col is used instead of Winograd. A
+    /// per-image rule, so a slice takes the same path in any batch (results then differ
+    /// between batch sizes by BLAS's rounding only). 16 = ResNet-50's 7×7 maps: for one
+    /// slice, Winograd's narrow GEMMs still beat im2col's 2.25× more multiplications
+    /// (measured, 1 thread, batch 1: forward −4 %, Grad-CAM backward −8 %).
+    nonisolated(unsafe) public static var winogradMinTiles = 16
 
     func useWinogradFor(n: Int, height h: Int, width w: Int) -> WinogradF2? {
-        guard let wg = winograd, Self.useWinograd, n * ((h + 1) / 2) * ((w + 1) / 2) >= Self.winogradMinTiles else { return nil }
+        guard let wg = winograd, Self.useWinograd, ((h + 1) / 2) * ((w + 1) / 2) >= Self.winogradMinTiles else { return nil }
         return wg
     }
 
@@ -102,8 +105,10 @@ public struct Conv2D: Sendable {
         }
         if isPointwise {
             // [Cout, N·HW] = [Cout, Cin] × [Cin, N·HW]
-            gemm(transA: false, transB: false, m: outChannels, n: n * h * w, k: inChannels,
-                 weight, lda: inChannels, x, ldb: n * h * w, beta: beta, y, ldc: n * h * w)
+            OpProfile.measure("conv1x1.gemm") {
+                gemm(transA: false, transB: false, m: outChannels, n: n * h * w, k: inChannels,
+                     weight, lda: inChannels, x, ldb: n * h * w, beta: beta, y, ldc: n * h * w)
+            }
             if biasReLU { Elementwise.biasActivate(y, bias: bias, channels: outChannels, plane: n * h * w, relu: true) }
             return
         }
@@ -113,10 +118,12 @@ public struct Conv2D: Sendable {
         var n0 = 0
         while n0 < n {
             let c = min(chunk, n - n0)
-            im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col)
+            OpProfile.measure("im2col") { im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col) }
             // [Cout, c·HoWo] = [Cout, kk] × [kk, c·HoWo], written into columns n0·HoWo… of y
-            gemm(transA: false, transB: false, m: outChannels, n: c * plane, k: kk,
-                 weight, lda: kk, col, ldb: c * plane, beta: beta, y + n0 * plane, ldc: n * plane)
+            OpProfile.measure("im2col.gemm") {
+                gemm(transA: false, transB: false, m: outChannels, n: c * plane, k: kk,
+                     weight, lda: kk, col, ldb: c * plane, beta: beta, y + n0 * plane, ldc: n * plane)
+            }
             if biasReLU {
                 Elementwise.biasActivate(y + n0 * plane, bias: bias, channels: outChannels, plane: c * plane,
                                          stride: n * plane, relu: true)
@@ -136,8 +143,10 @@ public struct Conv2D: Sendable {
         }
         if isPointwise {
             // [Cin, N·HW] = [Cin, Cout] (Wᵀ) × [Cout, N·HW]
-            gemm(transA: true, transB: false, m: inChannels, n: n * h * w, k: outChannels,
-                 weight, lda: inChannels, dy, ldb: n * h * w, beta: accumulate ? 1 : 0, dx, ldc: n * h * w)
+            OpProfile.measure("back.conv1x1.gemm") {
+                gemm(transA: true, transB: false, m: inChannels, n: n * h * w, k: outChannels,
+                     weight, lda: inChannels, dy, ldb: n * h * w, beta: accumulate ? 1 : 0, dx, ldc: n * h * w)
+            }
             return
         }
         if !accumulate { dx.update(repeating: 0, count: inChannels * n * h * w) }
@@ -148,9 +157,11 @@ public struct Conv2D: Sendable {
         while n0 < n {
             let c = min(chunk, n - n0)
             // [kk, c·HoWo] = [kk, Cout] (Wᵀ) × [Cout, c·HoWo]
-            gemm(transA: true, transB: false, m: kk, n: c * plane, k: outChannels,
-                 weight, lda: kk, dy + n0 * plane, ldb: n * plane, beta: 0, col, ldc: c * plane)
-            col2imAdd(col, n: n, height: h, width: w, firstImage: n0, images: c, into: dx)
+            OpProfile.measure("back.im2col.gemm") {
+                gemm(transA: true, transB: false, m: kk, n: c * plane, k: outChannels,
+                     weight, lda: kk, dy + n0 * plane, ldb: n * plane, beta: 0, col, ldc: c * plane)
+            }
+            OpProfile.measure("back.col2im") { col2imAdd(col, n: n, height: h, width: w, firstImage: n0, images: c, into: dx) }
             n0 += c
         }
     }

@@ -6,7 +6,7 @@ public enum Elementwise {
     public static func biasActivate(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, channels: Int,
                                     plane: Int, stride: Int? = nil, residual: UnsafePointer<Float>? = nil, relu: Bool) {
         let stride = stride ?? plane
-        parallelFor(channels, costPerItem: plane) { c in
+        OpProfile.measure("epilogue") { parallelFor(channels, costPerItem: plane) { c in
             let b = bias[c]
             let row = y + c * stride
             if let r = residual {
@@ -21,7 +21,7 @@ public enum Elementwise {
             } else {
                 for i in 0..<plane { row[i] += b }
             }
-        }
+        } }
     }
 
     /// ReLU backward with the mask read from the ReLU's output (output > 0 ⇔ input > 0):
@@ -29,7 +29,24 @@ public enum Elementwise {
     public static func reluBackward(_ g: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, count: Int) {
         parallelFor((count + 0xFFFF) >> 16, costPerItem: 1 << 16) { chunk in  // every chunk, the last one partial
             let lo = chunk << 16, hi = min(count, (chunk + 1) << 16)
-            for i in lo..<hi where !(output[i] > 0) { g[i] = 0 }
+            maskByPositive(g + lo, output + lo, count: hi - lo)
+        }
+    }
+
+    /// g[i] = output[i] > 0 ? g[i] : 0, eight lanes at a time: a select, not a branch (the
+    /// masks of ReLU outputs are too irregular to predict).
+    @inline(__always)
+    static func maskByPositive(_ g: UnsafeMutablePointer<Float>, _ output: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let o = UnsafeRawPointer(output + i).loadUnaligned(as: SIMD8<Float>.self)
+            let v = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(g + i).storeBytes(of: v.replacing(with: 0, where: .!(o .> 0)), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            if !(output[i] > 0) { g[i] = 0 }
+            i += 1
         }
     }
 
@@ -38,20 +55,23 @@ public enum Elementwise {
     public static func reluBackward(_ g: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>,
                                     channels: Int, n: Int, plane: Int, images: [Int]) {
         let p = images.count
-        images.withUnsafeBufferPointer { idx in
+        OpProfile.measure("back.relu") { images.withUnsafeBufferPointer { idx in
             parallelFor(channels, costPerItem: p * plane) { c in
                 for (j, img) in idx.enumerated() {
                     let gg = g + (c * p + j) * plane
                     let o = output + (c * n + img) * plane
-                    for i in 0..<plane where !(o[i] > 0) { gg[i] = 0 }
+                    maskByPositive(gg, o, count: plane)
                 }
             }
-        }
+        } }
     }
 
     /// a[i] += b[i].
     public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { a[i] += b[i] }
+        parallelFor((count + 0xFFFF) >> 16, costPerItem: 1 << 16) { chunk in
+            let lo = chunk << 16, hi = min(count, (chunk + 1) << 16)
+            for i in lo..<hi { a[i] += b[i] }
+        }
     }
 
     /// Copies images `images` of a [C][N][HW] buffer into a [C][P][HW] one.

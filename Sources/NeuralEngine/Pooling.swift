@@ -13,7 +13,7 @@ public enum Pooling {
         let ho = maxPoolOutput(h, kernel: kernel, stride: stride, padding: padding)
         let wo = maxPoolOutput(w, kernel: kernel, stride: stride, padding: padding)
         if kernel == 3 && stride == 2 && padding == 1 {
-            maxPool3x3s2(x, planes: planes, height: h, width: w, into: y)
+            OpProfile.measure("maxpool") { maxPool3x3s2(x, planes: planes, height: h, width: w, into: y) }
             return
         }
         parallelFor(planes, costPerItem: ho * wo * kernel * kernel) { pl in

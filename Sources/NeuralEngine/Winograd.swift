@@ -53,16 +53,18 @@ public final class WinogradF2: @unchecked Sendable {
         var n0 = 0
         while n0 < n {
             let c = min(chunk, n - n0), t = c * tiles
-            inputTransform(x, n: n, h: h, w: w, firstImage: n0, images: c, into: v)
-            u.withUnsafeBufferPointer { up in
+            OpProfile.measure("winograd.input") { inputTransform(x, n: n, h: h, w: w, firstImage: n0, images: c, into: v) }
+            OpProfile.measure("winograd.gemm") { u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cout, T] = [Cout, Cin] × [Cin, T]
                     gemm(transA: false, transB: false, m: outChannels, n: t, k: inChannels,
                          up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
                          v + xi * inChannels * t, ldb: t, beta: 0, m + xi * outChannels * t, ldc: t)
                 }
+            } }
+            OpProfile.measure("winograd.output") {
+                outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate, biasReLU: biasReLU)
             }
-            outputTransform(m, n: n, h: h, w: w, firstImage: n0, images: c, into: y, accumulate: accumulate, biasReLU: biasReLU)
             n0 += c
         }
     }
@@ -78,16 +80,20 @@ public final class WinogradF2: @unchecked Sendable {
         var n0 = 0
         while n0 < n {
             let c = min(chunk, n - n0), t = c * tiles
-            outputTransformAdjoint(dy, n: n, h: h, w: w, firstImage: n0, images: c, into: dm)
-            u.withUnsafeBufferPointer { up in
+            OpProfile.measure("back.winograd.output") {
+                outputTransformAdjoint(dy, n: n, h: h, w: w, firstImage: n0, images: c, into: dm)
+            }
+            OpProfile.measure("back.winograd.gemm") { u.withUnsafeBufferPointer { up in
                 for xi in 0..<16 {
                     // [Cin, T] = [Cin, Cout] (Uᵀ) × [Cout, T]
                     gemm(transA: true, transB: false, m: inChannels, n: t, k: outChannels,
                          up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
                          dm + xi * outChannels * t, ldb: t, beta: 0, dv + xi * inChannels * t, ldc: t)
                 }
+            } }
+            OpProfile.measure("back.winograd.input") {
+                inputTransformAdjointAdd(dv, n: n, h: h, w: w, firstImage: n0, images: c, into: dx)
             }
-            inputTransformAdjointAdd(dv, n: n, h: h, w: w, firstImage: n0, images: c, into: dx)
             n0 += c
         }
     }
@@ -138,12 +144,15 @@ public final class WinogradF2: @unchecked Sendable {
                             let b1 = (w1.0 + w2.0, w1.1 + w2.1, w1.2 + w2.2, w1.3 + w2.3)
                             let b2 = (w2.0 - w1.0, w2.1 - w1.1, w2.2 - w1.2, w2.3 - w1.3)
                             let b3 = (w1.0 - w3.0, w1.1 - w3.1, w1.2 - w3.2, w1.3 - w3.3)
+                            // A partial group's lanes past cnt land on later tiles of this
+                            // channel, which this loop writes afterwards, as long as the
+                            // channel has eight tiles left; else on another channel's.
+                            let whole = (img * th + ty) * tw + tx0 + 8 <= t
                             @inline(__always) func store(_ xi: Int, _ val: SIMD8<Float>) {
                                 let o = out + xi * stride
-                                if cnt == 8 {
+                                if whole {
                                     UnsafeMutableRawPointer(o).storeBytes(of: val, as: SIMD8<Float>.self)
                                 } else {
-                                    // partial group: the lanes past cnt belong to other tiles
                                     UnsafeMutableRawPointer(lanes).storeBytes(of: val, as: SIMD8<Float>.self)
                                     o.update(from: lanes, count: cnt)
                                 }
@@ -175,7 +184,10 @@ public final class WinogradF2: @unchecked Sendable {
             let fused = biasReLU != nil
             let bias = SIMD8<Float>(repeating: biasReLU?[o] ?? 0)
             @inline(__always) func act(_ v: SIMD8<Float>) -> SIMD8<Float> {
-                fused ? pointwiseMax(v + bias, SIMD8<Float>.zero) : v
+                // not pointwiseMax: the stdlib's generic version is a lane-by-lane call
+                guard fused else { return v }
+                let r = v + bias
+                return r.replacing(with: 0, where: r .< 0)
             }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
                 let lanes = scratch.baseAddress!
@@ -198,16 +210,27 @@ public final class WinogradF2: @unchecked Sendable {
                             let r02 = mm(2) + mm(6) + mm(10), r12 = mm(6) - mm(10) - mm(14)
                             let r03 = mm(3) + mm(7) + mm(11), r13 = mm(7) - mm(11) - mm(15)
                             // columns: (Aᵀ M) A
-                            let raw = UnsafeMutableRawPointer(lanes)
-                            raw.storeBytes(of: act(r00 + r01 + r02), toByteOffset: 0, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: act(r01 - r02 - r03), toByteOffset: 32, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: act(r10 + r11 + r12), toByteOffset: 64, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: act(r11 - r12 - r13), toByteOffset: 96, as: SIMD8<Float>.self)
+                            let y00 = act(r00 + r01 + r02), y01 = act(r01 - r02 - r03)
+                            let y10 = act(r10 + r11 + r12), y11 = act(r11 - r12 - r13)
                             let oy = 2 * ty
                             let row0 = dst + oy * w + 2 * tx0, row1 = row0 + w
                             let down = oy + 1 < h
                             // pairs fully inside the row, then a last column if w is odd
                             let pairs = min(cnt, (w - 2 * tx0) / 2)
+                            if pairs == 8 && !accumulate {
+                                // eight whole tiles: their two columns interleaved, 16 floats a row
+                                UnsafeMutableRawPointer(row0).storeBytes(of: interleave(y00, y01), as: SIMD16<Float>.self)
+                                if down {
+                                    UnsafeMutableRawPointer(row1).storeBytes(of: interleave(y10, y11), as: SIMD16<Float>.self)
+                                }
+                                tx0 += 8
+                                continue
+                            }
+                            let raw = UnsafeMutableRawPointer(lanes)
+                            raw.storeBytes(of: y00, toByteOffset: 0, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: y01, toByteOffset: 32, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: y10, toByteOffset: 64, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: y11, toByteOffset: 96, as: SIMD8<Float>.self)
                             if accumulate {
                                 for j in 0..<pairs { row0[2 * j] += lanes[j]; row0[2 * j + 1] += lanes[8 + j] }
                                 if down { for j in 0..<pairs { row1[2 * j] += lanes[16 + j]; row1[2 * j + 1] += lanes[24 + j] } }
@@ -229,6 +252,12 @@ public final class WinogradF2: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// (a0, b0, a1, b1, …, a7, b7).
+    @inline(__always)
+    func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
+        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
     }
 
     /// Adjoint of `outputTransform`: dM[ξ] = (A dY Aᵀ)[ξ], dY zero outside the image.

@@ -55,6 +55,28 @@ final class ResNet50Tests: XCTestCase {
         for i in 0..<3 { assertClose(one[i], two[i], "slice \(i)") }
     }
 
+    /// 1 and 2 threads give bit-identical results: the batch's parts and every GEMM's blocks
+    /// are cut by shape only. Covers parts side by side (Grad-CAM in both parts), one busy
+    /// part with both threads, and a batch of one.
+    func testResultsIdenticalOnOneAndTwoThreads() throws {
+        let (m, xs) = try fixtures()
+        defer { setBLASThreads(1) }
+        for (input, wanted) in [(batch(xs), [0, 1, 2]), (batch(xs), [2]), (xs[1], [0])] {
+            var runs: [[SliceClassification]] = []
+            for threads in [1, 2] {
+                setBLASThreads(threads)
+                runs.append(try m.classify(input, gradCAMFor: wanted))
+            }
+            for (a, b) in zip(runs[0], runs[1]) {
+                XCTAssertEqual(a.logit, b.logit, "wanted \(wanted)")
+                XCTAssertEqual(a.pooled, b.pooled, "wanted \(wanted)")
+                XCTAssertEqual(a.gradCAM?.fused, b.gradCAM?.fused, "wanted \(wanted)")
+                XCTAssertEqual(a.gradCAM?.cam28Raw, b.gradCAM?.cam28Raw, "wanted \(wanted)")
+            }
+            XCTAssertEqual(runs[0].filter { $0.gradCAM != nil }.count, wanted.count)
+        }
+    }
+
     /// Running the same batch twice reuses the workspace: same results, no growth.
     func testWorkspaceIsReused() throws {
         let (m, xs) = try fixtures()

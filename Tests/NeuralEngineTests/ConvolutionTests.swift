@@ -9,6 +9,9 @@ final class ConvolutionTests: XCTestCase {
         Config(n: 3, c: 4, h: 8, w: 8, co: 6, k: 3, s: 1, p: 1),
         Config(n: 2, c: 4, h: 9, w: 10, co: 5, k: 3, s: 2, p: 1),
         Config(n: 2, c: 3, h: 13, w: 11, co: 4, k: 7, s: 2, p: 3), // stem-like
+        // wide rows: stride-2 im2col copies eight outputs at a time, then the rest
+        Config(n: 1, c: 2, h: 5, w: 45, co: 3, k: 7, s: 2, p: 3),
+        Config(n: 2, c: 2, h: 4, w: 38, co: 2, k: 1, s: 2, p: 0),
     ]
 
     func runForward(_ conv: Conv2D, _ x: [Float], _ cf: Config, accumulateOnto base: [Float]? = nil) -> [Float] {
@@ -133,6 +136,16 @@ final class ConvolutionTests: XCTestCase {
             Conv2D.columnBudget = saved
             XCTAssertLessThan(maxAbsDiff(y0, y2), 1e-5, "chunked forward \(cf)")
             XCTAssertLessThan(maxAbsDiff(dx0, dx2), 1e-5, "chunked backward \(cf)")
+        }
+    }
+
+    /// Whether a 3×3 convolution takes the Winograd path depends on the map size only, not on
+    /// the batch size: 7×7 maps (16 tiles) do, 5×5 maps (9 tiles) do not.
+    func testWinogradPathIsChosenPerImage() {
+        let conv = Conv2D(weight: [Float](repeating: 0.1, count: 4 * 4 * 9), inChannels: 4, outChannels: 4, kernel: 3, padding: 1)
+        for n in [1, 3, 16] {
+            XCTAssertNotNil(conv.useWinogradFor(n: n, height: 7, width: 7), "n \(n)")
+            XCTAssertNil(conv.useWinogradFor(n: n, height: 5, width: 5), "n \(n)")
         }
     }
 

@@ -26,13 +26,16 @@ final class LayerTests: XCTestCase {
         var g = r
         Elementwise.reluBackward(&g, output: relu(x), count: 64)
         checkGradient({ dot(r, relu($0)) }, at: x, gradient: g, coordinates: Array(0..<64), "relu")
-        // the sub-batch variant picks the right images: 2 channels, N = 3, plane 4, images [2, 0]
-        let out: [Float] = (0..<24).map { Float($0 % 3) - 1 }  // mix of −1, 0, 1
-        var gs = [Float](repeating: 1, count: 2 * 2 * 4)
-        Elementwise.reluBackward(&gs, output: out, channels: 2, n: 3, plane: 4, images: [2, 0])
-        for c in 0..<2 { for (j, img) in [2, 0].enumerated() { for i in 0..<4 {
-            XCTAssertEqual(gs[(c * 2 + j) * 4 + i], out[(c * 3 + img) * 4 + i] > 0 ? 1 : 0)
-        } } }
+        // the sub-batch variant picks the right images: 2 channels, N = 3, images [2, 0];
+        // planes of 4 and 13 (eight lanes at a time, then the rest one by one)
+        for plane in [4, 13] {
+            let out: [Float] = (0..<(6 * plane)).map { Float($0 % 3) - 1 }  // mix of −1, 0, 1
+            var gs = [Float](repeating: 1, count: 2 * 2 * plane)
+            Elementwise.reluBackward(&gs, output: out, channels: 2, n: 3, plane: plane, images: [2, 0])
+            for c in 0..<2 { for (j, img) in [2, 0].enumerated() { for i in 0..<plane {
+                XCTAssertEqual(gs[(c * 2 + j) * plane + i], out[(c * 3 + img) * plane + i] > 0 ? 1 : 0)
+            } } }
+        }
     }
 
     func testMaxPoolMatchesReferenceAndBackward() {
