@@ -58,8 +58,10 @@ let package = Package(
         .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),
+        // The shipped model: F16 weights as a resource, with its card beside them.
+        .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v1.safetensors")]),
         .target(name: "Screening", dependencies: [
-            "Volumes", "Segmentation", "NeuralEngine", "Models", "CPNG",
+            "Volumes", "Segmentation", "NeuralEngine", "Models", "DefaultModel", "CPNG",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Cluster", dependencies: [
@@ -89,7 +91,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Screening", "Volumes"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
-        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenCLI"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -18,7 +18,7 @@ struct Analyze: ParsableCommand {
     @Argument(help: "A DICOM series folder or a NIfTI file (.nii, .nii.gz).")
     var study: String
 
-    @Option(help: "ResNet-50 weights (safetensors, torchvision names, single logit). Default: $CTSCREEN_WEIGHTS.")
+    @Option(help: "ResNet-50 weights (safetensors, torchvision names, single logit). Default: $CTSCREEN_WEIGHTS, else the model shipped with CTScreen (SHA-256 checked).")
     var weights: String?
 
     @Option(name: .customLong("out"), help: "Output folder (created if missing).")

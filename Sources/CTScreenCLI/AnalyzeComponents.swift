@@ -15,13 +15,14 @@ enum AnalyzeComponents {
         return try DICOMSeriesReader.read(url)
     }
 
-    /// Loads the weights (`--weights`, else $CTSCREEN_WEIGHTS) and sets the engine's threads.
+    /// Loads the weights (`--weights`, else $CTSCREEN_WEIGHTS, else the shipped model, whose
+    /// SHA-256 is checked) and sets the engine's threads.
     static func classifier(weights: String?, threads: Int) throws -> SliceClassifier {
-        guard let path = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !path.isEmpty else {
-            throw ScreeningError.classifier("no weights: pass --weights FILE or set CTSCREEN_WEIGHTS")
-        }
         setBLASThreads(threads)
-        return try ResNetSliceClassifier(weightsPath: path)
+        if let path = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !path.isEmpty {
+            return try ResNetSliceClassifier(weightsPath: path)
+        }
+        return try ResNetSliceClassifier.shipped()
     }
 
     static func segmenter(studyID: String) -> LungSegmenting {

@@ -13,6 +13,8 @@ public struct CTScreen: ParsableCommand {
             BenchmarkEngine.self,
             SynthSeries.self,
             Train.self,
+            Predict.self,
+            ConvertWeights.self,
             PhantomCommand.self,
             BenchmarkSegmentation.self,
             Evaluate.self,

@@ -48,16 +48,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let result = try evaluate()
-            print(result.summaryLine)
-        } catch let error as EvaluationError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as ScreeningError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        try reportingErrors { print(try evaluate().summaryLine) }
     }
 
     struct Output: Codable {

@@ -13,25 +13,16 @@ struct Train: ParsableCommand {
         Data sets are chosen by flags and merged; the split into train / validation / test is by \
         patient or volume, never by slice. Every epoch prints a line with the mean training loss \
         and the validation AUC, and writes OUT/checkpoint.safetensors (weights, Adam state, \
-        epochs done, seed) and OUT/model.safetensors (F32, torchvision names); the end of the run \
-        writes OUT/model-f16.safetensors for shipping. --resume continues from OUT's checkpoint \
+        epochs done, seed) and OUT/model.safetensors (F32, torchvision names); the epoch with the \
+        best validation AUC so far is also kept as OUT/best-f16.safetensors; the end of the run \
+        writes OUT/model-f16.safetensors (the last epoch) for shipping. --resume continues from OUT's checkpoint \
         exactly (same data order and augmentation as an uninterrupted run). --init takes any \
         torchvision-layout ResNet safetensors file; a head with other than one output (e.g. \
         ImageNet's 1000 classes) is replaced by a fresh single-logit head. Without --init the \
         network starts from seeded He-normal weights with zero-initialised residual branches.
         """)
 
-    @Option(help: "UCSD-AI4H COVID-CT folder (CT_COVID, CT_NonCOVID), grouped by patient.")
-    var ucsd: String?
-    @Option(name: .customLong("covid19-ct-seg"), help: "COVID-19-CT-Seg slices folder (images, infection-pseudo-masks).")
-    var covid19CTSeg: String?
-    @Option(help: "MedSeg COVID-19 folder (images, infection-masks); one group.")
-    var medseg: String?
-    @Option(name: .customLong("image-csv"), parsing: .singleValue, help: "CSV of 2D images (path,label[,group]); repeatable.")
-    var imageCSVs: [String] = []
-    @Option(name: .customLong("volume-csv"), parsing: .singleValue,
-            help: "CSV of volume slices (volume,slice,label[,group]); repeatable. Slices are cropped to the lung region.")
-    var volumeCSVs: [String] = []
+    @OptionGroup var data: DatasetOptions
 
     @Option(name: .customLong("train-fraction"), help: "Share of samples (by whole groups) for training.")
     var trainFraction = 0.7
@@ -70,7 +61,7 @@ struct Train: ParsableCommand {
     var trainBatchNormStatistics = false
 
     func validate() throws {
-        guard ucsd != nil || covid19CTSeg != nil || medseg != nil || !imageCSVs.isEmpty || !volumeCSVs.isEmpty else {
+        guard !data.isEmpty else {
             throw ValidationError("choose at least one data set (--ucsd, --covid19-ct-seg, --medseg, --image-csv, --volume-csv)")
         }
         guard batchSize > 0, epochs > 0, lr > 0, threads > 0, baseWidth > 0, inputSize >= 32 else {
@@ -85,40 +76,7 @@ struct Train: ParsableCommand {
         if resume && initPath != nil { throw ValidationError("--resume and --init exclude each other") }
     }
 
-    func run() throws {
-        do {
-            try train()
-        } catch let e as TrainingError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(1)
-        } catch let e as DatasetError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(1)
-        } catch let e as EngineError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(1)
-        }
-    }
-
-    func dataset() throws -> Dataset {
-        var sets: [Dataset] = []
-        if let p = ucsd { sets.append(try DatasetBuilder.ucsdCovidCT(root: URL(fileURLWithPath: p))) }
-        if let p = covid19CTSeg {
-            let root = URL(fileURLWithPath: p)
-            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
-                                                        masks: root.appendingPathComponent("infection-pseudo-masks"),
-                                                        grouping: .covid19CTSeg, name: "covid19-ct-seg"))
-        }
-        if let p = medseg {
-            let root = URL(fileURLWithPath: p)
-            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
-                                                        masks: root.appendingPathComponent("infection-masks"),
-                                                        grouping: .wholeFolder, name: "medseg-covid19"))
-        }
-        for p in imageCSVs { sets.append(try DatasetBuilder.imageTable(csv: URL(fileURLWithPath: p))) }
-        for p in volumeCSVs { sets.append(try DatasetBuilder.volumeSlices(csv: URL(fileURLWithPath: p))) }
-        return sets.count == 1 ? sets[0] : Dataset.merged(sets, name: "merged")
-    }
+    func run() throws { try reportingErrors(train) }
 
     func train() throws {
         EngineThreads.set(threads)
@@ -126,7 +84,7 @@ struct Train: ParsableCommand {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw TrainingError("\(out): cannot create the output folder: \(error.localizedDescription)")
         }
-        let all = try dataset()
+        let all = try data.dataset()
         var splits = try DatasetSplits.split(all, train: trainFraction, validation: validationFraction, seed: seed)
         if let l = limit {
             splits.train = splits.train.subsample(limitPerLabel: l)
@@ -170,7 +128,7 @@ struct Train: ParsableCommand {
 
         var screening = ScreeningSettings.standard
         screening.inputSize = inputSize
-        let loader = try SampleLoader(settings: screening, segmenter: volumeCSVs.isEmpty ? nil : ClassicalLungSegmenter())
+        let loader = try SampleLoader(settings: screening, segmenter: data.volumeCSVs.isEmpty ? nil : ClassicalLungSegmenter())
         let cache = TrainSliceCache(loader: loader)
         let cached = try cache.preload(splits.train.samples + splits.validation.samples)
         if cached > 0 { print("read \(cached) volume slices into memory") }
@@ -178,6 +136,11 @@ struct Train: ParsableCommand {
             try cache.batch(samples, augmentation: aug, rng: &rng)
         }, resumeFrom: resumeFrom)
         let trainCount = String(splits.train.samples.count)
+        // The epoch with the best validation AUC so far (kept in the checkpoint across resumes).
+        var best: (epoch: Int, auc: Double)? = resumeFrom.flatMap { c, _ in
+            guard let e = c.extra["best_epoch"].flatMap(Int.init), let a = c.extra["best_validation_auc"].flatMap(Double.init) else { return nil }
+            return (e, a)
+        }
         _ = try trainer.run(train: splits.train, validation: splits.validation) { report, t in
             print(report.line)
             let ph = t.model.phaseSeconds, steps = Double(max(report.steps, 1))
@@ -187,14 +150,21 @@ struct Train: ParsableCommand {
                          (report.seconds - (ph["forward"] ?? 0) - (ph["backward"] ?? 0) - (ph["adam"] ?? 0)) / steps))
             t.model.phaseSeconds = [:]
             fflush(stdout)
-            try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed,
-                           extra: ["train_samples": trainCount, "learning_rate": String(t.settings.learningRate)])
+            if let auc = report.validationAUC, auc > (best?.auc ?? -1) {
+                best = (report.epoch, auc)
+                try t.model.writeWeights(to: folder.appendingPathComponent("best-f16.safetensors").path, dtype: .f16,
+                                         metadata: ["epochs": String(t.epochsDone), "validation_auc": String(auc)])
+            }
+            var extra = ["train_samples": trainCount, "learning_rate": String(t.settings.learningRate)]
+            if let b = best { extra["best_epoch"] = String(b.epoch); extra["best_validation_auc"] = String(b.auc) }
+            try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed, extra: extra)
                 .write(model: t.model, optimizer: t.optimizer, to: checkpointPath)
             try t.model.writeWeights(to: folder.appendingPathComponent("model.safetensors").path,
                                      metadata: ["epochs": String(t.epochsDone)])
         }
         try model.writeWeights(to: folder.appendingPathComponent("model-f16.safetensors").path, dtype: .f16,
                                metadata: ["epochs": String(trainer.epochsDone)])
-        print("wrote \(folder.path)/model.safetensors, model-f16.safetensors, checkpoint.safetensors")
+        print("wrote \(folder.path)/model.safetensors, model-f16.safetensors, checkpoint.safetensors"
+              + (best.map { String(format: ", best-f16.safetensors (epoch %d, validation AUC %.4f)", $0.epoch, $0.auc) } ?? ""))
     }
 }

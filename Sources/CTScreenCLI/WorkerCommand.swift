@@ -13,7 +13,7 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var role: RoleOptions
 
-    @Option(help: "ResNet-50 weights (safetensors). Default: $CTSCREEN_WEIGHTS.")
+    @Option(help: "ResNet-50 weights (safetensors). Default: $CTSCREEN_WEIGHTS, else the model shipped with CTScreen (SHA-256 checked).")
     var weights: String?
 
     @Option(help: "Simulate the compute: sleep this many milliseconds per batch, no model (fabric benchmarks).")

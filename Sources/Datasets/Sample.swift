@@ -55,4 +55,21 @@ public struct Dataset: Codable, Equatable, Sendable {
         }
         return Dataset(name: name, samples: out)
     }
+
+    /// At most `cap` samples of each group, evenly spaced over the group's samples in the
+    /// set's order (so a long volume gives slices from its whole length); order is kept.
+    /// Stops the groups with hundreds of slices from outweighing the rest.
+    public func capped(perGroup cap: Int) -> Dataset {
+        var members: [String: [Int]] = [:]
+        for (i, s) in samples.enumerated() { members[s.group, default: []].append(i) }
+        var keep = Set<Int>()
+        for list in members.values {
+            if list.count <= cap {
+                keep.formUnion(list)
+            } else {
+                for k in 0..<max(cap, 0) { keep.insert(list[k * list.count / cap]) }
+            }
+        }
+        return Dataset(name: name, samples: samples.indices.filter(keep.contains).map { samples[$0] })
+    }
 }

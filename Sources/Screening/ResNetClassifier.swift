@@ -1,3 +1,4 @@
+import DefaultModel
 import Foundation
 import Models
 import NeuralEngine
@@ -15,9 +16,15 @@ public final class ResNetSliceClassifier: SliceClassifier {
     public let modelDescription: String
 
     /// Loads and checks the weights; errors name the file and the tensor that does not fit.
-    public init(weightsPath: String, inputSide: Int = 224) throws {
+    /// With `expectedSHA256`, a file with another digest is refused before it is parsed.
+    public init(weightsPath: String, inputSide: Int = 224, expectedSHA256: String? = nil) throws {
         guard FileManager.default.isReadableFile(atPath: weightsPath) else {
             throw ScreeningError.classifier("weights \(weightsPath): file not found or not readable")
+        }
+        modelSHA256 = try SHA256.hexDigest(ofFile: weightsPath)
+        if let expected = expectedSHA256, expected != modelSHA256 {
+            throw ScreeningError.classifier("weights \(weightsPath): SHA-256 \(modelSHA256) is not the expected \(expected); "
+                                            + "the file is damaged or was replaced (reinstall CTScreen, or pass --weights FILE)")
         }
         do {
             network = try ResNet50(path: weightsPath)
@@ -25,9 +32,18 @@ public final class ResNetSliceClassifier: SliceClassifier {
             throw ScreeningError.classifier("weights \(weightsPath) do not fit a single-logit ResNet-50: \(error)")
         }
         self.inputSide = inputSide
-        modelSHA256 = try SHA256.hexDigest(ofFile: weightsPath)
         modelDescription = "ResNet-50 v1.5, base width \(network.stem.outChannels), \(network.featureCount) features, "
             + "multi-scale Grad-CAM (layer2 × layer3) — \(URL(fileURLWithPath: weightsPath).lastPathComponent)"
+    }
+
+    /// The model shipped with CTScreen (module DefaultModel), checked against its SHA-256.
+    public static func shipped(executableFolder: URL = Bundle.main.bundleURL) throws -> ResNetSliceClassifier {
+        guard let path = DefaultModel.locate(executableFolder: executableFolder) else {
+            throw ScreeningError.classifier("the default model \(DefaultModel.fileName) is not installed (looked for "
+                + DefaultModel.candidatePaths(executableFolder: executableFolder).joined(separator: " and ")
+                + "); pass --weights FILE or set CTSCREEN_WEIGHTS")
+        }
+        return try ResNetSliceClassifier(weightsPath: path, expectedSHA256: DefaultModel.sha256)
     }
 
     public func classify(input: [Float], count: Int, positiveThreshold: Float) throws -> [SliceOutput] {

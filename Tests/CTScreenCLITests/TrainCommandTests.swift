@@ -1,4 +1,5 @@
 import Foundation
+import NeuralEngine
 import XCTest
 @testable import CTScreenCLI
 
@@ -34,6 +35,25 @@ final class TrainCommandTests: XCTestCase {
             XCTAssertEqual(x, y, "\(file) differs between 2 epochs and 1 + resumed 1")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: a + "/model-f16.safetensors"))
+
+        // best-f16 holds the epoch with the highest validation AUC (the first of equals), the
+        // same after a resume.
+        let aucs = lines.map { line -> Double in
+            Double(line.components(separatedBy: "validation AUC ").last?.prefix(6) ?? "") ?? -1
+        }
+        let bestEpoch = aucs.count == 2 && aucs[1] > aucs[0] ? 2 : 1
+        let bestFile = try SafetensorsFile(path: a + "/best-f16.safetensors")
+        XCTAssertEqual(bestFile.metadata["epochs"], String(bestEpoch), "validation AUCs \(aucs)")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a + "/best-f16.safetensors")),
+                       try Data(contentsOf: URL(fileURLWithPath: b + "/best-f16.safetensors")))
+
+        // convert-weights turns the run's F32 weights into the run's own F16 file, byte for byte.
+        let converted = tmp.appendingPathComponent("converted.safetensors").path
+        let (s5, _, err5) = try AnalyzeTests.run(binary, ["convert-weights", a + "/model.safetensors", converted,
+                                                          "--dtype", "f16", "--metadata", "epochs=2"])
+        XCTAssertEqual(s5, 0, err5)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: converted)),
+                       try Data(contentsOf: URL(fileURLWithPath: a + "/model-f16.safetensors")))
 
         // Resuming with other data is refused with a clear message.
         let (s4, _, err4) = try AnalyzeTests.run(binary, common.map { $0 == "6" ? "5" : $0 } + ["--out", b, "--epochs", "3", "--resume"])

@@ -92,4 +92,15 @@ final class BatchScheduleTests: XCTestCase {
         let ucsd = try SharedSlices.ucsdCovidCT(slices: slices)
         XCTAssertEqual([ucsd.samples.count, ucsd.positiveCount], [553, 252])
     }
+
+    /// A group of 10 capped at 4 keeps samples 0, 2, 5, 7 (k·10/4); smaller groups stay whole.
+    func testCapPerGroupSpreadsOverEachGroup() {
+        func sample(_ i: Int, _ g: String) -> Sample { Sample(source: .image(path: "\(g)-\(i)"), label: i % 2 == 0, group: g) }
+        let big = (0..<10).map { sample($0, "a") }, small = (0..<3).map { sample($0, "b") }
+        let data = Dataset(name: "d", samples: [small[0]] + big + Array(small[1...]))
+        let capped = data.capped(perGroup: 4)
+        XCTAssertEqual(capped.samples, [small[0], big[0], big[2], big[5], big[7], small[1], small[2]])
+        XCTAssertEqual(data.capped(perGroup: 10), data)
+    }
 }
+

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Datasets
+import Foundation
+
+/// The labelled data sets `train` learns from and `predict` scores, chosen by flags and merged.
+struct DatasetOptions: ParsableArguments {
+    @Option(help: "UCSD-AI4H COVID-CT folder (CT_COVID, CT_NonCOVID), grouped by patient.")
+    var ucsd: String?
+    @Option(name: .customLong("covid19-ct-seg"), help: "COVID-19-CT-Seg slices folder (images, infection-pseudo-masks).")
+    var covid19CTSeg: String?
+    @Option(help: "MedSeg COVID-19 folder (images, infection-masks); one group.")
+    var medseg: String?
+    @Option(name: .customLong("image-csv"), parsing: .singleValue, help: "CSV of 2D images (path,label[,group]); repeatable.")
+    var imageCSVs: [String] = []
+    @Option(name: .customLong("volume-csv"), parsing: .singleValue,
+            help: "CSV of volume slices (volume,slice,label[,group]); repeatable. Slices are cropped to the lung region.")
+    var volumeCSVs: [String] = []
+    @Option(name: .customLong("max-per-group"),
+            help: "At most this many samples per patient or volume, evenly spaced (before any split).")
+    var maxPerGroup: Int?
+
+    var isEmpty: Bool { ucsd == nil && covid19CTSeg == nil && medseg == nil && imageCSVs.isEmpty && volumeCSVs.isEmpty }
+
+    func validate() throws {
+        if let c = maxPerGroup, c <= 0 { throw ValidationError("--max-per-group must be positive") }
+    }
+
+    /// The chosen sets merged (groups prefixed by the set's name), capped per group.
+    func dataset() throws -> Dataset {
+        var sets: [Dataset] = []
+        if let p = ucsd { sets.append(try DatasetBuilder.ucsdCovidCT(root: URL(fileURLWithPath: p))) }
+        if let p = covid19CTSeg {
+            let root = URL(fileURLWithPath: p)
+            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
+                                                        masks: root.appendingPathComponent("infection-pseudo-masks"),
+                                                        grouping: .covid19CTSeg, name: "covid19-ct-seg"))
+        }
+        if let p = medseg {
+            let root = URL(fileURLWithPath: p)
+            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
+                                                        masks: root.appendingPathComponent("infection-masks"),
+                                                        grouping: .wholeFolder, name: "medseg-covid19"))
+        }
+        for p in imageCSVs { sets.append(try DatasetBuilder.imageTable(csv: URL(fileURLWithPath: p))) }
+        for p in volumeCSVs { sets.append(try DatasetBuilder.volumeSlices(csv: URL(fileURLWithPath: p))) }
+        let all = sets.count == 1 ? sets[0] : Dataset.merged(sets, name: "merged")
+        return maxPerGroup.map { all.capped(perGroup: $0) } ?? all
+    }
+}

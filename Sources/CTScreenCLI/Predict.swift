@@ -1,0 +1,101 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Screening
+import Segmentation
+
+/// Scores labelled slices (a held-out split of a training run, or whole data sets), for
+/// `evaluate` and the model card.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score labelled slices with a model; writes a CSV for evaluate.",
+        discussion: """
+        The slices are one split of a training run (--splits RUN/splits.json --split test) or \
+        whole data sets chosen with the same flags as `train` (e.g. a set never trained on). \
+        They are prepared without augmentation exactly as training does; the classifier's \
+        P(abnormal) goes to OUTPUT with the columns id,label,score,dataset,patient. Pass it to \
+        `ctscreen evaluate --slices OUTPUT`; filter rows by the dataset column for per-source figures.
+        """)
+
+    @Option(help: "splits.json written by `ctscreen train`.")
+    var splits: String?
+    @Option(help: "Which split of --splits to score: train, validation or test.")
+    var split = "test"
+    @OptionGroup var data: DatasetOptions
+    @Option(help: "ResNet-50 weights (safetensors). Default: $CTSCREEN_WEIGHTS, else the model shipped with CTScreen.")
+    var weights: String?
+    @Option(name: .customLong("output"), help: "CSV file to write.")
+    var output: String
+    @Option(help: "Threads for the neural engine.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("batch-size"), help: "Slices per forward pass.")
+    var batchSize = 16
+
+    func validate() throws {
+        guard (splits == nil) != data.isEmpty else {
+            throw ValidationError("give either --splits FILE or data set flags (--ucsd, --covid19-ct-seg, ...), not both")
+        }
+        guard ["train", "validation", "test"].contains(split) else { throw ValidationError("--split must be train, validation or test") }
+        guard threads > 0, batchSize > 0 else { throw ValidationError("--threads and --batch-size must be positive") }
+    }
+
+    func run() throws { try reportingErrors(predict) }
+
+    /// The chosen split of a run's splits.json.
+    static func split(_ name: String, of path: String) throws -> Dataset {
+        do {
+            let all = try JSONDecoder().decode([String: Dataset].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            guard let d = all[name] else { throw DatasetError.unreadableTable(path: path, reason: "no split named \(name)") }
+            return d
+        } catch let e as DatasetError { throw e } catch {
+            throw DatasetError.unreadableTable(path: path, reason: "not a splits.json of ctscreen train: \(error.localizedDescription)")
+        }
+    }
+
+    func predict() throws {
+        let data = try splits.map { try Self.split(split, of: $0) } ?? self.data.dataset()
+        let classifier = try AnalyzeComponents.classifier(weights: weights, threads: threads)
+        let hasVolumes = data.samples.contains { if case .volumeSlice = $0.source { return true } else { return false } }
+        let loader = try SampleLoader(settings: .standard, segmenter: hasVolumes ? ClassicalLungSegmenter() : nil)
+        // The loader keeps the last volume it read: score volume slices volume by volume.
+        let samples = data.samples.sorted { Self.sortKey($0) < Self.sortKey($1) }
+        var lines = ["id,label,score,dataset,patient"]
+        var rng = SplitMix64(seed: 0)
+        for start in stride(from: 0, to: samples.count, by: batchSize) {
+            let batch = Array(samples[start..<min(start + batchSize, samples.count)])
+            let (input, _) = try loader.batch(batch, augmentation: .none, rng: &rng)
+            // A threshold above 1 skips Grad-CAM: only the probabilities are needed.
+            let outputs = try classifier.classify(input: input, count: batch.count, positiveThreshold: 2)
+            for (s, o) in zip(batch, outputs) {
+                let cut = s.group.firstIndex(of: "/")
+                let dataset = cut.map { String(s.group[..<$0]) } ?? data.name
+                let patient = cut.map { String(s.group[s.group.index(after: $0)...]) } ?? s.group
+                lines.append([Self.id(s), s.label ? "1" : "0", String(o.probability), dataset, patient].map(Self.csvField)
+                    .joined(separator: ","))
+            }
+        }
+        do { try (lines.joined(separator: "\n") + "\n").write(toFile: output, atomically: true, encoding: .utf8) } catch {
+            throw ScreeningError.output(path: output, reason: error.localizedDescription)
+        }
+        print("scored \(samples.count) \(splits == nil ? "" : split + " ")slices (\(samples.filter(\.label).count) positive) → \(output)")
+    }
+
+    static func sortKey(_ s: Sample) -> String {
+        switch s.source {
+        case .image(let p): return p
+        case .maskedImage(let p, _): return p
+        case .volumeSlice(let v, let k): return v + String(format: "#%06d", k)
+        }
+    }
+
+    static func id(_ s: Sample) -> String {
+        switch s.source {
+        case .image(let p), .maskedImage(let p, _): return URL(fileURLWithPath: p).lastPathComponent
+        case .volumeSlice(let v, let k): return "\(v)#\(k)"
+        }
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,55 @@
+import Datasets
+import Foundation
+import Screening
+import Segmentation
+import XCTest
+
+/// `ctscreen predict` scores each listed slice with the model: every row's score equals the
+/// probability of that image classified alone, in-process, whatever the batching and order.
+final class PredictCommandTests: XCTestCase {
+    func testScoresEqualSingleImageClassification() throws {
+        let binary = try AnalyzeTests.binary(configuration: "debug")
+        let ucsd = AnalyzeTests.shared.appendingPathComponent("data/slices/ucsd-covid-ct")
+        guard FileManager.default.fileExists(atPath: ucsd.path) else { throw XCTSkip("UCSD images missing") }
+        let all = try DatasetBuilder.ucsdCovidCT(root: ucsd)
+        let picked = Dataset(name: "ucsd-covid-ct", samples: Array(all.samples.filter(\.label).prefix(3))
+                             + Array(all.samples.filter { !$0.label }.prefix(3)))
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-predict-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let splits = tmp.appendingPathComponent("splits.json")
+        let empty = Dataset(name: "x", samples: [])
+        try JSONEncoder().encode(["train": empty, "validation": empty, "test": picked]).write(to: splits)
+
+        let csv = tmp.appendingPathComponent("test.csv").path
+        let (status, stdout, stderr) = try AnalyzeTests.run(binary, [
+            "predict", "--splits", splits.path, "--weights", AnalyzeTests.weights, "--output", csv,
+            "--batch-size", "4", "--threads", "1"])
+        XCTAssertEqual(status, 0, stderr)
+        XCTAssertTrue(stdout.contains("scored 6 test slices (3 positive)"), stdout)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "id,label,score,dataset,patient")
+        XCTAssertEqual(lines.count, 7)
+
+        let classifier = try ResNetSliceClassifier(weightsPath: AnalyzeTests.weights)
+        let loader = try SampleLoader()
+        var rng = SplitMix64(seed: 0)
+        for sample in picked.samples {
+            guard case .image(let path) = sample.source else { return XCTFail("not an image sample") }
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + ",") || $0.hasPrefix("\"" + name) }, name)
+            let fields = row.split(separator: ",").map(String.init)
+            XCTAssertEqual(fields[1], sample.label ? "1" : "0", name)
+            XCTAssertEqual(fields[3], "ucsd-covid-ct")
+            XCTAssertEqual(fields[4], sample.group)
+            let (input, _) = try loader.batch([sample], rng: &rng)
+            let alone = try classifier.classify(input: input, count: 1, positiveThreshold: 2)[0].probability
+            XCTAssertEqual(try XCTUnwrap(Float(fields[2])), alone, accuracy: 1e-5, name)
+        }
+
+        // Splits and data-set flags exclude each other.
+        let (bad, _, err) = try AnalyzeTests.run(binary, ["predict", "--splits", splits.path, "--ucsd", ucsd.path, "--output", csv])
+        XCTAssertNotEqual(bad, 0)
+        XCTAssertTrue(err.contains("not both"), err)
+    }
+}
