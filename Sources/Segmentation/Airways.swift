@@ -32,9 +32,11 @@ enum Airways {
                 chosen = seeds(comps, body: body.slice(k), maxPixels: maxPixels)
             }
             if chosen.isEmpty { break }
-            let keep = Set(chosen)
+            // A table by label, not a Set: this test runs for every pixel of ~100 slices.
+            var keep = [Bool](repeating: false, count: comps.count + 1)
+            for label in chosen { keep[Int(label)] = true }
             var pixels: [Int] = []
-            for i in 0..<plane where keep.contains(comps.labels[i]) {
+            for i in 0..<plane where keep[Int(comps.labels[i])] {
                 pixels.append(i)
                 airways.voxels[k * plane + i] = 1
             }
