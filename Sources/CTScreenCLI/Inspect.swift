@@ -76,6 +76,11 @@ enum InspectText {
             out += "\nUnreadable files (\(r.problems.count)):\n"
             for p in r.problems { out += "  \(p)\n" }
         }
+        if !r.copies.isEmpty {
+            out += "\nLeft out as copies of an image already listed (same SOPInstanceUID) (\(r.copies.count)):\n"
+            for p in r.copies.prefix(10) { out += "  \(p)\n" }
+            if r.copies.count > 10 { out += "  … and \(r.copies.count - 10) more\n" }
+        }
         return out
     }
 

@@ -44,6 +44,8 @@ public struct DICOMFolderScan: Sendable {
     /// Sorted by SeriesInstanceUID.
     public var series: [DICOMSeries]
     public var problems: [VolumeError]
+    /// Files left out as copies: same series and SOPInstanceUID as a file listed before them.
+    public var copies: [String] = []
 }
 
 /// Which series of a folder to read.
@@ -63,12 +65,19 @@ public enum DICOMFolder {
         let files = try listFiles(folder)
         var groups: [String: [DICOMHeader]] = [:]
         var problems: [VolumeError] = []
+        // A SOPInstanceUID names one image: a second file with it (a study dropped twice, a
+        // backup folder) is a copy, not another slice at the same position.
+        var seen = Set<String>(), copies: [String] = []
         for file in files {
             do {
                 let header = try GDCM.readHeader(file)
                 let key = header.seriesInstanceUID.isEmpty
                     ? "(no SeriesInstanceUID) \((file as NSString).deletingLastPathComponent)"
                     : header.seriesInstanceUID
+                if !header.sopInstanceUID.isEmpty, !seen.insert(key + "|" + header.sopInstanceUID).inserted {
+                    copies.append(file)
+                    continue
+                }
                 groups[key,
                        default: []].append(header)
             } catch let error as VolumeError {
@@ -76,7 +85,7 @@ public enum DICOMFolder {
             }
         }
         let series = groups.keys.sorted().map { DICOMSeries(seriesInstanceUID: $0, headers: groups[$0]!) }
-        return DICOMFolderScan(folder: folder.path, series: series, problems: problems)
+        return DICOMFolderScan(folder: folder.path, series: series, problems: problems, copies: copies)
     }
 
     /// Summaries of the series under `folder`.

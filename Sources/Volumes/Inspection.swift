@@ -32,6 +32,8 @@ public struct InspectionReport: Codable, Equatable, Sendable {
     public var series: [SeriesInspection]
     /// Files that could not be read, each "path: reason".
     public var problems: [String]
+    /// Files left out as copies of an image already listed (same series and SOPInstanceUID).
+    public var copies: [String] = []
     public var validCount: Int { series.filter(\.valid).count }
 }
 
@@ -54,7 +56,8 @@ public enum Inspector {
         var problems = scan.problems.map(\.description)
         if scan.series.isEmpty && problems.isEmpty { problems.append(DICOMFolder.noSeriesError(scan).description) }
         return InspectionReport(path: url.path, kind: .dicomFolder,
-                                series: scan.series.map { inspect($0, rules: rules) }, problems: problems)
+                                series: scan.series.map { inspect($0, rules: rules) }, problems: problems,
+                                copies: scan.copies)
     }
 
     /// Validates and decodes one series (one at a time, so memory stays at one volume).

@@ -29,6 +29,8 @@ final class StudyDiscoveryTests: XCTestCase {
         // site-b/mixed/: two series in one folder.
         try copy(nonCOVID, into: root.appendingPathComponent("site-b/mixed"))
         try copy(j2k, into: root.appendingPathComponent("site-b/mixed"))
+        // site-d/resent/: the same images as site-a again, left out as copies.
+        try copy(sample, into: root.appendingPathComponent("site-d/resent"))
         // site-c/volumes/ct.nii.gz: a NIfTI study two levels down.
         try fm.createDirectory(at: root.appendingPathComponent("site-c/volumes"), withIntermediateDirectories: true)
         try fm.copyItem(at: nifti, to: root.appendingPathComponent("site-c/volumes/ct.nii.gz"))

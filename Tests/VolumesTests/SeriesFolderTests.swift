@@ -84,4 +84,25 @@ final class SeriesFolderTests: XCTestCase {
         XCTAssertEqual(ct.huMax, Int(phantom.voxels.max()!))
         XCTAssertEqual(ct.verdict, "valid")
     }
+
+    /// The same series dropped twice (a second copy in a subfolder, plus one file copied
+    /// under another name): the copies are left out, listed, and the series reads whole.
+    func testCopiesOfTheSameImagesAreLeftOut() throws {
+        try DICOMWriter.writeSeries(TestData.phantom(slices: 12), to: folder.appendingPathComponent("a"))
+        let fm = FileManager.default
+        let names = try fm.contentsOfDirectory(atPath: folder.appendingPathComponent("a").path).sorted()
+        try fm.copyItem(at: folder.appendingPathComponent("a"), to: folder.appendingPathComponent("b-again"))
+        try fm.copyItem(at: folder.appendingPathComponent("a/\(names[3])"), to: folder.appendingPathComponent("a/z-copy.dcm"))
+
+        let scan = try DICOMFolder.scan(folder)
+        XCTAssertEqual(scan.series.count, 1)
+        XCTAssertEqual(scan.series[0].headers.count, 12)
+        XCTAssertEqual(scan.copies.count, 13)
+        XCTAssertTrue(scan.copies.allSatisfy { $0.contains("/b-again/") || $0.hasSuffix("/a/z-copy.dcm") }, "\(scan.copies)")
+        XCTAssertEqual(try DICOMSeriesReader.read(folder).size.slices, 12)
+        let report = try Inspector.inspect(folder)
+        XCTAssertEqual(report.copies, scan.copies)
+        XCTAssertEqual(report.validCount, 1)
+    }
 }
+
