@@ -57,13 +57,14 @@ struct Predict: ParsableCommand {
         let classifier = try AnalyzeComponents.classifier(weights: weights, threads: threads)
         let hasVolumes = data.samples.contains { if case .volumeSlice = $0.source { return true } else { return false } }
         let loader = try SampleLoader(settings: .standard, segmenter: hasVolumes ? ClassicalLungSegmenter() : nil)
-        // The loader keeps the last volume it read: score volume slices volume by volume.
-        let samples = data.samples.sorted { Self.sortKey($0) < Self.sortKey($1) }
+        // Volume slices are read once per volume, as in training.
+        let cache = TrainSliceCache(loader: loader)
+        try cache.preload(data.samples)
         var lines = ["id,label,score,dataset,patient"]
         var rng = SplitMix64(seed: 0)
-        for start in stride(from: 0, to: samples.count, by: batchSize) {
-            let batch = Array(samples[start..<min(start + batchSize, samples.count)])
-            let (input, _) = try loader.batch(batch, augmentation: .none, rng: &rng)
+        for start in stride(from: 0, to: data.samples.count, by: batchSize) {
+            let batch = Array(data.samples[start..<min(start + batchSize, data.samples.count)])
+            let (input, _) = try cache.batch(batch, augmentation: .none, rng: &rng)
             // A threshold above 1 skips Grad-CAM: only the probabilities are needed.
             let outputs = try classifier.classify(input: input, count: batch.count, positiveThreshold: 2)
             for (s, o) in zip(batch, outputs) {
@@ -77,15 +78,7 @@ struct Predict: ParsableCommand {
         do { try (lines.joined(separator: "\n") + "\n").write(toFile: output, atomically: true, encoding: .utf8) } catch {
             throw ScreeningError.output(path: output, reason: error.localizedDescription)
         }
-        print("scored \(samples.count) \(splits == nil ? "" : split + " ")slices (\(samples.filter(\.label).count) positive) → \(output)")
-    }
-
-    static func sortKey(_ s: Sample) -> String {
-        switch s.source {
-        case .image(let p): return p
-        case .maskedImage(let p, _): return p
-        case .volumeSlice(let v, let k): return v + String(format: "#%06d", k)
-        }
+        print("scored \(data.samples.count) \(splits == nil ? "" : split + " ")slices (\(data.samples.filter(\.label).count) positive) → \(output)")
     }
 
     static func id(_ s: Sample) -> String {
