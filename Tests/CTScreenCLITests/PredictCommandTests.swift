@@ -52,4 +52,33 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertNotEqual(bad, 0)
         XCTAssertTrue(err.contains("not both"), err)
     }
+
+    /// Bad inputs of predict, convert-weights and the data-set flags: one clear error line
+    /// naming the file or flag, and a non-zero exit.
+    func testBadInputsGiveOneClearErrorLine() throws {
+        let binary = try AnalyzeTests.binary(configuration: "debug")
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let junk = tmp.appendingPathComponent("junk.json")
+        try Data("{\"test\": 3}".utf8).write(to: junk)
+        let notWeights = tmp.appendingPathComponent("not-weights.safetensors")
+        try Data("hello".utf8).write(to: notWeights)
+        let out = tmp.appendingPathComponent("out").path
+        let cases: [([String], [String])] = [
+            (["predict", "--splits", junk.path, "--output", out], ["junk.json", "not a splits.json of ctscreen train"]),
+            (["predict", "--splits", junk.path, "--split", "holdout", "--output", out], ["--split must be train, validation or test"]),
+            (["predict", "--ucsd", tmp.path, "--max-per-group", "0", "--output", out], ["--max-per-group must be positive"]),
+            (["convert-weights", notWeights.path, out], ["not-weights.safetensors"]),
+            (["convert-weights", notWeights.path, out, "--dtype", "bf16"], ["--dtype must be f16 or f32"]),
+            (["convert-weights", notWeights.path, out, "--metadata", "epochs"], ["--metadata takes KEY=VALUE, got 'epochs'"]),
+        ]
+        for (arguments, expected) in cases {
+            let (status, _, err) = try AnalyzeTests.run(binary, arguments)
+            XCTAssertNotEqual(status, 0, arguments.joined(separator: " "))
+            for text in expected { XCTAssertTrue(err.contains(text), "\(arguments.joined(separator: " ")): \(err)") }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is written on a bad input")
+    }
 }
+
