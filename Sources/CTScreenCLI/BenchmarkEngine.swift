@@ -47,11 +47,15 @@ struct BenchmarkEngine: ParsableCommand {
         setBLASThreads(threads)
         // For A/B measurements of the convolution algorithm.
         if ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD"] == "0" { Conv2D.useWinograd = false }
+        if ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_F4"] == "0" { Conv2D.useWinogradF4 = false }
         if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_MIN_TILES"].flatMap(Int.init) {
             Conv2D.winogradMinTiles = t
         }
         if let p = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_BATCH_PARTS"].flatMap(Int.init), p > 0 {
             ResNet50.batchParts = p
+        }
+        if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_F4_MIN_TILES"].flatMap(Int.init) {
+            Conv2D.winogradF4MinTiles = t
         }
         if let b = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 {
             Conv2D.columnBudget = b

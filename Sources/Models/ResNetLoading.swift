@@ -39,7 +39,8 @@ struct ResNetLoader {
 
     func block(_ p: String, inChannels: Int, stride: Int, hasDownsample: Bool) throws -> Bottleneck {
         let c1 = try convBN(p + ".conv1", p + ".bn1", inChannels: inChannels, kernel: 1, stride: 1, padding: 0)
-        let c2 = try convBN(p + ".conv2", p + ".bn2", inChannels: c1.outChannels, kernel: 3, stride: stride, padding: 1)
+        var c2 = try convBN(p + ".conv2", p + ".bn2", inChannels: c1.outChannels, kernel: 3, stride: stride, padding: 1)
+        c2.prepareWinogradF4()
         let c3 = try convBN(p + ".conv3", p + ".bn3", inChannels: c2.outChannels, kernel: 1, stride: 1, padding: 0)
         var ds: Conv2D?
         var bias = c3.bias

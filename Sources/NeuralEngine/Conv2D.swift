@@ -23,9 +23,28 @@ public struct Conv2D: Sendable {
     /// 3×3 stride-1 pad-1 convolutions also carry their Winograd F(2×2, 3×3) form.
     public let winograd: WinogradF2?
 
+    /// Its F(4×4, 3×3) form for the forward pass, when asked for (`prepareWinogradF4`):
+    /// fewer multiplications, but 36 weight copies, so inference models opt in, while
+    /// training, which folds new convolutions every step, does not.
+    public private(set) var winograd4: WinogradF4?
+
     /// Whether forward/backwardInput use the Winograd form when there is one (tests turn it
     /// off to compare with the im2col path).
     nonisolated(unsafe) public static var useWinograd = true
+    /// Whether forward uses the F(4×4, 3×3) form when there is one (for A/B comparisons).
+    nonisolated(unsafe) public static var useWinogradF4 = true
+
+    /// Adds the F(4×4, 3×3) form to a 3×3 stride-1 pad-1 convolution (no-op for others).
+    public mutating func prepareWinogradF4() {
+        guard winograd != nil, winograd4 == nil else { return }
+        winograd4 = WinogradF4(weight: weight, inChannels: inChannels, outChannels: outChannels)
+    }
+
+    func useWinogradF4For(n: Int, height h: Int, width w: Int) -> WinogradF4? {
+        guard let wg = winograd4, Self.useWinograd, Self.useWinogradF4,
+              ((h + 3) / 4) * ((w + 3) / 4) >= Self.winogradF4MinTiles else { return nil }
+        return wg
+    }
 
     /// Tiles (2×2 outputs) per image below which im2col is used instead of Winograd. A
     /// per-image rule, so a slice takes the same path in any batch (results then differ
@@ -38,6 +57,13 @@ public struct Conv2D: Sendable {
         guard let wg = winograd, Self.useWinograd, ((h + 1) / 2) * ((w + 1) / 2) >= Self.winogradMinTiles else { return nil }
         return wg
     }
+
+    /// Tiles per image below which F(4×4) is not used (F(2×2) instead): ResNet-50's 7×7
+    /// maps (4 tiles) stay with F(2×2), whose GEMMs are 4× wider.
+    nonisolated(unsafe) public static var winogradF4MinTiles = 16
+    /// F(4×4) chunks take at least this many tiles' worth of images, so that its 36 GEMMs
+    /// are wide enough for BLAS (measured: 128 beats 32 and 256 at batch 8).
+    nonisolated(unsafe) public static var winogradF4ChunkTiles = 128
 
     /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
     nonisolated(unsafe) public static var columnBudget = 1 << 20
@@ -96,6 +122,13 @@ public struct Conv2D: Sendable {
         let (ho, wo) = outputSize(height: h, width: w)
         let beta: Float = accumulate ? 1 : 0
         let kk = inChannels * kernel * kernel
+        if let wg = useWinogradF4For(n: n, height: h, width: w) {
+            bias.withUnsafeBufferPointer { b in
+                wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate,
+                           biasReLU: biasReLU ? b.baseAddress! : nil, workspace: workspace)
+            }
+            return
+        }
         if let wg = useWinogradFor(n: n, height: h, width: w) {
             bias.withUnsafeBufferPointer { b in
                 wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate,

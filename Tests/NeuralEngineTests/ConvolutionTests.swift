@@ -149,6 +149,43 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    /// Winograd F(4×4, 3×3) equals the im2col path: plain, accumulating and with the fused
+    /// bias+ReLU, on sizes that are and are not multiples of 4 (partial tiles, more than
+    /// eight tiles a row), in one chunk and in several.
+    func testWinogradF4MatchesIm2col() {
+        var rng = TestRNG(7)
+        let saved = (Conv2D.winogradF4MinTiles, Conv2D.columnBudget)
+        Conv2D.winogradF4MinTiles = 0
+        defer { Conv2D.useWinograd = true; (Conv2D.winogradF4MinTiles, Conv2D.columnBudget) = saved }
+        for (n, c, co, h, w) in [(2, 3, 5, 8, 8), (3, 4, 2, 7, 7), (1, 5, 3, 5, 9), (2, 2, 2, 1, 2), (2, 2, 3, 6, 38), (1, 2, 2, 14, 33)] {
+            var conv = Conv2D(weight: rng.array(co * c * 9), bias: rng.array(co), inChannels: c, outChannels: co,
+                              kernel: 3, padding: 1)
+            conv.prepareWinogradF4()
+            XCTAssertNotNil(conv.useWinogradF4For(n: n, height: h, width: w))
+            let cf = Config(n: n, c: c, h: h, w: w, co: co, k: 3, s: 1, p: 1)
+            let x = rng.array(n * c * h * w), base = rng.array(n * co * h * w)
+            func run() -> ([Float], [Float], [Float]) {
+                var fused = [Float](repeating: .nan, count: base.count)
+                conv.forward(x, n: n, height: h, width: w, into: &fused, biasReLU: true, workspace: Workspace())
+                return (runForward(conv, x, cf), runForward(conv, x, cf, accumulateOnto: base), fused)
+            }
+            Conv2D.useWinograd = false
+            let (y0, ya0, f0) = run()
+            Conv2D.useWinograd = true
+            Conv2D.columnBudget = saved.1
+            let (y1, ya1, f1) = run()
+            XCTAssertLessThan(maxAbsDiff(y0, y1), 1e-5, "forward \(cf)")
+            XCTAssertLessThan(maxAbsDiff(ya0, ya1), 1e-5, "accumulate \(cf)")
+            XCTAssertLessThan(maxAbsDiff(f0, f1), 1e-5, "bias+ReLU \(cf)")
+            Conv2D.columnBudget = 1  // one image per chunk
+            let chunkTiles = Conv2D.winogradF4ChunkTiles
+            Conv2D.winogradF4ChunkTiles = 1
+            let (y2, _, _) = run()
+            Conv2D.winogradF4ChunkTiles = chunkTiles
+            XCTAssertLessThan(maxAbsDiff(y0, y2), 1e-5, "chunked forward \(cf)")
+        }
+    }
+
     /// The fused bias+ReLU epilogue equals the conv followed by `biasActivate`, on the
     /// pointwise, chunked im2col and Winograd paths.
     func testFusedBiasReLU() {
