@@ -57,7 +57,7 @@ struct Train: ParsableCommand {
     @Option(help: "At most this many samples per label in each split (short runs).")
     var limit: Int?
     @Flag(name: .customLong("train-batchnorm-statistics"),
-          help: "Update BatchNorm running statistics from batches (not supported: they stay frozen).")
+          help: "BatchNorm in training mode: normalise by each batch's statistics and move the running ones (momentum 0.1). Default: frozen running statistics (fine-tuning).")
     var trainBatchNormStatistics = false
 
     func validate() throws {
@@ -69,10 +69,6 @@ struct Train: ParsableCommand {
         }
         if let m = maxSteps, m <= 0 { throw ValidationError("--max-steps must be positive") }
         if let l = limit, l <= 0 { throw ValidationError("--limit must be positive") }
-        if trainBatchNormStatistics {
-            throw ValidationError("--train-batchnorm-statistics is not supported: BatchNorm runs in inference mode with "
-                                  + "frozen running statistics; its γ and β are trained")
-        }
         if resume && initPath != nil { throw ValidationError("--resume and --init exclude each other") }
     }
 
@@ -115,6 +111,11 @@ struct Train: ParsableCommand {
                 throw TrainingError("\(checkpointPath): made for \(c.extra["train_samples"] ?? "?") training samples, "
                                     + "this run has \(splits.train.samples.count): use the same data flags to resume")
             }
+            let saved = c.extra["batchnorm_statistics"] == "1"
+            guard saved == trainBatchNormStatistics else {
+                throw TrainingError("\(checkpointPath): trained \(saved ? "with" : "without") --train-batchnorm-statistics; "
+                                    + "resume with the same setting")
+            }
             model = m
             resumeFrom = (c, file)
             print("resuming after epoch \(c.epochsDone) (Adam step \(c.adamStep))")
@@ -124,6 +125,7 @@ struct Train: ParsableCommand {
         } else {
             model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: baseWidth, seed: seed, zeroResidualBranches: true))
         }
+        if trainBatchNormStatistics { model.batchNormMomentum = 0.1 }
         print("model: blocks \(model.blockCounts), \(model.featureCount) features, \(model.store.scalarCount) trainable parameters")
 
         var screening = ScreeningSettings.standard
@@ -157,6 +159,7 @@ struct Train: ParsableCommand {
             }
             var extra = ["train_samples": trainCount, "learning_rate": String(t.settings.learningRate)]
             if let b = best { extra["best_epoch"] = String(b.epoch); extra["best_validation_auc"] = String(b.auc) }
+            if trainBatchNormStatistics { extra["batchnorm_statistics"] = "1" }
             try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed, extra: extra)
                 .write(model: t.model, optimizer: t.optimizer, to: checkpointPath)
             try t.model.writeWeights(to: folder.appendingPathComponent("model.safetensors").path,

@@ -77,7 +77,7 @@ public func setBLASThreads(_ n: Int) {
 /// Runs `body(i)` for i in 0..<n, on up to `EngineThreads.current` threads when the work
 /// (`n × costPerItem` element operations) is large enough to pay for the hand-off.
 @inline(__always)
-func parallelFor(_ n: Int, costPerItem: Int = 1 << 16, _ body: (Int) -> Void) {
+public func parallelFor(_ n: Int, costPerItem: Int = 1 << 16, _ body: (Int) -> Void) {
     let threads = EngineThreads.current
     if threads <= 1 || n <= 1 || n * costPerItem < 1 << 17 {
         for i in 0..<n { body(i) }

@@ -12,10 +12,14 @@ extension TrainableResNet {
             let t1: UnsafeMutablePointer<Float>, t2: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
             let inH: Int, inW: Int, outH: Int, outW: Int
             let conv1: Conv2D, conv2: Conv2D, conv3: Conv2D, downsample: Conv2D?
+            /// With batch statistics: the convs above are the plain ones, these their norms.
+            var norm1: BatchStatistics.Tape?, norm2: BatchStatistics.Tape?, norm3: BatchStatistics.Tape?
+            var normDownsample: BatchStatistics.Tape?
         }
         let n: Int, height: Int, width: Int
         let input: UnsafeMutablePointer<Float>
         let stem: Conv2D
+        var stemNorm: BatchStatistics.Tape?
         let stemOut: UnsafeMutablePointer<Float>
         let stemH: Int, stemW: Int
         var blocks: [BlockTape] = []
@@ -24,8 +28,12 @@ extension TrainableResNet {
         var logits: [Float] = []   // [N]
     }
 
-    /// Logits of the batch x (NCHW [N, 3, H, W], H and W ≥ 32), keeping the tape.
-    func forward(_ x: [Float], n: Int, height: Int, width: Int) -> Pass {
+    /// Logits of the batch x (NCHW [N, 3, H, W], H and W ≥ 32), keeping the tape. With
+    /// `training` and `batchNormMomentum` set, BatchNorm uses the batch's statistics.
+    func forward(_ x: [Float], n: Int, height: Int, width: Int, training: Bool = false) -> Pass {
+        if training, let momentum = batchNormMomentum {
+            return forwardWithBatchStatistics(x, n: n, height: height, width: width, momentum: momentum)
+        }
         precondition(x.count == n * 3 * height * width, "input size")
         let ws = workspace, s = store
         let input = ws.buffer("in", count: 3 * n * height * width)
@@ -65,16 +73,21 @@ extension TrainableResNet {
                 (h, w) = (oh, ow)
             }
         }
-        let c = featureCount
+        finishForward(&pass, top: cur, height: h, width: w)
+        return pass
+    }
+
+    /// Global average pool and the fc head on the last layer's output.
+    func finishForward(_ pass: inout Pass, top: UnsafePointer<Float>, height h: Int, width w: Int) {
+        let c = featureCount, n = pass.n, s = store
         var planes = [Float](repeating: 0, count: c * n)
-        Pooling.globalAverage(cur, planes: c * n, plane: h * w, into: &planes)
+        Pooling.globalAverage(top, planes: c * n, plane: h * w, into: &planes)
         var pooled = [Float](repeating: 0, count: n * c)
         for ch in 0..<c { for i in 0..<n { pooled[i * c + ch] = planes[ch * n + i] } }
         var logits = [Float](repeating: 0, count: n)
         let fc = Linear(weight: s.values[fcWeight], bias: s.values[fcBias], inFeatures: c, outFeatures: 1)
         fc.forward(pooled, n: n, into: &logits)
         (pass.finalH, pass.finalW, pass.pooled, pass.logits) = (h, w, pooled, logits)
-        return pass
     }
 
     /// Adds ∂loss/∂θ for every parameter to `store.grads` given dlogits = ∂loss/∂logits;
@@ -101,21 +114,21 @@ extension TrainableResNet {
             let blk = params[i]
             let inPlane = n * t.inH * t.inW, outPlane = n * t.outH * t.outW
             Elementwise.reluBackward(g, output: t.out, count: t.conv3.outChannels * outPlane)
-            convWeights(blk.conv3, t.conv3, input: t.t2, grad: g, n: n, h: t.outH, w: t.outW)
+            let gZ3 = throughNorm(blk.conv3, t.conv3, t.norm3, input: t.t2, grad: g, n: n, h: t.outH, w: t.outW, key: "g.z3")
             let gT2 = ws.buffer("g.t2", count: t.conv2.outChannels * outPlane)
-            t.conv3.backwardInput(g, n: n, height: t.outH, width: t.outW, into: gT2, workspace: ws)
+            t.conv3.backwardInput(gZ3, n: n, height: t.outH, width: t.outW, into: gT2, workspace: ws)
             Elementwise.reluBackward(gT2, output: t.t2, count: t.conv2.outChannels * outPlane)
-            convWeights(blk.conv2, t.conv2, input: t.t1, grad: gT2, n: n, h: t.inH, w: t.inW)
+            let gZ2 = throughNorm(blk.conv2, t.conv2, t.norm2, input: t.t1, grad: gT2, n: n, h: t.inH, w: t.inW, key: "g.z2")
             let gT1 = ws.buffer("g.t1", count: t.conv1.outChannels * inPlane)
-            t.conv2.backwardInput(gT2, n: n, height: t.inH, width: t.inW, into: gT1, workspace: ws)
+            t.conv2.backwardInput(gZ2, n: n, height: t.inH, width: t.inW, into: gT1, workspace: ws)
             Elementwise.reluBackward(gT1, output: t.t1, count: t.conv1.outChannels * inPlane)
-            convWeights(blk.conv1, t.conv1, input: t.input, grad: gT1, n: n, h: t.inH, w: t.inW)
+            let gZ1 = throughNorm(blk.conv1, t.conv1, t.norm1, input: t.input, grad: gT1, n: n, h: t.inH, w: t.inW, key: "g.z1")
             let gIn = ws.buffer(useB ? "g.b" : "g.a", count: t.conv1.inChannels * inPlane)
             useB.toggle()
-            t.conv1.backwardInput(gT1, n: n, height: t.inH, width: t.inW, into: gIn, workspace: ws)
+            t.conv1.backwardInput(gZ1, n: n, height: t.inH, width: t.inW, into: gIn, workspace: ws)
             if let ds = t.downsample, let dsp = blk.downsample {
-                convWeights(dsp, ds, input: t.input, grad: g, n: n, h: t.inH, w: t.inW)
-                ds.backwardInput(g, n: n, height: t.inH, width: t.inW, into: gIn, accumulate: true, workspace: ws)
+                let gZd = throughNorm(dsp, ds, t.normDownsample, input: t.input, grad: g, n: n, h: t.inH, w: t.inW, key: "g.zd")
+                ds.backwardInput(gZd, n: n, height: t.inH, width: t.inW, into: gIn, accumulate: true, workspace: ws)
             } else {
                 Elementwise.add(gIn, g, count: t.conv1.inChannels * inPlane)
             }
@@ -125,14 +138,45 @@ extension TrainableResNet {
         let gStem = ws.buffer("g.stem", count: sc * n * sh * sw)
         Pooling.maxPoolBackward(pass.stemOut, g, planes: sc * n, height: sh, width: sw, into: gStem)
         Elementwise.reluBackward(gStem, output: pass.stemOut, count: sc * n * sh * sw)
-        convWeights(stem, pass.stem, input: pass.input, grad: gStem, n: n, h: pass.height, w: pass.width)
+        let gZs = throughNorm(stem, pass.stem, pass.stemNorm, input: pass.input, grad: gStem, n: n, h: pass.height, w: pass.width,
+                              key: "g.zs")
         guard inputGradient else { return nil }
         let plane = pass.height * pass.width
         let gx = ws.buffer("g.x", count: 3 * n * plane)
-        pass.stem.backwardInput(gStem, n: n, height: pass.height, width: pass.width, into: gx, workspace: ws)
+        pass.stem.backwardInput(gZs, n: n, height: pass.height, width: pass.width, into: gx, workspace: ws)
         var out = [Float](repeating: 0, count: 3 * n * plane)
         out.withUnsafeMutableBufferPointer { Elementwise.swapLeadingAxes(gx, a: 3, b: n, plane: plane, into: $0.baseAddress!) }
         return out
+    }
+
+    /// The parameter gradients of one conv+BN given g = ∂loss/∂(its BN output); returns
+    /// ∂loss/∂(conv output) for the conv's input gradient: g itself for a folded conv, the
+    /// BatchNorm backward of g (in the workspace buffer `key`) with batch statistics.
+    private func throughNorm(_ p: ConvBN, _ conv: Conv2D, _ norm: BatchStatistics.Tape?, input: UnsafePointer<Float>,
+                             grad g: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, key: String) -> UnsafeMutablePointer<Float> {
+        guard let norm else {
+            convWeights(p, conv, input: input, grad: g, n: n, h: h, w: w)
+            return g
+        }
+        let (oh, ow) = conv.outputSize(height: h, width: w)
+        let m = n * oh * ow, s = store
+        let dz = workspace.buffer(key, count: p.outChannels * m)
+        var dGamma = s.grads[p.gamma], dBeta = s.grads[p.beta]
+        BatchStatistics.backward(g, tape: norm, gamma: s.values[p.gamma], channels: p.outChannels, count: m,
+                                 into: dz, dGamma: &dGamma, dBeta: &dBeta)
+        s.grads[p.gamma] = dGamma
+        s.grads[p.beta] = dBeta
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        defer { phaseSeconds["weight gradients", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 }
+        let count = p.outChannels * p.inChannels * p.kernel * p.kernel
+        let dW = workspace.buffer("g.foldedW", count: count), dB = workspace.buffer("g.foldedB", count: p.outChannels)
+        dW.update(repeating: 0, count: count)
+        dB.update(repeating: 0, count: p.outChannels)
+        conv.backwardWeights(input, dz, n: n, height: h, width: w, dW: dW, dB: dB, workspace: workspace)
+        s.grads[p.weight].withUnsafeMutableBufferPointer { gw in
+            for i in 0..<count { gw[i] += dW[i] }
+        }
+        return dz
     }
 
     /// Folded-conv weight gradients for one layer, turned into the unfolded parameters' ones.

@@ -2,19 +2,21 @@ import Dispatch
 import NeuralEngine
 
 extension TrainableResNet {
-    /// Logits of a batch (NCHW [N, 3, H, W]), BatchNorm in inference mode.
+    /// Logits of a batch (NCHW [N, 3, H, W]), BatchNorm in inference mode (running statistics).
     public func logits(_ x: [Float], n: Int, height: Int, width: Int) -> [Float] {
         forward(x, n: n, height: height, width: width).logits
     }
 
     /// Mean BCE loss of the batch; adds its gradient to `store.grads` (zero them first).
+    /// A training pass: with `batchNormMomentum`, it normalises by the batch's statistics and
+    /// moves the running ones.
     /// Returns ∂loss/∂x as well when `inputGradient`.
     @discardableResult
     public func lossAndGradients(_ x: [Float], labels: [Float], height: Int, width: Int,
                                  inputGradient: Bool = false) -> (loss: Double, logits: [Float], input: [Float]?) {
         let n = labels.count
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let pass = forward(x, n: n, height: height, width: width)
+        let pass = forward(x, n: n, height: height, width: width, training: true)
         let t1 = DispatchTime.now().uptimeNanoseconds
         let (loss, dz) = BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels)
         let gx = backward(pass, dLogits: dz, inputGradient: inputGradient)

@@ -3,8 +3,8 @@ import NeuralEngine
 
 /// A torchvision-layout ResNet v1.5 (bottleneck blocks, stride on the 3×3 conv, a downsample
 /// in block 0 of every layer) with a single-logit head, for training: the tensors live in a
-/// `ParameterStore` (torchvision names), BatchNorm runs in inference mode with frozen
-/// statistics. Widths and the number of blocks per layer are read from the weights, so the
+/// `ParameterStore` (torchvision names). BatchNorm runs in inference mode with frozen
+/// statistics unless `batchNormMomentum` is set (see `ConvBN`). Widths and the number of blocks per layer are read from the weights, so the
 /// narrow fixture model and small test networks load as well as a full ResNet-50.
 ///
 /// Not thread-safe (one workspace per instance); thread count is `EngineThreads`.
@@ -24,6 +24,11 @@ public final class TrainableResNet {
     public let freshHead: Bool
 
     public var blockCounts: [Int] { layers.map(\.count) }
+
+    /// nil: BatchNorm with frozen running statistics while training (fine-tuning). A value:
+    /// training steps normalise with the batch's statistics and move the running ones by
+    /// this momentum (torch's default is 0.1). Evaluation always uses the running ones.
+    public var batchNormMomentum: Double?
 
     /// Seconds spent per phase since the last reset ("forward" incl. folding, "backward"
     /// incl. "weight gradients", "adam"), for the throughput report.
@@ -64,7 +69,8 @@ public final class TrainableResNet {
             return ConvBN(weight: s.add(conv + ".weight", w, decay: true),
                           gamma: s.add(bn + ".weight", try vec(bn + ".weight"), decay: false),
                           beta: s.add(bn + ".bias", try vec(bn + ".bias"), decay: false),
-                          mean: mean.data, variance: variance.data, inChannels: inChannels, outChannels: out,
+                          meanName: bn + ".running_mean", varianceName: bn + ".running_var",
+                          inChannels: inChannels, outChannels: out,
                           kernel: kernel, stride: stride, padding: padding)
         }
         stem = try convBN("conv1", "bn1", inChannels: 3, kernel: 7, stride: 2, padding: 3)

@@ -61,11 +61,27 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(err4.contains("training samples"), err4)
     }
 
-    func testUnsupportedBatchNormTrainingIsRefused() throws {
+    /// With --train-batchnorm-statistics the run moves the running statistics it saves; a
+    /// resume must keep the setting.
+    func testBatchNormStatisticsAreTrainedAndKeptOnResume() throws {
         let binary = try AnalyzeTests.binary(configuration: "debug")
-        let (status, _, err) = try AnalyzeTests.run(binary, ["train", "--ucsd", "/nonexistent", "--out", "/tmp/x",
-                                                             "--train-batchnorm-statistics"])
-        XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(err.contains("not supported"), err)
+        let ucsd = AnalyzeTests.shared.appendingPathComponent("data/slices/ucsd-covid-ct").path
+        let model = AnalyzeTests.shared.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
+        guard FileManager.default.fileExists(atPath: ucsd), FileManager.default.fileExists(atPath: model) else {
+            throw XCTSkip("UCSD images or fixture model missing under \(AnalyzeTests.shared.path)")
+        }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-bn-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let common = ["train", "--ucsd", ucsd, "--max-steps", "2", "--limit", "6", "--batch-size", "4",
+                      "--input-size", "64", "--threads", "1", "--out", out]
+        let (s1, _, err1) = try AnalyzeTests.run(binary, common + ["--init", model, "--epochs", "1", "--train-batchnorm-statistics"])
+        XCTAssertEqual(s1, 0, err1)
+        let before = try SafetensorsFile(path: model).tensor("layer2.0.bn1.running_mean").data
+        let after = try SafetensorsFile(path: out + "/model.safetensors").tensor("layer2.0.bn1.running_mean").data
+        XCTAssertGreaterThan(zip(before, after).map { abs($0 - $1) }.max() ?? 0, 1e-4, "running statistics unchanged")
+
+        let (s2, _, err2) = try AnalyzeTests.run(binary, common + ["--epochs", "2", "--resume"])
+        XCTAssertEqual(s2, 1)
+        XCTAssertTrue(err2.contains("--train-batchnorm-statistics"), err2)
     }
 }
