@@ -155,7 +155,8 @@ extension TrainableResNet {
     private func throughNorm(_ p: ConvBN, _ conv: Conv2D, _ norm: BatchStatistics.Tape?, input: UnsafePointer<Float>,
                              grad g: UnsafeMutablePointer<Float>, n: Int, h: Int, w: Int, key: String) -> UnsafeMutablePointer<Float> {
         guard let norm else {
-            convWeights(p, conv, input: input, grad: g, n: n, h: h, w: w)
+            let (dW, dB) = convWeights(conv, input: input, grad: g, n: n, h: h, w: w)
+            p.accumulate(foldedWeightGrad: dW, foldedBiasGrad: dB, into: store)
             return g
         }
         let (oh, ow) = conv.outputSize(height: h, width: w)
@@ -166,29 +167,23 @@ extension TrainableResNet {
                                  into: dz, dGamma: &dGamma, dBeta: &dBeta)
         s.grads[p.gamma] = dGamma
         s.grads[p.beta] = dBeta
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        defer { phaseSeconds["weight gradients", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 }
-        let count = p.outChannels * p.inChannels * p.kernel * p.kernel
-        let dW = workspace.buffer("g.foldedW", count: count), dB = workspace.buffer("g.foldedB", count: p.outChannels)
-        dW.update(repeating: 0, count: count)
-        dB.update(repeating: 0, count: p.outChannels)
-        conv.backwardWeights(input, dz, n: n, height: h, width: w, dW: dW, dB: dB, workspace: workspace)
+        let (dW, _) = convWeights(conv, input: input, grad: dz, n: n, h: h, w: w)
         s.grads[p.weight].withUnsafeMutableBufferPointer { gw in
-            for i in 0..<count { gw[i] += dW[i] }
+            for i in 0..<gw.count { gw[i] += dW[i] }
         }
         return dz
     }
 
-    /// Folded-conv weight gradients for one layer, turned into the unfolded parameters' ones.
-    private func convWeights(_ p: ConvBN, _ conv: Conv2D, input: UnsafePointer<Float>, grad: UnsafePointer<Float>,
-                             n: Int, h: Int, w: Int) {
+    /// The weight and bias gradients of `conv` alone (folded or plain), in workspace buffers.
+    private func convWeights(_ conv: Conv2D, input: UnsafePointer<Float>, grad: UnsafePointer<Float>,
+                             n: Int, h: Int, w: Int) -> (weight: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>) {
         let ws = workspace, t0 = DispatchTime.now().uptimeNanoseconds
         defer { phaseSeconds["weight gradients", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 }
-        let count = p.outChannels * p.inChannels * p.kernel * p.kernel
-        let dW = ws.buffer("g.foldedW", count: count), dB = ws.buffer("g.foldedB", count: p.outChannels)
+        let count = conv.weight.count
+        let dW = ws.buffer("g.convW", count: count), dB = ws.buffer("g.convB", count: conv.outChannels)
         dW.update(repeating: 0, count: count)
-        dB.update(repeating: 0, count: p.outChannels)
+        dB.update(repeating: 0, count: conv.outChannels)
         conv.backwardWeights(input, grad, n: n, height: h, width: w, dW: dW, dB: dB, workspace: ws)
-        p.accumulate(foldedWeightGrad: dW, foldedBiasGrad: dB, into: store)
+        return (dW, dB)
     }
 }
