@@ -82,16 +82,18 @@ let package = Package(
         ]),
         .executableTarget(name: "ctscreen", dependencies: ["CTScreenCLI"]),
 
-        .testTarget(name: "VolumesTests", dependencies: ["Volumes"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Volumes"]),
-        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralEngine"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["Screening"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Screening", "Volumes"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
-        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
+        // Test helpers shared by the test targets (where the shared data is).
+        .target(name: "CTScreenTestSupport", path: "Tests/Support"),
+        .testTarget(name: "VolumesTests", dependencies: ["CTScreenTestSupport", "Volumes"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["CTScreenTestSupport", "Segmentation", "Volumes"]),
+        .testTarget(name: "NeuralEngineTests", dependencies: ["CTScreenTestSupport", "NeuralEngine"]),
+        .testTarget(name: "ModelsTests", dependencies: ["CTScreenTestSupport", "Models", "NeuralEngine"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Screening"]),
+        .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Cluster"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Evaluation"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Datasets", "Screening", "Volumes"]),
+        .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )

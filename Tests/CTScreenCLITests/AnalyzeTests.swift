@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 @testable import CTScreenCLI
@@ -5,12 +6,8 @@ import XCTest
 /// `ctscreen analyze` as a user meets it: help text, and the built binary's exit code and
 /// error line on bad inputs.
 final class AnalyzeTests: XCTestCase {
-    static let repoRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var shared: URL {
-        ProcessInfo.processInfo.environment["CTSCREEN_SHARED"].map { URL(fileURLWithPath: $0) }
-            ?? repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }
+    static var repoRoot: URL { SharedFolder.repositoryRoot }
+    static var shared: URL { SharedFolder.url }
     static var weights: String { shared.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path }
     static var covidStudy: String { shared.appendingPathComponent("data/volumes/ricord-1a-000082-covid").path }
 

@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 import NeuralEngine
@@ -7,12 +8,7 @@ import Volumes
 /// `ctscreen explain` and `ctscreen benchmark-engine`, run in-process on the fixtures.
 final class EngineCommandTests: XCTestCase {
     func fixture(_ name: String) throws -> String {
-        let shared = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-        let p = shared.appendingPathComponent("fixtures/resnet50-gradcam/\(name)").path
-        guard FileManager.default.fileExists(atPath: p) else { throw XCTSkip("fixture \(p) not found") }
-        return p
+        try SharedFolder.existing("fixtures/resnet50-gradcam/\(name)").path
     }
 
     func testExplainWritesFixtureTensors() throws {

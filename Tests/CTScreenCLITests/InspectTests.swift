@@ -1,23 +1,12 @@
 import ArgumentParser
+import CTScreenTestSupport
 import Foundation
 import Volumes
 import XCTest
 @testable import CTScreenCLI
 
 final class InspectTests: XCTestCase {
-    static var shared: URL {
-        if let path = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
-    func data(_ relative: String) throws -> String {
-        let url = Self.shared.appendingPathComponent("data").appendingPathComponent(relative)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("missing \(url.path)") }
-        return url.path
-    }
+    func data(_ relative: String) throws -> String { try SharedFolder.existing("data/" + relative).path }
 
     func testTextReportOfValidSeries() throws {
         let report = try Inspector.inspect(URL(fileURLWithPath: data("volumes/lung-pet-ct-dx-a0002-noncovid")))

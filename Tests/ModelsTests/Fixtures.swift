@@ -1,17 +1,11 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 import NeuralEngine
 
-/// Locates the shared folder: $CTSCREEN_SHARED or <repo root>/../shared.
+/// The Grad-CAM fixtures in the shared folder, and comparisons.
 enum Fixtures {
-    static var shared: URL {
-        if let s = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"], !s.isEmpty {
-            return URL(fileURLWithPath: s)
-        }
-        // Tests/ModelsTests/Fixtures.swift → repo root is 3 levels up.
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
+    static var shared: URL { SharedFolder.url }
 
     static var gradCAMDir: URL { shared.appendingPathComponent("fixtures/resnet50-gradcam") }
 

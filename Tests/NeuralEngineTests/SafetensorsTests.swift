@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 @testable import NeuralEngine
@@ -137,11 +138,7 @@ final class SafetensorsTests: XCTestCase {
 
     /// The committed fixture model opens and matches the README's size.
     func testFixtureModelHeader() throws {
-        let dir = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-        let path = dir.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("fixtures not found at \(path)") }
+        let path = try SharedFolder.existing("fixtures/resnet50-gradcam/model.safetensors").path
         let f = try SafetensorsFile(path: path)
         XCTAssertEqual(f.entries.count, 267)
         XCTAssertEqual(f.entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) }, 381_049)

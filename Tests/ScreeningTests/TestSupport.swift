@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import Volumes
 import XCTest
@@ -5,22 +6,9 @@ import XCTest
 
 /// Helpers shared by the screening tests: paths, small synthetic volumes, a safetensors reader.
 enum TestSupport {
-    static let repoRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var sharedFolder: URL {
-        if let path = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"] {
-            return URL(fileURLWithPath: path)
-        }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
-    static func temporaryFolder(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ctscreen-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static var repoRoot: URL { SharedFolder.repositoryRoot }
+    static var sharedFolder: URL { SharedFolder.url }
+    static func temporaryFolder(_ name: String) throws -> URL { try SharedFolder.temporaryFolder(name) }
 
     /// A volume filled by `hu(slice, row, column)`.
     static func volume(columns: Int, rows: Int, slices: Int, spacing: SIMD3<Double>,

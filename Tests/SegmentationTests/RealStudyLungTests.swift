@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 import Volumes
@@ -9,20 +10,8 @@ final class RealStudyLungTests: XCTestCase {
     struct Case { var volume: Volume; var lungs: LungMask; var seconds: Double }
     nonisolated(unsafe) static var cache: [String: Result<Case, Error>] = [:]
 
-    static var shared: URL {
-        if let path = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        // Tests/SegmentationTests/<file> → the repository root is three levels up.
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
     static func study(_ name: String) throws -> Case {
-        let url = shared.appendingPathComponent("data/volumes/\(name)")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("test data missing: \(url.path) (set CTSCREEN_SHARED)")
-        }
+        let url = try SharedFolder.existing("data/volumes/\(name)")
         if cache[name] == nil {
             cache[name] = Result {
                 let volume = try DICOMSeriesReader.read(url)

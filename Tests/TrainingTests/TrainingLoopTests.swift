@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Datasets
 import NeuralEngine
 import Segmentation
@@ -8,14 +9,8 @@ import XCTest
 final class TrainingLoopTests: XCTestCase {
     static let side = 64
 
-    static var sharedFolder: URL {
-        if let s = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"] { return URL(fileURLWithPath: s) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
     static var fixtureModel: String {
-        sharedFolder.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
+        SharedFolder.url.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
     }
 
     /// `count` samples, half positive, one group each.

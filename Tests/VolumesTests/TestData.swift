@@ -1,33 +1,13 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 @testable import Volumes
 
 /// Locates the shared data folder and makes throw-away folders for built inputs.
 enum TestData {
-    static var shared: URL {
-        if let path = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        // Tests/VolumesTests/TestData.swift → repo root is three levels up.
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
-    static func data(_ relative: String) throws -> URL {
-        let url = shared.appendingPathComponent("data").appendingPathComponent(relative)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("test data missing: \(url.path) (set CTSCREEN_SHARED)")
-        }
-        return url
-    }
-
-    static func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ctscreen-volumes-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static var shared: URL { SharedFolder.url }
+    static func data(_ relative: String) throws -> URL { try SharedFolder.existing("data/" + relative) }
+    static func temporaryFolder() throws -> URL { try SharedFolder.temporaryFolder("volumes") }
 
     /// A small synthetic CT volume whose voxel values encode their index.
     static func phantom(columns: Int = 8, rows: Int = 6, slices: Int = 12,

@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import Logging
 import XCTest
@@ -6,13 +7,8 @@ import XCTest
 /// Runs cluster processes from the release binary (`.build/release/ctscreen`, built by
 /// Scripts/setup) against a Redis, each with its own log file, under a random key prefix.
 final class ClusterHarness {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var shared: URL {
-        if let s = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"], !s.isEmpty { return URL(fileURLWithPath: s) }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }
+    static var repoRoot: URL { SharedFolder.repositoryRoot }
+    static var shared: URL { SharedFolder.url }
 
     static func binary() throws -> URL {
         let url = repoRoot.appendingPathComponent(".build/release/ctscreen")

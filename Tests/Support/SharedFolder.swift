@@ -1,0 +1,34 @@
+import Foundation
+import XCTest
+
+/// Where tests find the project's shared material (`$CTSCREEN_SHARED`, else the `shared`
+/// folder beside the repository) and the repository itself. A missing file is an XCTSkip
+/// that names it, so a checkout without the data still runs the rest.
+public enum SharedFolder {
+    /// Tests/Support/SharedFolder.swift → the repository root is three levels up.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var url: URL {
+        if let path = ProcessInfo.processInfo.environment["CTSCREEN_SHARED"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    }
+
+    /// `relative` below the shared folder, or an XCTSkip naming the missing path.
+    public static func existing(_ relative: String) throws -> URL {
+        let target = url.appendingPathComponent(relative)
+        guard FileManager.default.fileExists(atPath: target.path) else {
+            throw XCTSkip("test data missing: \(target.path) (set CTSCREEN_SHARED)")
+        }
+        return target
+    }
+
+    /// A new empty folder under the system's temporary directory.
+    public static func temporaryFolder(_ name: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+}
