@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Evaluation
 import Foundation
 import Screening
 import Segmentation
@@ -14,7 +15,11 @@ struct Predict: ParsableCommand {
         whole data sets chosen with the same flags as `train` (e.g. a set never trained on). \
         They are prepared without augmentation exactly as training does; the classifier's \
         P(abnormal) goes to OUTPUT with the columns id,label,score,dataset,patient. Pass it to \
-        `ctscreen evaluate --slices OUTPUT`; filter rows by the dataset column for per-source figures.
+        `ctscreen evaluate --slices OUTPUT`; filter rows by the dataset column for per-source figures. \
+        With --localisation, slices that come with an infection mask (--covid19-ct-seg, --medseg) \
+        also get Grad-CAM, and three more columns say how its fused map sits on the mask: \
+        heat_in_lesion, heat_in_rest_of_lung (mean of the map there) and peak_in_lesion (1 when \
+        the hottest pixel is in the lesion).
         """)
 
     @Option(help: "splits.json written by `ctscreen train`.")
@@ -30,6 +35,8 @@ struct Predict: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Slices per forward pass.")
     var batchSize = 16
+    @Flag(help: "Measure how Grad-CAM sits on the infection masks of masked slices (adds columns).")
+    var localisation = false
 
     func validate() throws {
         guard (splits == nil) != data.isEmpty else {
@@ -60,25 +67,56 @@ struct Predict: ParsableCommand {
         // Volume slices are read once per volume, as in training.
         let cache = TrainSliceCache(loader: loader)
         try cache.preload(data.samples)
-        var lines = ["id,label,score,dataset,patient"]
+        var lines = ["id,label,score,dataset,patient" + (localisation ? ",heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion" : "")]
+        var measured: [LesionLocalisation] = []
         var rng = SplitMix64(seed: 0)
         for start in stride(from: 0, to: data.samples.count, by: batchSize) {
             let batch = Array(data.samples[start..<min(start + batchSize, data.samples.count)])
             let (input, _) = try cache.batch(batch, augmentation: .none, rng: &rng)
-            // A threshold above 1 skips Grad-CAM: only the probabilities are needed.
-            let outputs = try classifier.classify(input: input, count: batch.count, positiveThreshold: 2)
+            // A threshold above 1 skips Grad-CAM (only the probabilities are needed); 0 runs
+            // it on every slice.
+            let outputs = try classifier.classify(input: input, count: batch.count, positiveThreshold: localisation ? 0 : 2)
             for (s, o) in zip(batch, outputs) {
+                var extra: [String] = []
+                if localisation {
+                    let m = try Self.localisation(of: s, map: o.fusedMap, side: classifier.inputSide, loader: loader)
+                    if let m { measured.append(m) }
+                    extra = m.map { [String($0.meanInLesion), String($0.meanInRestOfLung), $0.peakInLesion ? "1" : "0"] }
+                        ?? ["", "", ""]
+                }
                 let cut = s.group.firstIndex(of: "/")
                 let dataset = cut.map { String(s.group[..<$0]) } ?? data.name
                 let patient = cut.map { String(s.group[s.group.index(after: $0)...]) } ?? s.group
-                lines.append([Self.id(s), s.label ? "1" : "0", String(o.probability), dataset, patient].map(Self.csvField)
-                    .joined(separator: ","))
+                lines.append(([Self.id(s), s.label ? "1" : "0", String(o.probability), dataset, patient] + extra)
+                    .map(Self.csvField).joined(separator: ","))
             }
         }
         do { try (lines.joined(separator: "\n") + "\n").write(toFile: output, atomically: true, encoding: .utf8) } catch {
             throw ScreeningError.output(path: output, reason: error.localizedDescription)
         }
         print("scored \(data.samples.count) \(splits == nil ? "" : split + " ")slices (\(data.samples.filter(\.label).count) positive) → \(output)")
+        if localisation {
+            let ratios = measured.map(\.ratio).sorted()
+            let hits = measured.filter(\.peakInLesion).count
+            print(measured.isEmpty ? "localisation: no slice with a non-empty infection mask"
+                  : String(format: "localisation over %d masked slices: heat in lesion / rest of lung median %.2f "
+                           + "(quartiles %.2f–%.2f), hottest pixel in the lesion on %d (%.0f %%)",
+                           measured.count, ratios[ratios.count / 2], ratios[ratios.count / 4], ratios[(3 * ratios.count) / 4],
+                           hits, 100 * Double(hits) / Double(measured.count)))
+        }
+    }
+
+    /// The localisation measure of a masked slice's fused map; nil for other samples or an
+    /// empty mask. The mask is resized like the image (bilinear) and cut at half its maximum.
+    static func localisation(of sample: Sample, map: [Float]?, side: Int, loader: SampleLoader) throws -> LesionLocalisation? {
+        guard case .maskedImage(_, let maskPath) = sample.source, let map else { return nil }
+        var rng = SplitMix64(seed: 0)
+        let image = try loader.prepared(sample, rng: &rng).pixels
+        guard image.count == side * side, map.count == side * side else { return nil }
+        let mask = try ImageFile.readGray(maskPath)
+        guard mask.width > 0, let top = mask.pixels.max(), top > 0 else { return nil }
+        let resized = Bilinear.resize(mask.pixels, rows: mask.height, columns: mask.width, outRows: side, outColumns: side)
+        return LesionLocalisation.measure(heat: map, lesion: resized.map { $0 >= top / 2 }, image: image, side: side)
     }
 
     static func id(_ s: Sample) -> String {
