@@ -71,7 +71,7 @@ let package = Package(
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation"),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
-        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "CSTB"]),
+        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "Evaluation", "CSTB"]),
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["NeuralEngine", "Datasets", "Evaluation"],
                 swiftSettings: [.unsafeFlags(["-O"])]),

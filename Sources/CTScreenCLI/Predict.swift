@@ -107,14 +107,12 @@ struct Predict: ParsableCommand {
     }
 
     /// The localisation measure of a masked slice's fused map; nil for other samples or an
-    /// empty mask. The mask is resized like the image (bilinear) and cut at half its maximum.
+    /// empty mask. The mask is turned and resized like the image (bilinear) and cut at half its maximum.
     static func localisation(of sample: Sample, map: [Float]?, side: Int, loader: SampleLoader) throws -> LesionLocalisation? {
-        guard case .maskedImage(_, let maskPath) = sample.source, let map else { return nil }
+        guard let map, let mask = try loader.mask(for: sample), let top = mask.pixels.max(), top > 0 else { return nil }
         var rng = SplitMix64(seed: 0)
         let image = try loader.prepared(sample, rng: &rng).pixels
         guard image.count == side * side, map.count == side * side else { return nil }
-        let mask = try ImageFile.readGray(maskPath)
-        guard mask.width > 0, let top = mask.pixels.max(), top > 0 else { return nil }
         let resized = Bilinear.resize(mask.pixels, rows: mask.height, columns: mask.width, outRows: side, outColumns: side)
         return LesionLocalisation.measure(heat: map, lesion: resized.map { $0 >= top / 2 }, image: image, side: side)
     }

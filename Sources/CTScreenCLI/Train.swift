@@ -59,6 +59,11 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("train-batchnorm-statistics"),
           help: "BatchNorm in training mode: normalise by each batch's statistics and move the running ones (momentum 0.1). Default: frozen running statistics (fine-tuning).")
     var trainBatchNormStatistics = false
+    @Option(name: .customLong("lesion-paste"),
+            help: "COVID-19-CT-Seg folder (images, infection-pseudo-masks) whose lesions are pasted into negative 2D training images; every other patient is a donor (listed in OUT/lesion-donors.txt), the rest stay unseen.")
+    var lesionPasteFolder: String?
+    @Option(name: .customLong("lesion-paste-probability"), help: "Share of negative 2D training images that get a pasted lesion.")
+    var lesionPasteProbability = 0.5
 
     func validate() throws {
         guard !data.isEmpty else {
@@ -70,6 +75,9 @@ struct Train: ParsableCommand {
         if let m = maxSteps, m <= 0 { throw ValidationError("--max-steps must be positive") }
         if let l = limit, l <= 0 { throw ValidationError("--limit must be positive") }
         if resume && initPath != nil { throw ValidationError("--resume and --init exclude each other") }
+        guard lesionPasteProbability > 0, lesionPasteProbability <= 1 else {
+            throw ValidationError("--lesion-paste-probability must be in (0, 1]")
+        }
     }
 
     func run() throws { try reportingErrors(train) }
@@ -134,6 +142,7 @@ struct Train: ParsableCommand {
         let cache = TrainSliceCache(loader: loader)
         let cached = try cache.preload(splits.train.samples + splits.validation.samples)
         if cached > 0 { print("read \(cached) volume slices into memory") }
+        if let folder = lesionPasteFolder { cache.lesionPaste = try lesionDonors(folder, side: inputSize, out: out, cache: cache) }
         let trainer = try Trainer(model: model, settings: settings, source: { samples, aug, rng in
             try cache.batch(samples, augmentation: aug, rng: &rng)
         }, resumeFrom: resumeFrom)
@@ -169,5 +178,26 @@ struct Train: ParsableCommand {
                                metadata: ["epochs": String(trainer.epochsDone)])
         print("wrote \(folder.path)/model.safetensors, model-f16.safetensors, checkpoint.safetensors"
               + (best.map { String(format: ", best-f16.safetensors (epoch %d, validation AUC %.4f)", $0.epoch, $0.auc) } ?? ""))
+    }
+
+    /// The donors of --lesion-paste: the patients at odd places of the sorted list, 30
+    /// evenly spaced lesion slices each; writes their names to OUT/lesion-donors.txt so that
+    /// evaluations can leave them out.
+    func lesionDonors(_ folder: String, side: Int, out: String, cache: TrainSliceCache) throws -> LesionPaste {
+        let root = URL(fileURLWithPath: folder)
+        let set = try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
+                                                  masks: root.appendingPathComponent("infection-pseudo-masks"),
+                                                  grouping: .covid19CTSeg, name: "covid19-ct-seg")
+        let volumes = set.groups.sorted()
+        let donorVolumes = Set(volumes.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+        let picked = Dataset(name: set.name, samples: set.samples.filter { donorVolumes.contains($0.group) && $0.label })
+            .capped(perGroup: 30)
+        let donors = try LesionPaste.donors(from: picked.samples, side: side, loader: cache.loader)
+        guard !donors.isEmpty else { throw TrainingError("\(folder): no slice with a lesion in the donor volumes") }
+        let list = URL(fileURLWithPath: out).appendingPathComponent("lesion-donors.txt")
+        try? (donorVolumes.sorted().map { "covid19-ct-seg/" + $0 }.joined(separator: "\n") + "\n").write(to: list, atomically: true, encoding: .utf8)
+        print("lesion paste: \(donors.count) donor slices from \(donorVolumes.count) of \(volumes.count) patients "
+              + "(\(list.path)), probability \(lesionPasteProbability)")
+        return LesionPaste(donors: donors, probability: lesionPasteProbability)
     }
 }

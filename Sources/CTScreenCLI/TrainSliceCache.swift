@@ -10,7 +10,8 @@ import Training
 /// volume-slice batches would re-read and re-segment a volume for almost every sample. This
 /// reads each volume once (samples sorted by volume), keeps its slices' windowed lung crops,
 /// and prepares batches from them exactly as `SampleLoader.prepared`/`batch` do (augment →
-/// bilinear resize → normalised 3-channel input). 2D image samples go through the loader.
+/// bilinear resize → normalised 3-channel input). 2D image samples go through the loader,
+/// and with `lesionPaste` some negative ones become positives (see `LesionPaste`).
 final class TrainSliceCache {
     let loader: SampleLoader
     private var slices: [Sample: GrayImage] = [:]
@@ -31,14 +32,24 @@ final class TrainSliceCache {
         return volumeSamples.count
     }
 
+    /// Lesions pasted into negative 2D images while augmenting (training batches only).
+    var lesionPaste: LesionPaste?
+
     func batch(_ samples: [Sample], augmentation: Augmentation, rng: inout SplitMix64) throws -> (input: [Float], labels: [Float]) {
-        guard samples.contains(where: { slices[$0] != nil }) else {
-            return try loader.batch(samples, augmentation: augmentation, rng: &rng)
-        }
         var prepared: [PreparedSlice] = []
-        for s in samples {
+        var labels: [Float] = samples.map { $0.label ? 1 : 0 }
+        for (k, s) in samples.enumerated() {
             guard var img = slices[s] else {
-                prepared.append(try loader.prepared(s, augmentation: augmentation, rng: &rng))
+                var p = try loader.prepared(s, augmentation: augmentation, rng: &rng)
+                if augmentation != .none, let paste = lesionPaste, !s.label, case .image = s.source,
+                   Double(rng.next() >> 11) * 0x1.0p-53 < paste.probability {
+                    let donor = paste.donors[Int(rng.next() % UInt64(paste.donors.count))]
+                    if LesionPaste.paste(donor, into: &p.pixels, side: p.side, mirrored: rng.next() & 1 == 1)
+                        >= LesionPaste.minimumPixels {
+                        labels[k] = 1
+                    }
+                }
+                prepared.append(p)
                 continue
             }
             if augmentation != .none {
@@ -52,6 +63,6 @@ final class TrainSliceCache {
                                           side: side, pixels: pixels))
         }
         let input = try SlicePreparation.normalisedBatch(prepared, settings: loader.settings)
-        return (input, samples.map { $0.label ? 1 : 0 })
+        return (input, labels)
     }
 }

@@ -40,7 +40,7 @@ public struct LesionLocalisation: Equatable, Sendable {
 
     /// Otsu's threshold (maximal between-class variance) of values in [0, 1], 256 bins; the
     /// returned level separates bins below it from those at or above.
-    static func otsuThreshold(_ values: [Float]) -> Float {
+    public static func otsuThreshold(_ values: [Float]) -> Float {
         var histogram = [Double](repeating: 0, count: 256)
         for v in values { histogram[min(255, max(0, Int(v * 255 + 0.5)))] += 1 }
         let total = Double(values.count)

@@ -84,4 +84,26 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(s2, 1)
         XCTAssertTrue(err2.contains("--train-batchnorm-statistics"), err2)
     }
+
+    /// --lesion-paste takes every other COVID-19-CT-Seg patient as donors and lists them.
+    func testLesionPasteListsItsDonorVolumes() throws {
+        let binary = try AnalyzeTests.binary(configuration: "debug")
+        let ucsd = AnalyzeTests.shared.appendingPathComponent("data/slices/ucsd-covid-ct").path
+        let ctseg = AnalyzeTests.shared.appendingPathComponent("data/slices/covid19-ct-seg").path
+        let model = AnalyzeTests.shared.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
+        guard FileManager.default.fileExists(atPath: ucsd), FileManager.default.fileExists(atPath: ctseg) else {
+            throw XCTSkip("UCSD or COVID-19-CT-Seg slices missing under \(AnalyzeTests.shared.path)")
+        }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-paste-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let (status, stdout, stderr) = try AnalyzeTests.run(binary, [
+            "train", "--ucsd", ucsd, "--lesion-paste", ctseg, "--lesion-paste-probability", "1", "--max-steps", "1",
+            "--limit", "4", "--batch-size", "4", "--input-size", "64", "--threads", "1", "--init", model, "--out", out,
+            "--epochs", "1"])
+        XCTAssertEqual(status, 0, stderr)
+        let donors = try String(contentsOfFile: out + "/lesion-donors.txt", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(donors.count, 6, "6 of the 13 patients (two Radiopaedia cases have two series)")
+        XCTAssertTrue(donors.allSatisfy { $0.hasPrefix("covid19-ct-seg/") }, "\(donors)")
+        XCTAssertTrue(stdout.contains("lesion paste: ") && stdout.contains("from 6 of 13 patients"), stdout)
+    }
 }

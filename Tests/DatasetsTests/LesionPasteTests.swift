@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+@testable import Datasets
+
+/// Lesion pasting and the turning of sideways sets, on small hand-made images.
+final class LesionPasteTests: XCTestCase {
+    /// 2×3 image 0 1 2 / 3 4 5: a spine-left slice turns anticlockwise (its left column
+    /// 0,3 becomes the bottom row), a spine-right one clockwise (5,2 becomes the bottom row).
+    func testSidewaysSlicesTurnUpright() {
+        let image = GrayImage(width: 3, height: 2, pixels: [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(SliceOrientation.spineLeft.upright(image), GrayImage(width: 2, height: 3, pixels: [2, 5, 1, 4, 0, 3]))
+        XCTAssertEqual(SliceOrientation.spineRight.upright(image), GrayImage(width: 2, height: 3, pixels: [3, 0, 4, 1, 5, 2]))
+        XCTAssertEqual(SliceOrientation.upright.upright(image), image)
+        XCTAssertEqual(SliceOrientation.of(path: "/x/Data-1_coronacases_org_001_10.jpg"), .spineLeft)
+        XCTAssertEqual(SliceOrientation.of(path: "/x/Data-1_radiopaedia_org_covid-19-pneumonia-4_85506_1-dcm_3.png"), .spineRight)
+        XCTAssertEqual(SliceOrientation.of(path: "/x/1%0.jpg"), .upright)
+    }
+
+    /// Target 8×8: left half lung (0.2), right half tissue (0.8). Donor: left half lung
+    /// (0.05), right half tissue (0.4), a lesion (0.2) in rows 2…3, columns 2…5. The donor's
+    /// levels map onto the target's: 0.2 + (0.2 − 0.05)·(0.8 − 0.2)/(0.4 − 0.05) ≈ 0.457,
+    /// pasted where the mask meets the target's lung only (columns 2…3: 4 pixels). Mirrored,
+    /// the mask covers columns 2…5 again (symmetric), the same 4 pixels change.
+    func testLesionGoesIntoTheLungWithTheTargetsLevels() {
+        let side = 8
+        var target = [Float](repeating: 0, count: 64), donorPixels = target, mask = [Bool](repeating: false, count: 64)
+        for r in 0..<side {
+            for c in 0..<side {
+                target[r * side + c] = c < 4 ? 0.2 : 0.8
+                donorPixels[r * side + c] = c < 4 ? 0.05 : 0.4
+            }
+        }
+        for r in 2...3 { for c in 2...5 { mask[r * side + c] = true; donorPixels[r * side + c] = 0.2 } }
+        let donor = LesionPaste.Donor(pixels: donorPixels, mask: mask, levels: LesionPaste.levels(donorPixels))
+        XCTAssertEqual(donor.levels.lung, (0.05 * 28 + 0.2 * 8) / 36, accuracy: 1e-6, "the 8 lesion pixels count as lung here")
+        for mirrored in [false, true] {
+            var pasted = target
+            let changed = LesionPaste.paste(donor, into: &pasted, side: side, mirrored: mirrored)
+            XCTAssertEqual(changed, 4)
+            let to = LesionPaste.levels(target), from = donor.levels
+            let expected = to.lung + (0.2 - from.lung) * (to.tissue - to.lung) / (from.tissue - from.lung)
+            for i in 0..<64 {
+                let inLesion = mask[i] && i % side < 4
+                XCTAssertEqual(pasted[i], inLesion ? expected : target[i], accuracy: 1e-6, "pixel \(i)")
+            }
+        }
+    }
+
+    /// A lesion darker than what is already there changes nothing.
+    func testDarkerLesionLeavesTheTarget() {
+        let target = [Float](repeating: 0.3, count: 16).enumerated().map { $0.offset % 4 < 2 ? 0.3 : 0.9 } as [Float]
+        let donor = LesionPaste.Donor(pixels: [Float](repeating: 0, count: 16), mask: [Bool](repeating: true, count: 16),
+                                      levels: (0.1, 0.5))
+        var pasted = target
+        XCTAssertEqual(LesionPaste.paste(donor, into: &pasted, side: 4, mirrored: false), 0)
+        XCTAssertEqual(pasted, target)
+    }
+}
