@@ -4,6 +4,8 @@
 /// Transforms (Lavin & Gray 2016): U = G g Gᵀ, V = Bᵀ d B, Y = Aᵀ M A; every coefficient is
 /// 0, ±1 or ±½, so the result stays within a few ulps of the direct convolution.
 /// The backward pass is the exact adjoint: dV[ξ] = U[ξ]ᵀ dM[ξ], no second weight copy.
+/// The 16 GEMMs are independent: they are spread over the threads whole (one slice's GEMMs
+/// are too narrow to cut), which keeps results independent of the thread count.
 /// Works on the planes layout [C][N][H][W] like `Conv2D`.
 public final class WinogradF2: @unchecked Sendable {
     public let inChannels: Int, outChannels: Int
@@ -55,7 +57,7 @@ public final class WinogradF2: @unchecked Sendable {
             let c = min(chunk, n - n0), t = c * tiles
             OpProfile.measure("winograd.input") { inputTransform(x, n: n, h: h, w: w, firstImage: n0, images: c, into: v) }
             OpProfile.measure("winograd.gemm") { u.withUnsafeBufferPointer { up in
-                for xi in 0..<16 {
+                EngineThreads.concurrently(16) { xi in
                     // [Cout, T] = [Cout, Cin] × [Cin, T]
                     gemm(transA: false, transB: false, m: outChannels, n: t, k: inChannels,
                          up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
@@ -84,7 +86,7 @@ public final class WinogradF2: @unchecked Sendable {
                 outputTransformAdjoint(dy, n: n, h: h, w: w, firstImage: n0, images: c, into: dm)
             }
             OpProfile.measure("back.winograd.gemm") { u.withUnsafeBufferPointer { up in
-                for xi in 0..<16 {
+                EngineThreads.concurrently(16) { xi in
                     // [Cin, T] = [Cin, Cout] (Uᵀ) × [Cout, T]
                     gemm(transA: true, transB: false, m: inChannels, n: t, k: outChannels,
                          up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,

@@ -59,7 +59,7 @@ public final class WinogradF4: @unchecked Sendable {
             let c = min(chunk, n - n0), t = c * tiles
             OpProfile.measure("winograd4.input") { inputTransform(x, n: n, h: h, w: w, firstImage: n0, images: c, into: v) }
             OpProfile.measure("winograd4.gemm") { u.withUnsafeBufferPointer { up in
-                for xi in 0..<36 {
+                EngineThreads.concurrently(36) { xi in
                     // [Cout, T] = [Cout, Cin] × [Cin, T]
                     gemm(transA: false, transB: false, m: outChannels, n: t, k: inChannels,
                          up.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
