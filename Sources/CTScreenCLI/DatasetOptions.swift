@@ -29,18 +29,8 @@ struct DatasetOptions: ParsableArguments {
     func dataset() throws -> Dataset {
         var sets: [Dataset] = []
         if let p = ucsd { sets.append(try DatasetBuilder.ucsdCovidCT(root: URL(fileURLWithPath: p))) }
-        if let p = covid19CTSeg {
-            let root = URL(fileURLWithPath: p)
-            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
-                                                        masks: root.appendingPathComponent("infection-pseudo-masks"),
-                                                        grouping: .covid19CTSeg, name: "covid19-ct-seg"))
-        }
-        if let p = medseg {
-            let root = URL(fileURLWithPath: p)
-            sets.append(try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
-                                                        masks: root.appendingPathComponent("infection-masks"),
-                                                        grouping: .wholeFolder, name: "medseg-covid19"))
-        }
+        if let p = covid19CTSeg { sets.append(try DatasetBuilder.covid19CTSeg(root: URL(fileURLWithPath: p))) }
+        if let p = medseg { sets.append(try DatasetBuilder.medseg(root: URL(fileURLWithPath: p))) }
         for p in imageCSVs { sets.append(try DatasetBuilder.imageTable(csv: URL(fileURLWithPath: p))) }
         for p in volumeCSVs { sets.append(try DatasetBuilder.volumeSlices(csv: URL(fileURLWithPath: p))) }
         let all = sets.count == 1 ? sets[0] : Dataset.merged(sets, name: "merged")

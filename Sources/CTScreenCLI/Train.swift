@@ -184,10 +184,7 @@ struct Train: ParsableCommand {
     /// evenly spaced lesion slices each; writes their names to OUT/lesion-donors.txt so that
     /// evaluations can leave them out.
     func lesionDonors(_ folder: String, side: Int, out: String, cache: TrainSliceCache) throws -> LesionPaste {
-        let root = URL(fileURLWithPath: folder)
-        let set = try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
-                                                  masks: root.appendingPathComponent("infection-pseudo-masks"),
-                                                  grouping: .covid19CTSeg, name: "covid19-ct-seg")
+        let set = try DatasetBuilder.covid19CTSeg(root: URL(fileURLWithPath: folder))
         let volumes = set.groups.sorted()
         let donorVolumes = Set(volumes.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
         let picked = Dataset(name: set.name, samples: set.samples.filter { donorVolumes.contains($0.group) && $0.label })

@@ -28,20 +28,13 @@ public enum SharedSlices {
         try DatasetBuilder.ucsdCovidCT(root: slices.appendingPathComponent("ucsd-covid-ct"))
     }
 
-    /// COVID-19-CT-Seg (Inf-Net release): 1,231 slices with infection pseudo-masks, grouped by
-    /// patient (Coronacases volume or Radiopaedia case).
+    /// COVID-19-CT-Seg (Inf-Net release): 1,231 slices with infection pseudo-masks.
     public static func covid19CTSeg(slices: URL) throws -> Dataset {
-        let root = slices.appendingPathComponent("covid19-ct-seg")
-        return try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
-                                               masks: root.appendingPathComponent("infection-pseudo-masks"),
-                                               grouping: .covid19CTSeg, name: "covid19-ct-seg")
+        try DatasetBuilder.covid19CTSeg(root: slices.appendingPathComponent("covid19-ct-seg"))
     }
 
-    /// MedSeg COVID-19: 50 slices with radiologist masks; no patient ids, so one group.
+    /// MedSeg COVID-19: 50 slices with radiologist masks.
     public static func medseg(slices: URL) throws -> Dataset {
-        let root = slices.appendingPathComponent("medseg-covid19")
-        return try DatasetBuilder.maskedSlices(images: root.appendingPathComponent("images"),
-                                               masks: root.appendingPathComponent("infection-masks"),
-                                               grouping: .wholeFolder, name: "medseg-covid19")
+        try DatasetBuilder.medseg(root: slices.appendingPathComponent("medseg-covid19"))
     }
 }

@@ -57,8 +57,9 @@ public enum DatasetBuilder {
     /// (b) Slices with infection masks: every image in `images` paired with the mask of the
     /// same stem in `masks` (any image extension); label = the mask has a non-zero pixel.
     /// Images without a mask are an error (a silent drop would bias the labels).
-    public static func maskedSlices(images: URL, masks: URL, grouping: GroupRule,
-                                    name: String? = nil) throws -> Dataset {
+    /// `orientation` says how each image file lies (see `SliceOrientation`).
+    public static func maskedSlices(images: URL, masks: URL, grouping: GroupRule, name: String? = nil,
+                                    orientation: (String) -> SliceOrientation = { _ in .upright }) throws -> Dataset {
         let maskFiles = try imageFiles(in: masks)
         var maskByStem: [String: URL] = [:]
         for m in maskFiles { maskByStem[m.deletingPathExtension().lastPathComponent] = m }
@@ -70,9 +71,24 @@ public enum DatasetBuilder {
             }
             return Sample(source: .maskedImage(image: image.path, mask: mask.path),
                           label: try ImageFile.hasNonZeroPixel(mask.path),
-                          group: grouping.group(folder: folder, file: image.lastPathComponent))
+                          group: grouping.group(folder: folder, file: image.lastPathComponent),
+                          orientation: orientation(image.path))
         }
         return Dataset(name: name ?? folder, samples: samples)
+    }
+
+    /// COVID-19-CT-Seg as released with Inf-Net (`images/`, `infection-pseudo-masks/`):
+    /// grouped by patient (Coronacases volume or Radiopaedia case), turned upright.
+    public static func covid19CTSeg(root: URL) throws -> Dataset {
+        try maskedSlices(images: root.appendingPathComponent("images"), masks: root.appendingPathComponent("infection-pseudo-masks"),
+                         grouping: .covid19CTSeg, name: "covid19-ct-seg", orientation: SliceOrientation.covid19CTSeg(file:))
+    }
+
+    /// MedSeg COVID-19 as released with Inf-Net (`images/`, `infection-masks/`): no patient
+    /// ids, so one group; every slice lies with the spine on the right and is turned upright.
+    public static func medseg(root: URL) throws -> Dataset {
+        try maskedSlices(images: root.appendingPathComponent("images"), masks: root.appendingPathComponent("infection-masks"),
+                         grouping: .wholeFolder, name: "medseg-covid19", orientation: { _ in .spineRight })
     }
 
     /// (c) Volume slices listed in a CSV with columns `volume,slice,label[,group]`: `volume`

@@ -18,11 +18,25 @@ public struct Sample: Codable, Hashable, Sendable {
     public var label: Bool
     /// Patient or volume identity; samples sharing it never go to different splits.
     public var group: String
+    /// How a 2D image lies (some sets were released turned by 90°); the loader turns it upright.
+    public var orientation: SliceOrientation
 
-    public init(source: SampleSource, label: Bool, group: String) {
+    public init(source: SampleSource, label: Bool, group: String, orientation: SliceOrientation = .upright) {
         self.source = source
         self.label = label
         self.group = group
+        self.orientation = orientation
+    }
+
+    private enum CodingKeys: String, CodingKey { case source, label, group, orientation }
+
+    /// splits.json files written before samples had an orientation read as upright.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.decode(SampleSource.self, forKey: .source)
+        label = try c.decode(Bool.self, forKey: .label)
+        group = try c.decode(String.self, forKey: .group)
+        orientation = try c.decodeIfPresent(SliceOrientation.self, forKey: .orientation) ?? .upright
     }
 }
 

@@ -27,7 +27,7 @@ public final class SampleLoader {
     public func image(for sample: Sample) throws -> GrayImage {
         switch sample.source {
         case .image(let path), .maskedImage(let path, _):
-            return SliceOrientation.of(path: path).upright(try ImageFile.readGray(path))
+            return sample.orientation.upright(try ImageFile.readGray(path))
         case .volumeSlice(let path, let slice):
             let (volume, roi) = try volume(at: path)
             guard slice < volume.size.slices else {
@@ -48,8 +48,8 @@ public final class SampleLoader {
     /// The infection mask of a masked image, turned like its image (`SliceOrientation`);
     /// nil for other samples.
     public func mask(for sample: Sample) throws -> GrayImage? {
-        guard case .maskedImage(let imagePath, let maskPath) = sample.source else { return nil }
-        return SliceOrientation.of(path: imagePath).upright(try ImageFile.readGray(maskPath))
+        guard case .maskedImage(_, let maskPath) = sample.source else { return nil }
+        return sample.orientation.upright(try ImageFile.readGray(maskPath))
     }
 
     /// The sample as the pipeline's `PreparedSlice` (side² values in [0, 1]), augmented

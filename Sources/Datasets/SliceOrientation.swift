@@ -1,16 +1,17 @@
 import Foundation
 
-/// Puts 2D slices of a set released turned by 90° back into the orientation the pipeline sees
-/// in DICOM (anterior up, spine down). COVID-19-CT-Seg as released with Inf-Net has every
-/// slice turned: the Coronacases volumes (files `Data-1_coronacases_org_…`) with the spine on
-/// the left, the Radiopaedia ones (`Data-1_radiopaedia_org_…`) with it on the right. Left
-/// as they are, a classifier trained on upright slices meets a sideways chest, and a lesion
-/// pasted from them lands where the target has no lung. Images and their masks turn alike.
-public enum SliceOrientation: Sendable {
+/// How a 2D slice lies, for sets released turned by 90°; the loader turns such slices (and
+/// their masks) upright, the orientation the pipeline sees in DICOM (anterior up, spine down).
+/// As released with Inf-Net, COVID-19-CT-Seg's Coronacases volumes lie with the spine on the
+/// left, its Radiopaedia volumes and the MedSeg slices with the spine on the right. Left as
+/// they are, a classifier trained on upright slices meets a sideways chest, and a lesion
+/// pasted from them lands where the target has no lung.
+public enum SliceOrientation: String, Codable, Hashable, Sendable {
     case upright, spineLeft, spineRight
 
-    /// The orientation of a file, from the set's naming; other files are upright.
-    public static func of(path: String) -> SliceOrientation {
+    /// COVID-19-CT-Seg's orientation from its file names (`Data-1_coronacases_org_…`,
+    /// `Data-1_radiopaedia_org_…`); other names are upright.
+    public static func covid19CTSeg(file path: String) -> SliceOrientation {
         let name = URL(fileURLWithPath: path).lastPathComponent
         if name.hasPrefix("Data-1_coronacases_org_") { return .spineLeft }
         if name.hasPrefix("Data-1_radiopaedia_org_") { return .spineRight }

@@ -11,9 +11,9 @@ final class LesionPasteTests: XCTestCase {
         XCTAssertEqual(SliceOrientation.spineLeft.upright(image), GrayImage(width: 2, height: 3, pixels: [2, 5, 1, 4, 0, 3]))
         XCTAssertEqual(SliceOrientation.spineRight.upright(image), GrayImage(width: 2, height: 3, pixels: [3, 0, 4, 1, 5, 2]))
         XCTAssertEqual(SliceOrientation.upright.upright(image), image)
-        XCTAssertEqual(SliceOrientation.of(path: "/x/Data-1_coronacases_org_001_10.jpg"), .spineLeft)
-        XCTAssertEqual(SliceOrientation.of(path: "/x/Data-1_radiopaedia_org_covid-19-pneumonia-4_85506_1-dcm_3.png"), .spineRight)
-        XCTAssertEqual(SliceOrientation.of(path: "/x/1%0.jpg"), .upright)
+        XCTAssertEqual(SliceOrientation.covid19CTSeg(file: "/x/Data-1_coronacases_org_001_10.jpg"), .spineLeft)
+        XCTAssertEqual(SliceOrientation.covid19CTSeg(file: "/x/Data-1_radiopaedia_org_covid-19-pneumonia-4_85506_1-dcm_3.png"), .spineRight)
+        XCTAssertEqual(SliceOrientation.covid19CTSeg(file: "/x/1%0.jpg"), .upright)
     }
 
     /// Target 8×8: left half lung (0.2), right half tissue (0.8). Donor: left half lung
