@@ -56,7 +56,11 @@ public struct Dataset: Codable, Equatable, Sendable {
     /// The union of data sets (groups are prefixed by the set name so names cannot clash).
     public static func merged(_ sets: [Dataset], name: String) -> Dataset {
         Dataset(name: name, samples: sets.flatMap { set in
-            set.samples.map { Sample(source: $0.source, label: $0.label, group: "\(set.name)/\($0.group)") }
+            set.samples.map { s -> Sample in
+                var renamed = s
+                renamed.group = "\(set.name)/\(s.group)"
+                return renamed
+            }
         })
     }
 

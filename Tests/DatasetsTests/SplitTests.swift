@@ -102,5 +102,16 @@ final class BatchScheduleTests: XCTestCase {
         XCTAssertEqual(capped.samples, [small[0], big[0], big[2], big[5], big[7], small[1], small[2]])
         XCTAssertEqual(data.capped(perGroup: 10), data)
     }
-}
 
+    /// Merging prefixes the group with the set's name and keeps the rest of a sample,
+    /// its orientation included (a sideways set must stay turned upright when merged).
+    func testMergingKeepsEverythingButTheGroupName() {
+        let a = Dataset(name: "a", samples: [Sample(source: .image(path: "/x.png"), label: true, group: "p1", orientation: .spineRight)])
+        let b = Dataset(name: "b", samples: [Sample(source: .image(path: "/y.png"), label: false, group: "p1")])
+        let merged = Dataset.merged([a, b], name: "m")
+        XCTAssertEqual(merged.samples, [
+            Sample(source: .image(path: "/x.png"), label: true, group: "a/p1", orientation: .spineRight),
+            Sample(source: .image(path: "/y.png"), label: false, group: "b/p1"),
+        ])
+    }
+}
