@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import NeuralEngine
 import XCTest
@@ -6,13 +7,14 @@ import XCTest
 /// `ctscreen train` on a few UCSD images with the narrow fixture model at 64×64: two epochs in
 /// one run give the same weights, byte for byte, as one epoch plus one resumed epoch.
 final class TrainCommandTests: XCTestCase {
+    /// The debug binary, the UCSD images and the fixture model (skips when data is missing).
+    func inputs() throws -> (binary: URL, ucsd: String, model: String) {
+        (try AnalyzeTests.binary(configuration: "debug"), try SharedFolder.existing("data/slices/ucsd-covid-ct").path,
+         try SharedFolder.existing("fixtures/resnet50-gradcam/model.safetensors").path)
+    }
+
     func testTwoEpochsEqualOnePlusResume() throws {
-        let binary = try AnalyzeTests.binary(configuration: "debug")
-        let ucsd = AnalyzeTests.shared.appendingPathComponent("data/slices/ucsd-covid-ct").path
-        let model = AnalyzeTests.shared.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
-        guard FileManager.default.fileExists(atPath: ucsd), FileManager.default.fileExists(atPath: model) else {
-            throw XCTSkip("UCSD images or fixture model missing under \(AnalyzeTests.shared.path)")
-        }
+        let (binary, ucsd, model) = try inputs()
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-train-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: tmp) }
         let a = tmp.appendingPathComponent("straight").path, b = tmp.appendingPathComponent("resumed").path
@@ -64,12 +66,7 @@ final class TrainCommandTests: XCTestCase {
     /// With --train-batchnorm-statistics the run moves the running statistics it saves; a
     /// resume must keep the setting.
     func testBatchNormStatisticsAreTrainedAndKeptOnResume() throws {
-        let binary = try AnalyzeTests.binary(configuration: "debug")
-        let ucsd = AnalyzeTests.shared.appendingPathComponent("data/slices/ucsd-covid-ct").path
-        let model = AnalyzeTests.shared.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
-        guard FileManager.default.fileExists(atPath: ucsd), FileManager.default.fileExists(atPath: model) else {
-            throw XCTSkip("UCSD images or fixture model missing under \(AnalyzeTests.shared.path)")
-        }
+        let (binary, ucsd, model) = try inputs()
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-bn-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let common = ["train", "--ucsd", ucsd, "--max-steps", "2", "--limit", "6", "--batch-size", "4",
@@ -87,13 +84,8 @@ final class TrainCommandTests: XCTestCase {
 
     /// --lesion-paste takes every other COVID-19-CT-Seg patient as donors and lists them.
     func testLesionPasteListsItsDonorVolumes() throws {
-        let binary = try AnalyzeTests.binary(configuration: "debug")
-        let ucsd = AnalyzeTests.shared.appendingPathComponent("data/slices/ucsd-covid-ct").path
-        let ctseg = AnalyzeTests.shared.appendingPathComponent("data/slices/covid19-ct-seg").path
-        let model = AnalyzeTests.shared.appendingPathComponent("fixtures/resnet50-gradcam/model.safetensors").path
-        guard FileManager.default.fileExists(atPath: ucsd), FileManager.default.fileExists(atPath: ctseg) else {
-            throw XCTSkip("UCSD or COVID-19-CT-Seg slices missing under \(AnalyzeTests.shared.path)")
-        }
+        let (binary, ucsd, model) = try inputs()
+        let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-paste-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let (status, stdout, stderr) = try AnalyzeTests.run(binary, [
