@@ -42,12 +42,8 @@ final class TrainSliceCache {
             guard var img = slices[s] else {
                 var p = try loader.prepared(s, augmentation: augmentation, rng: &rng)
                 if augmentation != .none, let paste = lesionPaste, !s.label, case .image = s.source,
-                   Double(rng.next() >> 11) * 0x1.0p-53 < paste.probability {
-                    let donor = paste.donors[Int(rng.next() % UInt64(paste.donors.count))]
-                    if LesionPaste.paste(donor, into: &p.pixels, side: p.side, mirrored: rng.next() & 1 == 1)
-                        >= LesionPaste.minimumPixels {
-                        labels[k] = 1
-                    }
+                   paste.apply(to: &p.pixels, side: p.side, using: &rng) {
+                    labels[k] = 1
                 }
                 prepared.append(p)
                 continue

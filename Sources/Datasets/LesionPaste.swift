@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import Screening
+import Segmentation
 
 /// Synthetic positives for training: a real COVID-19 lesion, cut out of a donor slice along
 /// its infection mask, pasted into the lungs of a slice without findings.
@@ -55,6 +56,20 @@ public struct LesionPaste: Sendable {
             if v < t { low += Double(v); lowCount += 1 } else { high += Double(v); highCount += 1 }
         }
         return (Float(low / Double(max(lowCount, 1))), Float(high / Double(max(highCount, 1))))
+    }
+
+    /// With probability `probability`, pastes a random donor, mirrored or not at random, into
+    /// `pixels` (`side`²); true when a lesion went in. A lesion that mostly missed the lungs
+    /// (fewer than `minimumPixels` pasted) is not pasted at all, so a negative stays clean.
+    public func apply(to pixels: inout [Float], side: Int, using rng: inout SplitMix64) -> Bool {
+        guard rng.unit() < probability else { return false }
+        let donor = donors[Int(rng.next() % UInt64(donors.count))]
+        var candidate = pixels
+        guard Self.paste(donor, into: &candidate, side: side, mirrored: rng.next() & 1 == 1) >= Self.minimumPixels else {
+            return false
+        }
+        pixels = candidate
+        return true
     }
 
     /// Pastes `donor` into `target` (`side`², gray values in [0, 1]); returns how many pixels

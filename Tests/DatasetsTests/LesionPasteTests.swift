@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 import XCTest
 @testable import Datasets
 
@@ -54,5 +55,39 @@ final class LesionPasteTests: XCTestCase {
         var pasted = target
         XCTAssertEqual(LesionPaste.paste(donor, into: &pasted, side: 4, mirrored: false), 0)
         XCTAssertEqual(pasted, target)
+    }
+
+    /// `apply` pastes with its probability, and only a lesion of `minimumPixels` or more:
+    /// 20×20 slices with lung in the six outer columns on each side; a 16×4 lesion (64 pixels)
+    /// goes in, mirrored or not; a 2×4 one (8 pixels) leaves the image as it was.
+    func testApplyPastesOnlyWholeLesions() {
+        let side = 20
+        func images(lesionRows: Range<Int>) -> (target: [Float], donor: LesionPaste.Donor) {
+            var target = [Float](repeating: 0, count: side * side), pixels = target
+            var mask = [Bool](repeating: false, count: side * side)
+            for r in 0..<side {
+                for c in 0..<side {
+                    let lung = c < 6 || c >= side - 6
+                    target[r * side + c] = lung ? 0.2 : 0.8
+                    pixels[r * side + c] = lung ? 0.05 : 0.4
+                    if lesionRows.contains(r) && (2..<6).contains(c) { mask[r * side + c] = true; pixels[r * side + c] = 0.2 }
+                }
+            }
+            return (target, LesionPaste.Donor(pixels: pixels, mask: mask, levels: LesionPaste.levels(pixels)))
+        }
+        var rng = SplitMix64(seed: 3)
+        let (big, bigDonor) = images(lesionRows: 2..<18)
+        for _ in 0..<4 {
+            var pasted = big
+            XCTAssertTrue(LesionPaste(donors: [bigDonor], probability: 1).apply(to: &pasted, side: side, using: &rng))
+            XCTAssertEqual(zip(big, pasted).filter { $0 != $1 }.count, 64)
+        }
+        var untouched = big
+        XCTAssertFalse(LesionPaste(donors: [bigDonor], probability: 1e-9).apply(to: &untouched, side: side, using: &rng))
+        XCTAssertEqual(untouched, big)
+        let (small, smallDonor) = images(lesionRows: 2..<4)
+        var tried = small
+        XCTAssertFalse(LesionPaste(donors: [smallDonor], probability: 1).apply(to: &tried, side: side, using: &rng))
+        XCTAssertEqual(tried, small, "a lesion below the minimum is not pasted")
     }
 }
