@@ -28,6 +28,10 @@ struct ConvBN {
                                 eps: Self.eps)
     }
 
+    func outputSize(height h: Int, width w: Int) -> (height: Int, width: Int) {
+        ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
+    }
+
     /// The convolution alone (batch-statistics mode).
     func plain(_ s: ParameterStore) -> Conv2D {
         Conv2D(weight: s.values[weight], inChannels: inChannels, outChannels: outChannels,

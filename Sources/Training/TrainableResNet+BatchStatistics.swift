@@ -27,7 +27,7 @@ extension TrainableResNet {
             return (conv, tape)
         }
 
-        let (sh, sw) = stem.plain(s).outputSize(height: height, width: width)
+        let (sh, sw) = stem.outputSize(height: height, width: width)
         let stemOut = ws.buffer("stem", count: stem.outChannels * n * sh * sw)
         let (stemConv, stemNorm) = convNorm(stem, input, h: height, w: width, key: "z.stem", into: stemOut, relu: true)
         var pass = Pass(n: n, height: height, width: width, input: input, stem: stemConv, stemNorm: stemNorm,
@@ -38,7 +38,7 @@ extension TrainableResNet {
         for (l, blocks) in layers.enumerated() {
             for (b, blk) in blocks.enumerated() {
                 let key = "\(l).\(b)."
-                let oh = (h + 2 - 3) / blk.conv2.stride + 1, ow = (w + 2 - 3) / blk.conv2.stride + 1
+                let (oh, ow) = blk.conv2.outputSize(height: h, width: w)
                 let t1 = ws.buffer(key + "t1", count: blk.conv1.outChannels * n * h * w)
                 let t2 = ws.buffer(key + "t2", count: blk.conv2.outChannels * n * oh * ow)
                 let out = ws.buffer(key + "out", count: blk.conv3.outChannels * n * oh * ow)
