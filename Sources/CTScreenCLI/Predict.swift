@@ -72,14 +72,15 @@ struct Predict: ParsableCommand {
         var rng = SplitMix64(seed: 0)
         for start in stride(from: 0, to: data.samples.count, by: batchSize) {
             let batch = Array(data.samples[start..<min(start + batchSize, data.samples.count)])
-            let (input, _) = try cache.batch(batch, augmentation: .none, rng: &rng)
+            let (prepared, _) = try cache.preparedBatch(batch, augmentation: .none, rng: &rng)
+            let input = try SlicePreparation.normalisedBatch(prepared, settings: loader.settings)
             // A threshold above 1 skips Grad-CAM (only the probabilities are needed); 0 runs
             // it on every slice.
             let outputs = try classifier.classify(input: input, count: batch.count, positiveThreshold: localisation ? 0 : 2)
-            for (s, o) in zip(batch, outputs) {
+            for (k, (s, o)) in zip(batch, outputs).enumerated() {
                 var extra: [String] = []
                 if localisation {
-                    let m = try Self.localisation(of: s, map: o.fusedMap, side: classifier.inputSide, loader: loader)
+                    let m = try Self.localisation(of: s, image: prepared[k], map: o.fusedMap, loader: loader)
                     if let m { measured.append(m) }
                     extra = m.map { [String($0.meanInLesion), String($0.meanInRestOfLung), $0.peakInLesion ? "1" : "0"] }
                         ?? ["", "", ""]
@@ -106,15 +107,13 @@ struct Predict: ParsableCommand {
         }
     }
 
-    /// The localisation measure of a masked slice's fused map; nil for other samples or an
-    /// empty mask. The mask is turned and resized like the image (bilinear) and cut at half its maximum.
-    static func localisation(of sample: Sample, map: [Float]?, side: Int, loader: SampleLoader) throws -> LesionLocalisation? {
-        guard let map, let mask = try loader.mask(for: sample), let top = mask.pixels.max(), top > 0 else { return nil }
-        var rng = SplitMix64(seed: 0)
-        let image = try loader.prepared(sample, rng: &rng).pixels
-        guard image.count == side * side, map.count == side * side else { return nil }
-        let resized = Bilinear.resize(mask.pixels, rows: mask.height, columns: mask.width, outRows: side, outColumns: side)
-        return LesionLocalisation.measure(heat: map, lesion: resized.map { $0 >= top / 2 }, image: image, side: side)
+    /// The localisation measure of a masked slice's fused map over its prepared image; nil
+    /// for other samples or an empty mask (see `SampleLoader.lesionMask`).
+    static func localisation(of sample: Sample, image: PreparedSlice, map: [Float]?,
+                             loader: SampleLoader) throws -> LesionLocalisation? {
+        let side = image.side
+        guard let map, map.count == side * side, let mask = try loader.lesionMask(for: sample, side: side) else { return nil }
+        return LesionLocalisation.measure(heat: map, lesion: mask, image: image.pixels, side: side)
     }
 
     static func id(_ s: Sample) -> String {

@@ -36,6 +36,13 @@ final class TrainSliceCache {
     var lesionPaste: LesionPaste?
 
     func batch(_ samples: [Sample], augmentation: Augmentation, rng: inout SplitMix64) throws -> (input: [Float], labels: [Float]) {
+        let (prepared, labels) = try preparedBatch(samples, augmentation: augmentation, rng: &rng)
+        return (try SlicePreparation.normalisedBatch(prepared, settings: loader.settings), labels)
+    }
+
+    /// The batch's slices before normalisation (side² gray values in [0, 1]) and its labels.
+    func preparedBatch(_ samples: [Sample], augmentation: Augmentation,
+                       rng: inout SplitMix64) throws -> (prepared: [PreparedSlice], labels: [Float]) {
         var prepared: [PreparedSlice] = []
         var labels: [Float] = samples.map { $0.label ? 1 : 0 }
         for (k, s) in samples.enumerated() {
@@ -58,7 +65,6 @@ final class TrainSliceCache {
             prepared.append(PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
                                           side: side, pixels: pixels))
         }
-        let input = try SlicePreparation.normalisedBatch(prepared, settings: loader.settings)
-        return (input, labels)
+        return (prepared, labels)
     }
 }

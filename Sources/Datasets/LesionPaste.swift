@@ -40,11 +40,10 @@ public struct LesionPaste: Sendable {
     /// Donors from masked-slice samples (those with a lesion), upright and resized to `side`².
     public static func donors(from samples: [Sample], side: Int, loader: SampleLoader) throws -> [Donor] {
         try samples.compactMap { s -> Donor? in
-            guard s.label, let mask = try loader.mask(for: s), let top = mask.pixels.max(), top > 0 else { return nil }
+            guard s.label, let mask = try loader.lesionMask(for: s, side: side) else { return nil }
             let image = try loader.image(for: s)
             let pixels = Bilinear.resize(image.pixels, rows: image.height, columns: image.width, outRows: side, outColumns: side)
-            let m = Bilinear.resize(mask.pixels, rows: mask.height, columns: mask.width, outRows: side, outColumns: side)
-            return Donor(pixels: pixels, mask: m.map { $0 >= top / 2 }, levels: levels(pixels))
+            return Donor(pixels: pixels, mask: mask, levels: levels(pixels))
         }
     }
 

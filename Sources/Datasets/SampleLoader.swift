@@ -45,11 +45,15 @@ public final class SampleLoader {
         }
     }
 
-    /// The infection mask of a masked image, turned like its image (`SliceOrientation`);
-    /// nil for other samples.
-    public func mask(for sample: Sample) throws -> GrayImage? {
+    /// The infection mask of a masked image at `side`² over the unaugmented image: turned
+    /// like its image (`SliceOrientation`), resized like it (bilinear), cut at half its
+    /// maximum. nil for other samples and for an empty mask.
+    public func lesionMask(for sample: Sample, side: Int) throws -> [Bool]? {
         guard case .maskedImage(_, let maskPath) = sample.source else { return nil }
-        return sample.orientation.upright(try ImageFile.readGray(maskPath))
+        let mask = sample.orientation.upright(try ImageFile.readGray(maskPath))
+        guard let top = mask.pixels.max(), top > 0 else { return nil }
+        let resized = Bilinear.resize(mask.pixels, rows: mask.height, columns: mask.width, outRows: side, outColumns: side)
+        return resized.map { $0 >= top / 2 }
     }
 
     /// The sample as the pipeline's `PreparedSlice` (side² values in [0, 1]), augmented
