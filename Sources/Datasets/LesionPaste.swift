@@ -49,7 +49,11 @@ public struct LesionPaste: Sendable {
 
     /// Mean gray value below and at/above the Otsu threshold (aerated lung, soft tissue).
     static func levels(_ pixels: [Float]) -> (lung: Float, tissue: Float) {
-        let t = LesionLocalisation.otsuThreshold(pixels)
+        levels(pixels, threshold: LesionLocalisation.otsuThreshold(pixels))
+    }
+
+    /// Mean gray value below and at/above `t`.
+    static func levels(_ pixels: [Float], threshold t: Float) -> (lung: Float, tissue: Float) {
         var low = 0.0, lowCount = 0, high = 0.0, highCount = 0
         for v in pixels {
             if v < t { low += Double(v); lowCount += 1 } else { high += Double(v); highCount += 1 }
@@ -77,7 +81,7 @@ public struct LesionPaste: Sendable {
     public static func paste(_ donor: Donor, into target: inout [Float], side: Int, mirrored: Bool) -> Int {
         precondition(target.count == side * side && donor.pixels.count == side * side, "paste sizes")
         let threshold = LesionLocalisation.otsuThreshold(target)
-        let to = levels(target), from = donor.levels
+        let to = levels(target, threshold: threshold), from = donor.levels
         let gain = (to.tissue - to.lung) / max(from.tissue - from.lung, 1e-3)
         var changed = 0
         for r in 0..<side {

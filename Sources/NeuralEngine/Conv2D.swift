@@ -101,6 +101,11 @@ public struct Conv2D: Sendable {
     }
 
     public func outputSize(height h: Int, width w: Int) -> (height: Int, width: Int) {
+        Self.outputSize(height: h, width: w, kernel: kernel, stride: stride, padding: padding)
+    }
+
+    public static func outputSize(height h: Int, width w: Int, kernel: Int, stride: Int,
+                                  padding: Int) -> (height: Int, width: Int) {
         ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
     }
 

@@ -29,7 +29,7 @@ struct ConvBN {
     }
 
     func outputSize(height h: Int, width w: Int) -> (height: Int, width: Int) {
-        ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
+        Conv2D.outputSize(height: h, width: w, kernel: kernel, stride: stride, padding: padding)
     }
 
     /// The convolution alone (batch-statistics mode).
