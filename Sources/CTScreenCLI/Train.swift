@@ -192,7 +192,13 @@ struct Train: ParsableCommand {
         let donors = try LesionPaste.donors(from: picked.samples, side: side, loader: cache.loader)
         guard !donors.isEmpty else { throw TrainingError("\(folder): no slice with a lesion in the donor volumes") }
         let list = URL(fileURLWithPath: out).appendingPathComponent("lesion-donors.txt")
-        try? (donorVolumes.sorted().map { "covid19-ct-seg/" + $0 }.joined(separator: "\n") + "\n").write(to: list, atomically: true, encoding: .utf8)
+        // Without the list an evaluation would count the donors as unseen: no silent failure.
+        do {
+            try (donorVolumes.sorted().map { "covid19-ct-seg/" + $0 }.joined(separator: "\n") + "\n")
+                .write(to: list, atomically: true, encoding: .utf8)
+        } catch {
+            throw TrainingError("\(list.path): cannot write the lesion donors' list: \(error.localizedDescription)")
+        }
         print("lesion paste: \(donors.count) donor slices from \(donorVolumes.count) of \(volumes.count) patients "
               + "(\(list.path)), probability \(lesionPasteProbability)")
         return LesionPaste(donors: donors, probability: lesionPasteProbability)

@@ -98,4 +98,29 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(donors.allSatisfy { $0.hasPrefix("covid19-ct-seg/") }, "\(donors)")
         XCTAssertTrue(stdout.contains("lesion paste: ") && stdout.contains("from 6 of 13 patients"), stdout)
     }
+
+    /// Bad --lesion-paste inputs each give one clear error line: a probability outside
+    /// (0, 1], a folder that is not there, a donors' list that cannot be written.
+    func testLesionPasteBadInputsGiveOneClearErrorLine() throws {
+        let (binary, ucsd, model) = try inputs()
+        let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
+        let out = try SharedFolder.temporaryFolder("paste-errors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let common = ["train", "--ucsd", ucsd, "--max-steps", "1", "--limit", "4", "--batch-size", "4", "--input-size", "64",
+                      "--threads", "1", "--init", model, "--epochs", "1"]
+        // the list's path taken by a folder: the write fails
+        let blocked = out.appendingPathComponent("blocked")
+        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("lesion-donors.txt"),
+                                                withIntermediateDirectories: true)
+        for (arguments, expected) in [
+            (["--lesion-paste", ctseg, "--lesion-paste-probability", "0", "--out", out.path], "--lesion-paste-probability must be in (0, 1]"),
+            (["--lesion-paste", "/nonexistent/ct-seg", "--out", out.path], "/nonexistent/ct-seg"),
+            (["--lesion-paste", ctseg, "--out", blocked.path], "cannot write the lesion donors' list"),
+        ] {
+            let (status, _, err) = try AnalyzeTests.run(binary, common + arguments)
+            XCTAssertNotEqual(status, 0, "\(arguments)")
+            XCTAssertTrue(err.contains(expected), "\(arguments): \(err)")
+            XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("error") || $0.hasPrefix("Error") }.count, 1, err)
+        }
+    }
 }
