@@ -114,4 +114,14 @@ final class BatchScheduleTests: XCTestCase {
             Sample(source: .image(path: "/y.png"), label: false, group: "b/p1"),
         ])
     }
+
+    /// A splits.json written before samples had an orientation reads them as upright; a
+    /// sample's orientation survives a round trip.
+    func testSamplesWithoutOrientationReadAsUpright() throws {
+        let old = #"{"source":{"image":{"path":"/x.png"}},"label":true,"group":"p1"}"#
+        let s = try JSONDecoder().decode(Sample.self, from: Data(old.utf8))
+        XCTAssertEqual(s, Sample(source: .image(path: "/x.png"), label: true, group: "p1", orientation: .upright))
+        let turned = Sample(source: .image(path: "/y.png"), label: false, group: "p2", orientation: .spineLeft)
+        XCTAssertEqual(try JSONDecoder().decode(Sample.self, from: JSONEncoder().encode(turned)), turned)
+    }
 }
