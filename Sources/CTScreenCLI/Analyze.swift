@@ -62,18 +62,18 @@ struct Analyze: ParsableCommand {
     }
 
     private func analyze(studyID: String) throws {
-        var settings = ScreeningSettings.standard
+        var clock = StageClock()
+        let classifier = try clock.measure("load model") {
+            try AnalyzeComponents.classifier(weights: weights, threads: threads)
+        }
+        // Slices are prepared the way the model says (window, scaling, orientation).
+        var settings = classifier.preparation.applied(to: .standard)
         settings.positiveThreshold = threshold
         settings.batchSize = batchSize
         if !operatingPoints.isEmpty { settings.operatingPoints = try operatingPoints.map(OperatingPoint.parse) }
         let pipeline = try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string))
         let output = URL(fileURLWithPath: outputFolder)
         try StudyOutputs.prepareFolder(output)
-
-        var clock = StageClock()
-        let classifier = try clock.measure("load model") {
-            try AnalyzeComponents.classifier(weights: weights, threads: threads)
-        }
         let bar = ProgressBar(enabled: isatty(STDOUT_FILENO) != 0, label: "classifying")
         defer { bar.finish() }  // also on errors, so the error line starts on a clean line
         bar.status("reading \(studyID)")

@@ -1,3 +1,4 @@
+import DefaultModel
 import Foundation
 import NeuralEngine
 import Screening
@@ -23,6 +24,26 @@ enum AnalyzeComponents {
             return try ResNetSliceClassifier(weightsPath: path)
         }
         return try ResNetSliceClassifier.shipped()
+    }
+
+    /// How the model the workers run wants its slices prepared (the coordinator prepares
+    /// them): read from the metadata of the same weights `classifier` would load.
+    static func preparation(weights: String?) throws -> InputPreparation {
+        let path: String
+        if let p = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !p.isEmpty {
+            path = p
+        } else if let shipped = DefaultModel.locate(executableFolder: Bundle.main.bundleURL) {
+            path = shipped
+        } else {
+            return try ResNetSliceClassifier.shipped().preparation  // throws the not-installed error
+        }
+        do {
+            return try InputPreparation(metadata: SafetensorsFile(path: path).metadata, source: "weights \(path)")
+        } catch let error as ScreeningError {
+            throw error
+        } catch {
+            throw ScreeningError.classifier("weights \(path): \(error)")
+        }
     }
 
     static func segmenter(studyID: String) -> LungSegmenting {

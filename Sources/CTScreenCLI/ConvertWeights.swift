@@ -9,7 +9,9 @@ struct ConvertWeights: ParsableCommand {
         abstract: "Write a safetensors file's tensors as F16 or F32 (names and shapes unchanged).",
         discussion: """
         Reads every tensor of INPUT (F32, F16 or BF16) and writes them to OUTPUT in the chosen \
-        type, names sorted, with the given metadata (INPUT's metadata is not copied). F16 \
+        type, names sorted, with the given metadata. Of INPUT's metadata only the input \
+        preparation (ctscreen.input.*: window, scaling, orientation) is copied: it says how the \
+        tensors must be used, so it travels with them. F16 \
         rounds to nearest even, as `ctscreen train` does for its F16 files, so converting a \
         run's F32 weights gives the same bytes as the F16 file the run would write.
         """)
@@ -34,7 +36,7 @@ struct ConvertWeights: ParsableCommand {
         let file = try SafetensorsFile(path: input)
         var tensors: [String: Tensor] = [:]
         for name in file.tensorNames { tensors[name] = try file.tensor(name) }
-        var meta: [String: String] = [:]
+        var meta = file.metadata.filter { $0.key.hasPrefix("ctscreen.input.") }
         for m in metadata {
             let cut = m.firstIndex(of: "=")!
             meta[String(m[..<cut])] = String(m[m.index(after: cut)...])

@@ -21,6 +21,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Seconds payload keys live if a study is never reduced.")
     var payloadTTL: Double = ClusterDefaults.payloadTTL
 
+    @Option(help: "The workers' weights, read for how their model wants slices prepared (window, scaling, orientation). Default: $CTSCREEN_WEIGHTS, else the shipped model.")
+    var weights: String?
+
     func validate() throws {
         guard highWaterMark >= 1 else { throw ValidationError("--high-water-mark must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -28,7 +31,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var settings = ScreeningSettings.standard
+            var settings = try AnalyzeComponents.preparation(weights: weights).applied(to: .standard)
             settings.batchSize = batchSize
             let pipeline = try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string))
             let coordinator = Coordinator(pipeline: pipeline)

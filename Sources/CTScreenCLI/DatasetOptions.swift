@@ -10,6 +10,8 @@ struct DatasetOptions: ParsableArguments {
     var covid19CTSeg: String?
     @Option(help: "MedSeg COVID-19 folder (images, infection-masks); one group.")
     var medseg: String?
+    @Option(name: .customLong("covid-ct-md"), help: "COVID-CT-MD folder (one DICOM series per volume + labels.csv); slices cropped to the lung region, grouped by volume.")
+    var covidCTMD: String?
     @Option(name: .customLong("image-csv"), parsing: .singleValue, help: "CSV of 2D images (path,label[,group]); repeatable.")
     var imageCSVs: [String] = []
     @Option(name: .customLong("volume-csv"), parsing: .singleValue,
@@ -19,7 +21,10 @@ struct DatasetOptions: ParsableArguments {
             help: "At most this many samples per patient or volume, evenly spaced (before any split).")
     var maxPerGroup: Int?
 
-    var isEmpty: Bool { ucsd == nil && covid19CTSeg == nil && medseg == nil && imageCSVs.isEmpty && volumeCSVs.isEmpty }
+    var isEmpty: Bool { ucsd == nil && covid19CTSeg == nil && medseg == nil && covidCTMD == nil && imageCSVs.isEmpty && volumeCSVs.isEmpty }
+
+    /// Whether any chosen set holds volume slices (they need the lung segmenter).
+    var hasVolumes: Bool { covidCTMD != nil || !volumeCSVs.isEmpty }
 
     func validate() throws {
         if let c = maxPerGroup, c <= 0 { throw ValidationError("--max-per-group must be positive") }
@@ -31,6 +36,7 @@ struct DatasetOptions: ParsableArguments {
         if let p = ucsd { sets.append(try DatasetBuilder.ucsdCovidCT(root: URL(fileURLWithPath: p))) }
         if let p = covid19CTSeg { sets.append(try DatasetBuilder.covid19CTSeg(root: URL(fileURLWithPath: p))) }
         if let p = medseg { sets.append(try DatasetBuilder.medseg(root: URL(fileURLWithPath: p))) }
+        if let p = covidCTMD { sets.append(try DatasetBuilder.covidCTMD(root: URL(fileURLWithPath: p))) }
         for p in imageCSVs { sets.append(try DatasetBuilder.imageTable(csv: URL(fileURLWithPath: p))) }
         for p in volumeCSVs { sets.append(try DatasetBuilder.volumeSlices(csv: URL(fileURLWithPath: p))) }
         let all = sets.count == 1 ? sets[0] : Dataset.merged(sets, name: "merged")

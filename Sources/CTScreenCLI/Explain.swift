@@ -27,20 +27,21 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         setBLASThreads(threads)
-        let model = try ResNet50(path: weights)
-        let tensors = try model.explain(Self.loadInput(input))
+        let file = try SafetensorsFile(path: weights)
+        let model = try ResNet50(weights: file)
+        let preparation = try InputPreparation(metadata: file.metadata, source: weights)
+        let tensors = try model.explain(Self.loadInput(input, settings: preparation.applied(to: .standard)))
         try SafetensorsWriter.write(tensors, to: out)
         print("logit \(tensors["logit"]!.data[0]) prob \(tensors["prob"]!.data[0]) → \(out)")
     }
 
     /// The normalised [1, 3, 224, 224] input: read from safetensors, or prepared from a DICOM
     /// slice by the pipeline's own preparation (whole slice as the crop).
-    static func loadInput(_ path: String) throws -> Tensor {
+    static func loadInput(_ path: String, settings: ScreeningSettings = .standard) throws -> Tensor {
         if path.lowercased().hasSuffix(".safetensors") {
             return try SafetensorsFile(path: path).tensor("input", shape: [1, 3, 224, 224])
         }
         let volume = try DICOMFile.readVolume(at: URL(fileURLWithPath: path))
-        let settings = ScreeningSettings.standard
         let whole = PixelRect(row: 0, column: 0, rows: volume.size.rows, columns: volume.size.columns)
         let slice = try SlicePreparation.prepare(volume: volume, sliceIndex: 0, crop: whole, settings: settings)
         let side = settings.inputSize

@@ -37,6 +37,8 @@ struct Predict: ParsableCommand {
     var batchSize = 16
     @Flag(help: "Measure how Grad-CAM sits on the infection masks of masked slices (adds columns).")
     var localisation = false
+    @Option(help: "Also write each slice's pooled features (float32 little-endian, rows in OUTPUT's order) to this file, for probes.")
+    var features: String?
 
     func validate() throws {
         guard (splits == nil) != data.isEmpty else {
@@ -63,13 +65,15 @@ struct Predict: ParsableCommand {
         let data = try splits.map { try Self.split(split, of: $0) } ?? self.data.dataset()
         let classifier = try AnalyzeComponents.classifier(weights: weights, threads: threads)
         let hasVolumes = data.samples.contains { if case .volumeSlice = $0.source { return true } else { return false } }
-        let loader = try SampleLoader(settings: .standard, segmenter: hasVolumes ? ClassicalLungSegmenter() : nil)
+        let loader = try SampleLoader(settings: classifier.preparation.applied(to: .standard),
+                                      segmenter: hasVolumes ? ClassicalLungSegmenter() : nil)
         // Volume slices are read once per volume, as in training.
         let cache = TrainSliceCache(loader: loader)
         try cache.preload(data.samples)
         var lines = ["id,label,score,dataset,patient" + (localisation ? ",heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion" : "")]
         var measured: [LesionLocalisation] = []
         var rng = SplitMix64(seed: 0)
+        var pooled = Data()
         for start in stride(from: 0, to: data.samples.count, by: batchSize) {
             let batch = Array(data.samples[start..<min(start + batchSize, data.samples.count)])
             let (prepared, _) = try cache.preparedBatch(batch, augmentation: .none, rng: &rng)
@@ -78,9 +82,11 @@ struct Predict: ParsableCommand {
             // it on every slice.
             let outputs = try classifier.classify(input: input, count: batch.count, positiveThreshold: localisation ? 0 : 2)
             for (k, (s, o)) in zip(batch, outputs).enumerated() {
+                if features != nil { o.features.withUnsafeBytes { pooled.append(contentsOf: $0) } }
                 var extra: [String] = []
                 if localisation {
-                    let m = try Self.localisation(of: s, image: prepared[k], map: o.fusedMap, loader: loader)
+                    let map = o.fusedMap.map { SlicePreparation.mapToSlice($0, side: loader.settings.inputSize, settings: loader.settings) }
+                    let m = try Self.localisation(of: s, image: prepared[k], map: map, loader: loader)
                     if let m { measured.append(m) }
                     extra = m.map { [String($0.meanInLesion), String($0.meanInRestOfLung), $0.peakInLesion ? "1" : "0"] }
                         ?? ["", "", ""]
@@ -94,6 +100,11 @@ struct Predict: ParsableCommand {
         }
         do { try (lines.joined(separator: "\n") + "\n").write(toFile: output, atomically: true, encoding: .utf8) } catch {
             throw ScreeningError.output(path: output, reason: error.localizedDescription)
+        }
+        if let path = features {
+            do { try pooled.write(to: URL(fileURLWithPath: path)) } catch {
+                throw ScreeningError.output(path: path, reason: error.localizedDescription)
+            }
         }
         print("scored \(data.samples.count) \(splits == nil ? "" : split + " ")slices (\(data.samples.filter(\.label).count) positive) → \(output)")
         if localisation {

@@ -28,6 +28,12 @@ struct Train: ParsableCommand {
     var trainFraction = 0.7
     @Option(name: .customLong("validation-fraction"), help: "Share of samples (by whole groups) for validation.")
     var validationFraction = 0.15
+    @Option(name: .customLong("train-group"), parsing: .singleValue,
+            help: "A group (e.g. covid-ct-md/normal001-normal) put whole in the training split; repeatable.")
+    var trainGroups: [String] = []
+    @Option(name: .customLong("test-group"), parsing: .singleValue,
+            help: "A group put whole in the test split (e.g. leave one volume out); repeatable.")
+    var testGroups: [String] = []
     @Option(name: .customLong("batch-size"), help: "Images per optimisation step.")
     var batchSize = 16
     @Option(help: "Epochs in total (a resumed run continues up to this number).")
@@ -64,6 +70,9 @@ struct Train: ParsableCommand {
     var lesionPasteFolder: String?
     @Option(name: .customLong("lesion-paste-probability"), help: "Share of negative 2D training images that get a pasted lesion.")
     var lesionPasteProbability = 0.5
+    @Option(name: .customLong("train-from"),
+            help: "First stage trained: stem (all), layer1 … layer4, or fc (a linear probe on a held backbone). Held stages keep their --init weights.")
+    var trainFrom: TrainedStages = .stem
 
     func validate() throws {
         guard !data.isEmpty else {
@@ -75,6 +84,9 @@ struct Train: ParsableCommand {
         if let m = maxSteps, m <= 0 { throw ValidationError("--max-steps must be positive") }
         if let l = limit, l <= 0 { throw ValidationError("--limit must be positive") }
         if resume && initPath != nil { throw ValidationError("--resume and --init exclude each other") }
+        if trainFrom != .stem && initPath == nil && !resume {
+            throw ValidationError("--train-from \(trainFrom.rawValue) holds stages at their initial weights: give --init")
+        }
         guard lesionPasteProbability > 0, lesionPasteProbability <= 1 else {
             throw ValidationError("--lesion-paste-probability must be in (0, 1]")
         }
@@ -90,6 +102,7 @@ struct Train: ParsableCommand {
         }
         let all = try data.dataset()
         var splits = try DatasetSplits.split(all, train: trainFraction, validation: validationFraction, seed: seed)
+            .forcing(train: trainGroups, test: testGroups)
         if let l = limit {
             splits.train = splits.train.subsample(limitPerLabel: l)
             splits.validation = splits.validation.subsample(limitPerLabel: l)
@@ -98,7 +111,10 @@ struct Train: ParsableCommand {
         print("data: \(all.samples.count) samples in \(all.groups.count) groups; train \(splits.train.samples.count), "
               + "validation \(splits.validation.samples.count), test \(splits.test.samples.count)")
         let splitsJSON = try JSONEncoder().encode(["train": splits.train, "validation": splits.validation, "test": splits.test])
-        try? splitsJSON.write(to: folder.appendingPathComponent("splits.json"))
+        // predict and evaluate read the test split from this file: failing to write it is an error.
+        do { try splitsJSON.write(to: folder.appendingPathComponent("splits.json")) } catch {
+            throw TrainingError("\(out)/splits.json: cannot write the splits: \(error.localizedDescription)")
+        }
 
         var settings = TrainingSettings()
         settings.batchSize = batchSize
@@ -113,6 +129,8 @@ struct Train: ParsableCommand {
         let checkpointPath = folder.appendingPathComponent(Checkpoint.fileName).path
         let model: TrainableResNet
         var resumeFrom: (Checkpoint, SafetensorsFile)?
+        // How the model wants slices prepared: from --init's metadata, or the checkpoint's.
+        var preparation = InputPreparation.standard
         if resume {
             let (c, m, file) = try Checkpoint.read(checkpointPath)
             guard c.extra["train_samples"] == String(splits.train.samples.count) else {
@@ -126,19 +144,23 @@ struct Train: ParsableCommand {
             }
             model = m
             resumeFrom = (c, file)
+            preparation = try InputPreparation(metadata: c.extra, source: checkpointPath)
             print("resuming after epoch \(c.epochsDone) (Adam step \(c.adamStep))")
         } else if let p = initPath {
             model = try TrainableResNet(path: p, headSeed: seed)
+            preparation = try InputPreparation(metadata: SafetensorsFile(path: p).metadata, source: p)
             if model.freshHead { print("note: \(p) has a multi-class fc; using a fresh single-logit head") }
         } else {
             model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: baseWidth, seed: seed, zeroResidualBranches: true))
         }
         if trainBatchNormStatistics { model.batchNormMomentum = 0.1 }
-        print("model: blocks \(model.blockCounts), \(model.featureCount) features, \(model.store.scalarCount) trainable parameters")
+        model.train(fromStage: trainFrom.stage)
+        print("model: blocks \(model.blockCounts), \(model.featureCount) features, \(model.store.scalarCount) parameters, "
+              + "trained from \(trainFrom.rawValue); input \(preparation.summary)")
 
-        var screening = ScreeningSettings.standard
+        var screening = preparation.applied(to: .standard)
         screening.inputSize = inputSize
-        let loader = try SampleLoader(settings: screening, segmenter: data.volumeCSVs.isEmpty ? nil : ClassicalLungSegmenter())
+        let loader = try SampleLoader(settings: screening, segmenter: data.hasVolumes ? ClassicalLungSegmenter() : nil)
         let cache = TrainSliceCache(loader: loader)
         let cached = try cache.preload(splits.train.samples + splits.validation.samples)
         if cached > 0 { print("read \(cached) volume slices into memory") }
@@ -147,6 +169,8 @@ struct Train: ParsableCommand {
             try cache.batch(samples, augmentation: aug, rng: &rng)
         }, resumeFrom: resumeFrom)
         let trainCount = String(splits.train.samples.count)
+        // Every file written carries the input preparation, so a trained model is read right.
+        let with = { (m: [String: String]) in m.merging(preparation.metadata) { a, _ in a } }
         // The epoch with the best validation AUC so far (kept in the checkpoint across resumes).
         var best: (epoch: Int, auc: Double)? = resumeFrom.flatMap { c, _ in
             guard let e = c.extra["best_epoch"].flatMap(Int.init), let a = c.extra["best_validation_auc"].flatMap(Double.init) else { return nil }
@@ -164,18 +188,18 @@ struct Train: ParsableCommand {
             if let auc = report.validationAUC, auc > (best?.auc ?? -1) {
                 best = (report.epoch, auc)
                 try t.model.writeWeights(to: folder.appendingPathComponent("best-f16.safetensors").path, dtype: .f16,
-                                         metadata: ["epochs": String(t.epochsDone), "validation_auc": String(auc)])
+                                         metadata: with(["epochs": String(t.epochsDone), "validation_auc": String(auc)]))
             }
-            var extra = ["train_samples": trainCount, "learning_rate": String(t.settings.learningRate)]
+            var extra = with(["train_samples": trainCount, "learning_rate": String(t.settings.learningRate)])
             if let b = best { extra["best_epoch"] = String(b.epoch); extra["best_validation_auc"] = String(b.auc) }
             if trainBatchNormStatistics { extra["batchnorm_statistics"] = "1" }
             try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed, extra: extra)
                 .write(model: t.model, optimizer: t.optimizer, to: checkpointPath)
             try t.model.writeWeights(to: folder.appendingPathComponent("model.safetensors").path,
-                                     metadata: ["epochs": String(t.epochsDone)])
+                                     metadata: with(["epochs": String(t.epochsDone)]))
         }
         try model.writeWeights(to: folder.appendingPathComponent("model-f16.safetensors").path, dtype: .f16,
-                               metadata: ["epochs": String(trainer.epochsDone)])
+                               metadata: with(["epochs": String(trainer.epochsDone)]))
         print("wrote \(folder.path)/model.safetensors, model-f16.safetensors, checkpoint.safetensors"
               + (best.map { String(format: ", best-f16.safetensors (epoch %d, validation AUC %.4f)", $0.epoch, $0.auc) } ?? ""))
     }
@@ -203,4 +227,11 @@ struct Train: ParsableCommand {
               + "(\(list.path)), probability \(lesionPasteProbability)")
         return LesionPaste(donors: donors, probability: lesionPasteProbability)
     }
+}
+
+/// `--train-from`: the first stage a run trains (see `TrainableResNet.train(fromStage:)`).
+enum TrainedStages: String, ExpressibleByArgument, CaseIterable {
+    case stem, layer1, layer2, layer3, layer4, fc
+
+    var stage: Int { Self.allCases.firstIndex(of: self)! }
 }

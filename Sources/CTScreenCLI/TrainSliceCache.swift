@@ -10,8 +10,10 @@ import Training
 /// volume-slice batches would re-read and re-segment a volume for almost every sample. This
 /// reads each volume once (samples sorted by volume), keeps its slices' windowed lung crops,
 /// and prepares batches from them exactly as `SampleLoader.prepared`/`batch` do (augment →
-/// bilinear resize → normalised 3-channel input). 2D image samples go through the loader,
-/// and with `lesionPaste` some negative ones become positives (see `LesionPaste`).
+/// bilinear resize → normalised 3-channel input). 2D image samples go through the loader.
+/// With `lesionPaste` some negative training samples, 2D images and volume slices alike,
+/// become positives (see `LesionPaste`): a clean HU slice with a real lesion pasted in
+/// differs from its source by the lesion alone.
 final class TrainSliceCache {
     let loader: SampleLoader
     private var slices: [Sample: GrayImage] = [:]
@@ -46,25 +48,26 @@ final class TrainSliceCache {
         var prepared: [PreparedSlice] = []
         var labels: [Float] = samples.map { $0.label ? 1 : 0 }
         for (k, s) in samples.enumerated() {
-            guard var img = slices[s] else {
-                var p = try loader.prepared(s, augmentation: augmentation, rng: &rng)
-                if augmentation != .none, let paste = lesionPaste, !s.label, case .image = s.source,
-                   paste.apply(to: &p.pixels, side: p.side, using: &rng) {
-                    labels[k] = 1
-                }
-                prepared.append(p)
-                continue
+            var p = try preparedSample(s, augmentation: augmentation, rng: &rng)
+            if augmentation != .none, let paste = lesionPaste, !s.label, paste.apply(to: &p.pixels, side: p.side, using: &rng) {
+                labels[k] = 1
             }
-            if augmentation != .none {
-                img = Augmentation.apply(augmentation.draw(width: img.width, height: img.height, using: &rng), to: img)
-            }
-            let side = loader.settings.inputSize
-            let pixels = Bilinear.resize(img.pixels, rows: img.height, columns: img.width, outRows: side, outColumns: side)
-            var index = 0
-            if case .volumeSlice(_, let slice) = s.source { index = slice }
-            prepared.append(PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
-                                          side: side, pixels: pixels))
+            prepared.append(p)
         }
         return (prepared, labels)
+    }
+
+    /// One sample augmented and resized: from the cache for volume slices, else the loader.
+    private func preparedSample(_ s: Sample, augmentation: Augmentation, rng: inout SplitMix64) throws -> PreparedSlice {
+        guard var img = slices[s] else { return try loader.prepared(s, augmentation: augmentation, rng: &rng) }
+        if augmentation != .none {
+            img = Augmentation.apply(augmentation.draw(width: img.width, height: img.height, using: &rng), to: img)
+        }
+        let side = loader.settings.inputSize
+        let pixels = Bilinear.resize(img.pixels, rows: img.height, columns: img.width, outRows: side, outColumns: side)
+        var index = 0
+        if case .volumeSlice(_, let slice) = s.source { index = slice }
+        return PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
+                             side: side, pixels: pixels)
     }
 }

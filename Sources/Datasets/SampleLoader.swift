@@ -27,7 +27,7 @@ public final class SampleLoader {
     public func image(for sample: Sample) throws -> GrayImage {
         switch sample.source {
         case .image(let path), .maskedImage(let path, _):
-            return sample.orientation.upright(try ImageFile.readGray(path))
+            return rewindowed(sample.orientation.upright(try ImageFile.readGray(path)))
         case .volumeSlice(let path, let slice):
             let (volume, roi) = try volume(at: path)
             guard slice < volume.size.slices else {
@@ -43,6 +43,24 @@ public final class SampleLoader {
             }
             return GrayImage(width: roi.columns, height: roi.rows, pixels: pixels)
         }
+    }
+
+    /// The lung window 2D images are taken to be in: 8-bit slices without Hounsfield units
+    /// (paper figures, released JPGs), shown in a lung window like the method's default.
+    public static let assumedImageWindowHU: (low: Float, high: Float) = (-1000, 0)
+
+    /// A 2D image's [0, 1] values moved from `assumedImageWindowHU` into the settings' window
+    /// (a model prepared for [−1000, 200] HU sees a 2D image as it would see the study).
+    func rewindowed(_ image: GrayImage) -> GrayImage {
+        let (a, b) = Self.assumedImageWindowHU
+        let low = settings.windowLowHU, high = settings.windowHighHU
+        guard a != low || b != high else { return image }
+        var out = image
+        for i in out.pixels.indices {
+            let hu = a + out.pixels[i] * (b - a)
+            out.pixels[i] = min(max((hu - low) / (high - low), 0), 1)
+        }
+        return out
     }
 
     /// The infection mask of a masked image at `side`² over the unaugmented image: turned

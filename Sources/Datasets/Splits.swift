@@ -42,3 +42,28 @@ public struct DatasetSplits: Equatable, Sendable {
                              test: Dataset(name: data.name + "-test", samples: parts[2]))
     }
 }
+
+extension DatasetSplits {
+    /// The same splits with every sample of the `train` groups in train and of the `test`
+    /// groups in test, wherever the deal put them (e.g. leave one volume out). A named group
+    /// that no sample has, or one named twice, is an error: a typo must not quietly leave a
+    /// volume in the training data.
+    public func forcing(train: [String], test: [String]) throws -> DatasetSplits {
+        let all = Set((self.train.samples + validation.samples + self.test.samples).map(\.group))
+        for g in train + test where !all.contains(g) {
+            throw DatasetError.invalidSetting("no group named '\(g)' (groups look like 'covid-ct-md/p001-covid')")
+        }
+        if let g = Set(train).intersection(test).first {
+            throw DatasetError.invalidSetting("group '\(g)' cannot be forced into train and test at once")
+        }
+        let toTrain = Set(train), toTest = Set(test)
+        func place(_ s: Sample, _ current: Int) -> Int { toTrain.contains(s.group) ? 0 : toTest.contains(s.group) ? 2 : current }
+        var parts: [[Sample]] = [[], [], []]
+        for (k, d) in [self.train, validation, self.test].enumerated() {
+            for s in d.samples { parts[place(s, k)].append(s) }
+        }
+        return DatasetSplits(train: Dataset(name: self.train.name, samples: parts[0]),
+                             validation: Dataset(name: validation.name, samples: parts[1]),
+                             test: Dataset(name: self.test.name, samples: parts[2]))
+    }
+}

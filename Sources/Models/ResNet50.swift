@@ -3,7 +3,8 @@ import NeuralEngine
 
 /// ResNet-50 v1.5 (torchvision layout: blocks [3, 4, 6, 3], stride on the 3×3 conv, a
 /// downsample in every block 0) with a single-logit head, BatchNorm folded for inference.
-/// Widths are read from the weights, so narrow variants load too.
+/// Widths and block counts are read from the weights, so narrow variants and the deeper
+/// ResNet-101/152 (e.g. a deflated CT backbone used whole) load too.
 ///
 /// Activations live in a per-instance `Workspace` in the engine's planes layout
 /// [C][N][H][W] (see `Conv2D`). layer1/layer2 reuse ping-pong buffers; layer3/layer4 keep
@@ -40,7 +41,7 @@ public final class ResNet50 {
         stem = try loader.convBN("conv1", "bn1", inChannels: 3, kernel: 7, stride: 2, padding: 3)
         var channels = stem.outChannels
         var layers: [[Bottleneck]] = []
-        for (l, count) in Self.blockCounts.enumerated() {
+        for (l, count) in Self.blockCounts(in: weights).enumerated() {
             var blocks: [Bottleneck] = []
             for b in 0..<count {
                 let stride = (l > 0 && b == 0) ? 2 : 1
@@ -54,6 +55,16 @@ public final class ResNet50 {
         let fcw = try weights.tensor("fc.weight", shape: [1, channels])
         let fcb = try weights.tensor("fc.bias", shape: [1])
         fc = Linear(weight: fcw.data, bias: fcb.data, inFeatures: channels, outFeatures: 1)
+    }
+
+    /// Blocks per stage as the file has them (`layerL.B.conv1.weight` for B = 0, 1, …); a
+    /// stage with none counts as one, so that a missing block 0 is reported by name.
+    static func blockCounts(in file: SafetensorsFile) -> [Int] {
+        (1...4).map { l in
+            var n = 0
+            while file.contains("layer\(l).\(n).conv1.weight") { n += 1 }
+            return max(n, 1)
+        }
     }
 
     /// Bytes of scratch memory currently held by this instance.

@@ -69,6 +69,8 @@ public struct Pipeline: Sendable {
         }
         let side = settings.inputSize
         return try zip(batch, outputs).map { slice, output in
+            var output = output
+            output.fusedMap = output.fusedMap.map { SlicePreparation.mapToSlice($0, side: side, settings: settings) }
             let result = SliceResult(slice: slice, output: output, positiveThreshold: settings.positiveThreshold)
             if result.isPositive, result.fusedMap?.count != side * side {
                 throw ScreeningError.classifier("positive slice \(slice.sliceIndex) has no \(side)×\(side) Grad-CAM map")

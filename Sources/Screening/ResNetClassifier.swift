@@ -14,6 +14,7 @@ public final class ResNetSliceClassifier: SliceClassifier {
     public let inputSide: Int
     public let modelSHA256: String
     public let modelDescription: String
+    public let preparation: InputPreparation
 
     /// Loads and checks the weights; errors name the file and the tensor that does not fit.
     /// With `expectedSHA256`, a file with another digest is refused before it is parsed.
@@ -26,13 +27,18 @@ public final class ResNetSliceClassifier: SliceClassifier {
             throw ScreeningError.classifier("weights \(weightsPath): SHA-256 \(modelSHA256) is not the expected \(expected); "
                                             + "the file is damaged or was replaced (reinstall CTScreen, or pass --weights FILE)")
         }
+        let file: SafetensorsFile
         do {
-            network = try ResNet50(path: weightsPath)
+            file = try SafetensorsFile(path: weightsPath)
+            network = try ResNet50(weights: file)
         } catch {
             throw ScreeningError.classifier("weights \(weightsPath) do not fit a single-logit ResNet-50: \(error)")
         }
+        preparation = try InputPreparation(metadata: file.metadata, source: "weights \(weightsPath)")
         self.inputSide = inputSide
-        modelDescription = "ResNet-50 v1.5, base width \(network.stem.outChannels), \(network.featureCount) features, "
+        let blocks = network.layers.map(\.count)
+        let depth = blocks == ResNet50.blockCounts ? "ResNet-50" : "ResNet (blocks \(blocks))"
+        modelDescription = "\(depth) v1.5, base width \(network.stem.outChannels), \(network.featureCount) features, "
             + "multi-scale Grad-CAM (layer2 × layer3) — \(URL(fileURLWithPath: weightsPath).lastPathComponent)"
     }
 

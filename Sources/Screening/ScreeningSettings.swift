@@ -21,6 +21,9 @@ public struct ScreeningSettings: Codable, Equatable, Sendable {
     public var channelStd: [Float]
     /// Slices per classifier forward pass.
     public var batchSize: Int
+    /// In-plane orientation of the network's input planes (`InputPreparation`); nil: as
+    /// acquired (optional so that reports and payloads written before it still read).
+    public var inputOrientation: PlaneOrientation?
 
     public init(positiveThreshold: Float = 0.5,
                 operatingPoints: [OperatingPoint] = OperatingPoint.paperDefaults,
@@ -29,7 +32,8 @@ public struct ScreeningSettings: Codable, Equatable, Sendable {
                 inputSize: Int = 224,
                 channelMean: [Float] = [0.485, 0.456, 0.406],
                 channelStd: [Float] = [0.229, 0.224, 0.225],
-                batchSize: Int = 8) {
+                batchSize: Int = 8,
+                inputOrientation: PlaneOrientation? = nil) {
         self.positiveThreshold = positiveThreshold
         self.operatingPoints = operatingPoints
         self.coronaThreshold = coronaThreshold
@@ -39,6 +43,7 @@ public struct ScreeningSettings: Codable, Equatable, Sendable {
         self.channelMean = channelMean
         self.channelStd = channelStd
         self.batchSize = batchSize
+        self.inputOrientation = inputOrientation
     }
 
     /// The defaults of the method (Gozes et al. 2020).

@@ -10,8 +10,15 @@ public protocol SliceClassifier {
     var modelSHA256: String { get }
     /// A short human-readable description of the model (architecture, width).
     var modelDescription: String { get }
+    /// How the model wants its slices prepared (window, scaling, orientation).
+    var preparation: InputPreparation { get }
     /// `input` is [count, 3, side, side], already normalised. Returns `count` outputs in order.
     func classify(input: [Float], count: Int, positiveThreshold: Float) throws -> [SliceOutput]
+}
+
+extension SliceClassifier {
+    /// Models that say nothing get the method's default preparation.
+    public var preparation: InputPreparation { .standard }
 }
 
 /// What the classifier says about one slice of a batch.

@@ -60,7 +60,8 @@ public enum SlicePreparation {
     }
 
     /// The classifier input for a batch (method step 3, second half): each prepared slice
-    /// replicated to 3 channels and normalised per channel, `(v − mean[c]) / std[c]`.
+    /// turned to the model's plane orientation (`settings.inputOrientation`), replicated to
+    /// 3 channels and normalised per channel, `(v − mean[c]) / std[c]`.
     /// Layout [N, 3, side, side], row-major, N = `slices.count`.
     public static func normalisedBatch(_ slices: [PreparedSlice],
                                        settings: ScreeningSettings) throws -> [Float] {
@@ -72,12 +73,20 @@ public enum SlicePreparation {
                 throw ScreeningError.inconsistentInput(
                     "prepared slice \(slice.sliceIndex) is \(slice.side)² with \(slice.pixels.count) values, expected \(side)²")
             }
+            let pixels = (settings.inputOrientation ?? .asAcquired).apply(slice.pixels, side: side)
             for ch in 0..<3 {
                 let mean = settings.channelMean[ch], std = settings.channelStd[ch]
                 let base = (n * 3 + ch) * plane
-                for i in 0..<plane { out[base + i] = (slice.pixels[i] - mean) / std }
+                for i in 0..<plane { out[base + i] = (pixels[i] - mean) / std }
             }
         }
         return out
+    }
+
+    /// A map the network made on its input planes (Grad-CAM), turned back to the prepared
+    /// slice's orientation, so that fusion and pictures line up with the study.
+    public static func mapToSlice(_ map: [Float], side: Int, settings: ScreeningSettings) -> [Float] {
+        guard let o = settings.inputOrientation, o != .asAcquired, map.count == side * side else { return map }
+        return o.inverse.apply(map, side: side)
     }
 }

@@ -30,7 +30,7 @@ public final class Adam {
         let b1 = Float(beta1), b2 = Float(beta2)
         let c1 = Float(1 - pow(beta1, Double(step))), c2 = Float(1 - pow(beta2, Double(step)))
         let lr = Float(learningRate), eps = Float(epsilon)
-        for p in 0..<store.count {
+        for p in 0..<store.count where !store.held[p] {
             let wd = store.decays[p] ? Float(weightDecay) : 0
             store.grads[p].withUnsafeBufferPointer { g in
                 m[p].withUnsafeMutableBufferPointer { mm in

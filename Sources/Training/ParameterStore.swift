@@ -13,6 +13,9 @@ public final class ParameterStore {
     public private(set) var decays: [Bool] = []
     /// Frozen tensors by name (running_mean / running_var).
     public var frozen: [String: Tensor] = [:]
+    /// Trainable tensors held fixed for now (stages below `TrainableResNet.firstTrainedStage`):
+    /// the optimiser leaves them alone, weight decay included.
+    public var held: [Bool] = []
 
     public init() {}
 
@@ -23,6 +26,7 @@ public final class ParameterStore {
         values.append(t.data)
         grads.append([Float](repeating: 0, count: t.count))
         decays.append(decay)
+        held.append(false)
         return names.count - 1
     }
 

@@ -110,7 +110,12 @@ extension TrainableResNet {
         Pooling.globalAverageBackward(dPlanes, planes: c * n, plane: finalPlane, into: g)
         var useB = true
         let params = layers.flatMap { $0 }
+        let stageOfBlock = layers.enumerated().flatMap { l, blocks in blocks.map { _ in l + 1 } }
+        // Held stages need no gradients; an input gradient needs the whole pass.
+        let stopAt = inputGradient ? 0 : firstTrainedStage
+        guard stopAt <= 4 else { return nil }
         for (i, t) in pass.blocks.enumerated().reversed() {
+            if stageOfBlock[i] < stopAt { return nil }
             let blk = params[i]
             let inPlane = n * t.inH * t.inW, outPlane = n * t.outH * t.outW
             Elementwise.reluBackward(g, output: t.out, count: t.conv3.outChannels * outPlane)
@@ -134,6 +139,7 @@ extension TrainableResNet {
             }
             g = gIn
         }
+        guard stopAt == 0 else { return nil }
         let sc = pass.stem.outChannels, sh = pass.stemH, sw = pass.stemW
         let gStem = ws.buffer("g.stem", count: sc * n * sh * sw)
         Pooling.maxPoolBackward(pass.stemOut, g, planes: sc * n, height: sh, width: sw, into: gStem)

@@ -37,3 +37,35 @@ extension TrainableResNet {
         return loss
     }
 }
+
+extension TrainableResNet {
+    /// Global-average-pooled layer4 features of a batch, [N][C] (BatchNorm in inference mode).
+    public func pooledFeatures(_ x: [Float], n: Int, height: Int, width: Int) -> [Float] {
+        forward(x, n: n, height: height, width: width).pooled
+    }
+
+    /// The head's logits for pooled features [N][C].
+    public func headLogits(_ pooled: [Float], n: Int) -> [Float] {
+        let fc = Linear(weight: store.values[fcWeight], bias: store.values[fcBias], inFeatures: featureCount, outFeatures: 1)
+        var z = [Float](repeating: 0, count: n)
+        pooled.withUnsafeBufferPointer { p in z.withUnsafeMutableBufferPointer { fc.forward(p.baseAddress!, n: n, into: $0.baseAddress!) } }
+        return z
+    }
+
+    /// One optimisation step of the head alone on pooled features (a linear probe on a held
+    /// backbone): BCE, its fc gradient, Adam. Returns the mean loss.
+    @discardableResult
+    public func headStep(_ pooled: [Float], labels: [Float], optimizer: Adam) -> Double {
+        let n = labels.count
+        store.zeroGradients()
+        let z = headLogits(pooled, n: n)
+        let (loss, dz) = BCEWithLogits.lossAndGradient(logits: z, labels: labels)
+        let fc = Linear(weight: store.values[fcWeight], bias: store.values[fcBias], inFeatures: featureCount, outFeatures: 1)
+        var dW = store.grads[fcWeight], dB = store.grads[fcBias]
+        fc.backwardWeights(pooled, dz, n: n, dW: &dW, dB: &dB)
+        store.grads[fcWeight] = dW
+        store.grads[fcBias] = dB
+        optimizer.update(store)
+        return loss
+    }
+}

@@ -25,6 +25,25 @@ public final class TrainableResNet {
 
     public var blockCounts: [Int] { layers.map(\.count) }
 
+    /// The stages a training step updates: 0 the stem and everything after it (default),
+    /// 1…4 from layer1…layer4 on, 5 the fc head alone (a linear probe). The backward pass
+    /// stops where the trained stages begin, so held stages cost no backward time.
+    public private(set) var firstTrainedStage = 0
+
+    /// Trains only the stages from `stage` on (see `firstTrainedStage`).
+    public func train(fromStage stage: Int) {
+        precondition((0...5).contains(stage), "stage 0 (stem) … 5 (fc)")
+        firstTrainedStage = stage
+        for (i, name) in store.names.enumerated() { store.held[i] = Self.stage(of: name) < stage }
+    }
+
+    /// The stage a torchvision tensor name belongs to: conv1/bn1 0, layerK K, fc 5.
+    static func stage(of name: String) -> Int {
+        if name.hasPrefix("fc.") { return 5 }
+        for k in 1...4 where name.hasPrefix("layer\(k).") { return k }
+        return 0
+    }
+
     /// nil: BatchNorm with frozen running statistics while training (fine-tuning). A value:
     /// training steps normalise with the batch's statistics and move the running ones by
     /// this momentum (torch's default is 0.1). Evaluation always uses the running ones.

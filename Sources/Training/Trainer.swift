@@ -64,6 +64,12 @@ public final class Trainer {
     let source: BatchSource
     /// Epochs finished so far (restored from a checkpoint on resume).
     public private(set) var epochsDone: Int
+    /// Pooled features per sample while probing (see `probesCachedFeatures`).
+    private var pooledCache: [Sample: [Float]] = [:]
+
+    /// A linear probe on a held backbone without augmentation: a sample's pooled features
+    /// never change, so each is computed once and the epochs train the head on them alone.
+    public var probesCachedFeatures: Bool { model.firstTrainedStage == 5 && settings.augmentation == .none }
 
     public init(model: TrainableResNet, settings: TrainingSettings, source: @escaping BatchSource,
                 resumeFrom checkpoint: (Checkpoint, SafetensorsFile)? = nil) throws {
@@ -110,8 +116,14 @@ public final class Trainer {
         var lossSum = 0.0, images = 0
         let side = settings.inputSize
         for b in batches {
-            let (x, y) = try source(b, settings.augmentation, &rng)
-            let loss = model.trainStep(x, labels: y, height: side, width: side, optimizer: optimizer)
+            let loss: Double
+            if probesCachedFeatures {
+                let (pooled, y) = try cachedPooled(b)
+                loss = model.headStep(pooled, labels: y, optimizer: optimizer)
+            } else {
+                let (x, y) = try source(b, settings.augmentation, &rng)
+                loss = model.trainStep(x, labels: y, height: side, width: side, optimizer: optimizer)
+            }
             guard loss.isFinite else { throw TrainingError("epoch \(epoch + 1): the loss became \(loss)") }
             lossSum += loss * Double(b.count)
             images += b.count
@@ -133,13 +145,33 @@ public final class Trainer {
         let side = settings.inputSize
         for start in stride(from: 0, to: data.samples.count, by: settings.batchSize) {
             let chunk = Array(data.samples[start..<min(start + settings.batchSize, data.samples.count)])
-            let (x, y) = try source(chunk, .none, &rng)
-            let z = model.logits(x, n: chunk.count, height: side, width: side)
+            let z: [Float], y: [Float]
+            if probesCachedFeatures {
+                let (pooled, labels) = try cachedPooled(chunk)
+                (z, y) = (model.headLogits(pooled, n: chunk.count), labels)
+            } else {
+                let (x, labels) = try source(chunk, .none, &rng)
+                (z, y) = (model.logits(x, n: chunk.count, height: side, width: side), labels)
+            }
             lossSum += BCEWithLogits.lossAndGradient(logits: z, labels: y).loss * Double(chunk.count)
             scores += z.map(Double.init)
             labels += y.map { $0 > 0.5 }
         }
         let auc = try? ROCCurve(LabeledScores(scores: scores, labels: labels, source: data.name)).auc
         return (lossSum / Double(max(scores.count, 1)), auc)
+    }
+
+    /// Pooled features [N][C] and labels of `samples`, computing only those not cached yet.
+    private func cachedPooled(_ samples: [Sample]) throws -> (pooled: [Float], labels: [Float]) {
+        let missing = samples.filter { pooledCache[$0] == nil }
+        if !missing.isEmpty {
+            var rng = SplitMix64(seed: 0)
+            let side = settings.inputSize
+            let (x, _) = try source(missing, .none, &rng)
+            let pooled = model.pooledFeatures(x, n: missing.count, height: side, width: side)
+            let c = model.featureCount
+            for (i, s) in missing.enumerated() { pooledCache[s] = Array(pooled[(i * c)..<((i + 1) * c)]) }
+        }
+        return (samples.flatMap { pooledCache[$0]! }, samples.map { $0.label ? 1 : 0 })
     }
 }
