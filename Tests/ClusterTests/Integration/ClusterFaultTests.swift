@@ -101,7 +101,7 @@ final class ClusterFaultTests: XCTestCase {
         try h.start("reducer", [], name: "reducer")
 
         func env(_ body: MessageBody) throws -> [UInt8] { try codec.encode(Envelope(body: body)) }
-        let garbageKey = keys.batchPayload("garbage", batch: 0)
+        let garbageKey = keys.batchPayload("garbage", attempt: 1, batch: 0)
         try t.putPayload(garbageKey, Array("not a payload".utf8), ttl: 600)
         let hostile: [(QueueName, [UInt8], DeadLetter.Cause)] = [
             (.studies, Array("{not json".utf8), .badJSON),
@@ -111,14 +111,14 @@ final class ClusterFaultTests: XCTestCase {
             (.studies, try env(.study(StudyDescriptor(studyID: "../etc", sources: ["/x"]))), .invalidField),
             (.studies, try env(.study(StudyDescriptor(studyID: "nofile", sources: ["/nonexistent/series"]))), .permanentFailure),
             (.slices, try env(.sliceBatch(SliceBatchDescriptor(studyID: "nopayload", batchIndex: 0, batchCount: 1, sliceIndices: [0],
-                                                              payloadKey: keys.batchPayload("nopayload", batch: 0)))), .missingPayload),
+                                                              payloadKey: keys.batchPayload("nopayload", attempt: 1, batch: 0)))), .missingPayload),
             (.slices, try env(.sliceBatch(SliceBatchDescriptor(studyID: "garbage", batchIndex: 0, batchCount: 1, sliceIndices: [0],
                                                               payloadKey: garbageKey))), .permanentFailure),
             (.slices, try env(.sliceBatch(SliceBatchDescriptor(studyID: "outside", batchIndex: 0, batchCount: 1, sliceIndices: [0],
                                                               payloadKey: "other:key"))), .invalidField),
             (.reduce, Array("[1,2,3]".utf8), .badJSON),
             (.reduce, try env(.reduce(ReduceDescriptor(studyID: "nocontext", batchCount: 1, sliceCount: 1,
-                                                       contextKey: keys.contextPayload("nocontext")))), .missingPayload),
+                                                       contextKey: keys.contextPayload("nocontext", attempt: 1)))), .missingPayload),
         ]
         for (queue, raw, _) in hostile { try t.push(raw, to: queue, lane: .bulk) }
         XCTAssertTrue(try h.wait(limit: 60) { try t.deadLetterCount() == hostile.count }, "logs in \(h.dir.path)")

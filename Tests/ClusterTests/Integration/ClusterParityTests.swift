@@ -43,8 +43,8 @@ final class ClusterParityTests: XCTestCase {
             let want = try XCTUnwrap(expected[id], id)
             try Self.assertSameScores(got, want, id)
             // Payloads and results are gone once the report is written.
-            XCTAssertFalse(try h.transport.payloadExists(h.transport.keys.contextPayload(id)), id)
-            XCTAssertTrue(try h.transport.batchResults(studyID: id).isEmpty, id)
+            XCTAssertFalse(try h.transport.payloadExists(h.transport.keys.contextPayload(id, attempt: 1)), id)
+            XCTAssertTrue(try h.transport.batchResults(studyID: id, attempt: 1).isEmpty, id)
             let summary = try XCTUnwrap(try h.transport.studySummary(id), id)
             XCTAssertEqual(summary.positiveRatio, want["positiveRatio"] as? Double ?? -1, accuracy: 1e-5, id)
             XCTAssertEqual(summary.reportPath, h.reportURL(id).path)
