@@ -91,7 +91,7 @@ public enum StudyState: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { reason.isEmpty ? name.rawValue : "\(name.rawValue)(\(reason))" }
 
-    /// Whether the state machine allows `current → next` (without a resubmission reset).
+    /// Whether the state machine allows `current → next` (a new attempt is a claim, not a transition).
     public static func allows(from current: Name?, to next: Name) -> Bool {
         guard let current else { return true }
         if current.isFinal { return false }

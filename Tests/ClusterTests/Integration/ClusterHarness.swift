@@ -96,11 +96,20 @@ final class ClusterHarness {
         return out
     }
 
-    /// Study ids as `submit` printed them ("submitted ID  SOURCE").
-    static func submittedIDs(_ out: String) -> [String] {
+    /// Study ids as `submit` printed them ("submitted ID  LABEL  SOURCE").
+    static func submittedIDs(_ out: String) -> [String] { submitted(out).map(\.id) }
+
+    /// (id, label) of each line "submitted ID  LABEL  SOURCE".
+    static func submitted(_ out: String) -> [(id: String, label: String)] {
         out.split(separator: "\n").compactMap { line in
-            line.hasPrefix("submitted ") ? line.split(separator: " ").dropFirst().first.map(String.init) : nil
+            let words = line.split(separator: " ")
+            return line.hasPrefix("submitted ") && words.count >= 3 ? (String(words[1]), String(words[2])) : nil
         }
+    }
+
+    /// The id `submit` gives the one series in `folder`.
+    static func studyID(of folder: String) throws -> String {
+        try XCTUnwrap(try StudyDiscovery.find([folder], recursive: false).first).studyID
     }
 
     /// Polls until `condition` holds; false after `limit` seconds (a guard against hangs,
@@ -121,7 +130,12 @@ final class ClusterHarness {
         }
     }
 
-    func reportURL(_ id: String) -> URL { dir.appendingPathComponent("reports/\(id)/report.json") }
+    /// `reports/<label>--<id>/report.json` (the label as the study record keeps it).
+    func reportURL(_ id: String) throws -> URL {
+        let record = try XCTUnwrap(try transport.studyRecord(id), id)
+        let name = StudyIDs.folderName(studyID: id, label: record.label, attempt: record.attempt)
+        return dir.appendingPathComponent("reports/\(name)/report.json")
+    }
 
     func report(_ id: String) throws -> [String: Any] {
         let data = try Data(contentsOf: reportURL(id))
