@@ -109,6 +109,7 @@ final class StudyDiscoveryTests: XCTestCase {
         XCTAssertEqual(StudyIDs.folderName(studyID: "dcm-0a", label: "CT", attempt: 1), "CT--dcm-0a")
         XCTAssertEqual(StudyIDs.folderName(studyID: "dcm-0a", label: "CT", attempt: 2), "CT--dcm-0a--a2")
         XCTAssertEqual(StudyIDs.folderName(studyID: "dcm-0a", label: nil, attempt: 1), "dcm-0a")
+        XCTAssertEqual(StudyIDs.folderName(studyID: "dcm-0a", label: "", attempt: 3), "dcm-0a--a3")
         XCTAssertEqual(StudyIDs.folderName(studyID: "dcm-0a", label: "a/../b", attempt: 1), "a_.._b--dcm-0a")
     }
 }

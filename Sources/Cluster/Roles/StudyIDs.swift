@@ -47,7 +47,8 @@ public enum StudyIDs {
     /// just the id when there is no label. Labels are mapped into the id alphabet again, so
     /// no message can steer a path.
     public static func folderName(studyID: String, label: String?, attempt: Int) -> String {
-        let base = label.map(StudyDiscovery.safeID).map { $0.isEmpty ? studyID : "\($0)--\(studyID)" } ?? studyID
+        let base: String
+        if let label, !label.isEmpty { base = "\(StudyDiscovery.safeID(label))--\(studyID)" } else { base = studyID }
         return attempt > 1 ? "\(base)--a\(attempt)" : base
     }
 }
