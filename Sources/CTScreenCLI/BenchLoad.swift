@@ -36,7 +36,7 @@ struct BenchLoad: ParsableCommand {
                 var messages: [[UInt8]] = []
                 for b in 0..<batches {
                     let indices = Array((b * batchSize)..<((b + 1) * batchSize))
-                    let key = t.keys.batchPayload(id, batch: b)
+                    let key = t.keys.batchPayload(id, attempt: 1, batch: b)
                     let slices = indices.map { PreparedSlice(sliceIndex: $0, crop: crop, side: side, pixels: pixels) }
                     try t.putPayload(key, try BatchPayload(studyID: id, settings: .standard, studySliceCount: batches * batchSize,
                                                            slices: slices).encoded(), ttl: 3600)

@@ -7,7 +7,7 @@ import Screening
 struct ReducerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reducer",
-        abstract: "Serves the reduce queue: 3D fusion, scores, report and pictures into OUTPUT-ROOT/<study id>/.")
+        abstract: "Serves the reduce queue: 3D fusion, scores, report and pictures into OUTPUT-ROOT/<label>--<study id>/.")
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var role: RoleOptions

@@ -9,7 +9,7 @@ struct ResultCommand: ParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
 
-    @Argument(help: "Study id (as `submit` printed it).")
+    @Argument(help: "Study id (as `submit` printed it, e.g. dcm-…; a label may name several studies).")
     var study: String
 
     @Flag(help: "Print JSON.")
@@ -26,7 +26,8 @@ struct ResultCommand: ParsableCommand {
         }
         guard let record else { throw RoleProcess.fail("result", ClusterError(.invalidArgument, "\(study): no such study")) }
         if json {
-            var object: [String: Any] = ["study_id": study, "state": record.state.name.rawValue, "updated": record.updated]
+            var object: [String: Any] = ["study_id": study, "label": record.label, "attempt": record.attempt,
+                                         "state": record.state.name.rawValue, "updated": record.updated]
             if !record.state.reason.isEmpty { object["reason"] = record.state.reason }
             if let summary, let data = try? JSONEncoder().encode(summary),
                let s = try? JSONSerialization.jsonObject(with: data) { object["summary"] = s }
@@ -35,6 +36,8 @@ struct ResultCommand: ParsableCommand {
             return
         }
         print("study    \(study)")
+        if !record.label.isEmpty { print("label    \(record.label)") }
+        if record.attempt > 1 { print("attempt  \(record.attempt)") }
         print("state    \(record.state.name.rawValue)\(record.state.reason.isEmpty ? "" : ": " + record.state.reason)")
         if let s = summary {
             for (point, positive) in s.decisions.sorted(by: { $0.key < $1.key }) {

@@ -27,7 +27,10 @@ struct StatusCommand: ParsableCommand {
             let s = try ClusterStatus.snapshot(t)
             let rate = interval > 0 ? Double(s.slices - first) / interval : nil
             let dead = try t.deadLetters(limit: max(0, deadLetters)).compactMap(DeadLetter.decode)
-            let failed = try t.studies(in: .failed).map { ($0, try t.studyRecord($0)?.state.reason ?? "") }
+            let failed = try t.studies(in: .failed).map { id -> (String, String, String) in
+                let record = try t.studyRecord(id)
+                return (id, record?.label ?? "", record?.state.reason ?? "")
+            }
             if json {
                 try printJSON(s, rate: rate, dead: dead, failed: failed)
             } else {
@@ -38,7 +41,7 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
-    private func printText(_ s: ClusterStatus, rate: Double?, dead: [DeadLetter], failed: [(String, String)]) {
+    private func printText(_ s: ClusterStatus, rate: Double?, dead: [DeadLetter], failed: [(String, String, String)]) {
         print("queues (urgent / bulk):")
         for q in QueueName.allCases {
             print("  \(q.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.depths[q]?[.urgent] ?? 0) / \(s.depths[q]?[.bulk] ?? 0)   processed \(s.processed[q] ?? 0)")
@@ -52,14 +55,14 @@ struct StatusCommand: ParsableCommand {
         }
         print("throughput: \(rate.map { String(format: "%.1f slices/s", $0) } ?? "-") (\(s.slices) slices classified in total)")
         print("studies: " + StudyState.Name.allCases.map { "\($0.rawValue) \(s.studiesByState[$0] ?? 0)" }.joined(separator: ", "))
-        for (id, reason) in failed { print("  failed \(id): \(reason)") }
+        for (id, label, reason) in failed { print("  failed \(id)\(label.isEmpty ? "" : " (\(label))"): \(reason)") }
         if !dead.isEmpty { print("dead letters (newest first):") }
         for d in dead {
             print("  [\(d.cause.rawValue)] queue \(d.queue.rawValue) study \(d.studyID ?? "-") attempts \(d.attempts): \(d.reason)")
         }
     }
 
-    private func printJSON(_ s: ClusterStatus, rate: Double?, dead: [DeadLetter], failed: [(String, String)]) throws {
+    private func printJSON(_ s: ClusterStatus, rate: Double?, dead: [DeadLetter], failed: [(String, String, String)]) throws {
         var queues: [String: Any] = [:]
         for q in QueueName.allCases {
             queues[q.rawValue] = ["urgent": s.depths[q]?[.urgent] ?? 0, "bulk": s.depths[q]?[.bulk] ?? 0, "processed": s.processed[q] ?? 0]
@@ -76,7 +79,8 @@ struct StatusCommand: ParsableCommand {
             "queues": queues, "dead_letters": s.deadLetters, "dead_letter_records": deadList, "processes": processes,
             "slices_classified": s.slices, "throughput_slices_per_second": rate ?? NSNull(),
             "studies": Dictionary(uniqueKeysWithValues: StudyState.Name.allCases.map { ($0.rawValue, s.studiesByState[$0] ?? 0) }),
-            "failed": Dictionary(uniqueKeysWithValues: failed.map { ($0.0, $0.1) }),
+            "failed": Dictionary(uniqueKeysWithValues: failed.map { ($0.0, $0.2) }),
+            "failed_labels": Dictionary(uniqueKeysWithValues: failed.map { ($0.0, $0.1) }),
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
         print(String(decoding: data, as: UTF8.self))

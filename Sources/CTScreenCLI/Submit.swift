@@ -5,7 +5,15 @@ import Foundation
 /// `ctscreen submit PATH…`: one study per series found; `--wait` follows them to the end.
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Enqueues every series under the paths as one study each; --wait prints the triage worklist.")
+        abstract: "Enqueues every series under the paths as one study each; --wait prints the triage worklist.",
+        discussion: """
+            A study id names the series, not its folder: dcm-<hash of StudyInstanceUID and \
+            SeriesInstanceUID>, or nii-<hash of the file's bytes>; the folder or file name is kept \
+            beside it as the label. Submitting a series again is idempotent: a study that is queued, \
+            in progress, done or failed is left alone and reported. --new-attempt runs known series \
+            again as a new attempt (its own keys and output folder; the earlier attempt's late work \
+            is ignored).
+            """)
 
     enum Priority: String, ExpressibleByArgument { case urgent, bulk }
 
@@ -23,30 +31,46 @@ struct Submit: ParsableCommand {
     @Option(help: "Where the reducer writes the outputs (default: the reducer's --output-root).")
     var outputRoot: String?
 
+    @Flag(help: "Run series that are already known (queued, in progress, done or failed) again, as a new attempt.")
+    var newAttempt = false
+
     @Flag(help: "Wait until every study is done or failed, showing progress, then print the worklist.")
     var wait = false
 
     func run() throws {
+        var refused = 0
+        var ids: [String] = []
         do {
             let t = try cluster.transport()
             let studies = try StudyDiscovery.find(paths, recursive: recursive)
             guard !studies.isEmpty else { throw ClusterError(.invalidArgument, "no series or NIfTI file found under \(paths.joined(separator: " "))") }
-            let codec = MessageCodec(keys: t.keys)
-            let lane: Lane = priority == .urgent ? .urgent : .bulk
-            let root = outputRoot.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            let submission = Submission(transport: t, lane: priority == .urgent ? .urgent : .bulk,
+                                        outputRoot: outputRoot.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+                                        newAttempt: newAttempt)
             for s in studies {
-                let d = StudyDescriptor(studyID: s.studyID, sources: [s.source], patientID: s.patientID,
-                                        acquired: s.acquired, outputRoot: root)
-                _ = try t.transition(studyID: s.studyID, to: .queued, reset: true)
-                try t.push(try codec.encode(Envelope(body: .study(d), lane: lane)), to: .studies, lane: lane)
-                print("submitted \(s.studyID)  \(s.source)")
+                do {
+                    switch try submission.submit(s) {
+                    case .submitted(let attempt):
+                        print("submitted \(s.studyID)  \(s.label)  \(s.source)" + (attempt > 1 ? "  (attempt \(attempt))" : ""))
+                    case .exists(let record):
+                        let state = record.state.name.rawValue + (record.state.reason.isEmpty ? "" : " (\(record.state.reason))")
+                        print("known     \(s.studyID)  \(s.label)  \(s.source)  \(state), attempt \(record.attempt): "
+                              + "not resubmitted (--new-attempt runs it again)")
+                    }
+                    ids.append(s.studyID)
+                } catch let e as ClusterError where e.code == .studyIDClash {
+                    // Never merge or overwrite: this study is refused, the others go on.
+                    FileHandle.standardError.write(Data("ctscreen submit: \(e)\n".utf8))
+                    refused += 1
+                }
             }
-            if wait { try follow(t, ids: studies.map(\.studyID)) }
+            if wait { try follow(t, ids: ids) }
         } catch let e as ExitCode {
             throw e
         } catch {
             throw RoleProcess.fail("submit", error)
         }
+        if refused > 0 { throw ExitCode.failure }
     }
 
     private func follow(_ t: QueueTransport, ids: [String]) throws {

@@ -24,6 +24,8 @@ public struct ClusterError: Error, CustomStringConvertible, Equatable, Sendable 
         case invalidArgument
         /// A payload key or batch result could not be decoded (truncated, wrong format).
         case badPayload
+        /// A study id that already names another series (or would name two): refused, never merged.
+        case studyIDClash
     }
 
     public var code: Code

@@ -3,7 +3,8 @@ public enum ClusterDefaults {
     /// Key prefix of every Redis key (see `Keys`).
     public static let keyPrefix = "ctscreen"
     /// Protocol version written in every message envelope ("v"). Bump on incompatible changes.
-    public static let protocolVersion = 1
+    /// 2: study ids name series (not folders), attempts in messages and payload/result keys.
+    public static let protocolVersion = 2
     /// Heartbeats are refreshed this often (seconds).
     public static let heartbeatInterval: Double = 2
     /// Heartbeat TTL = interval + slack, so one late refresh does not declare a process dead.

@@ -11,15 +11,17 @@
 /// | `ctscreen:heartbeat:<pid>`              | string | liveness, PX = interval + slack                  |
 /// | `ctscreen:processes`                    | hash   | pid → process record (JSON)                      |
 /// | `ctscreen:attempts`                     | hash   | message id → deliveries so far                   |
-/// | `ctscreen:study:<id>`                   | hash   | state, reason, updated, reduce_enqueued          |
+/// | `ctscreen:study:<id>`                   | hash   | state, reason, updated, attempt, identity, label, reduce_enqueued |
 /// | `ctscreen:studies:<state>`              | set    | study ids in that state                          |
-/// | `ctscreen:payload:<id>:batch:<n>`       | string | slice-batch pixels (binary), with TTL            |
-/// | `ctscreen:payload:<id>:context`         | string | study context for the reducer, with TTL          |
-/// | `ctscreen:results:<id>`                 | hash   | `batch:<n>` → batch result (binary), with TTL    |
-/// | `ctscreen:report:<id>`                  | string | summary of a done study (JSON), long TTL         |
+/// | `ctscreen:payload:<id>:a<k>:batch:<n>`  | string | slice-batch pixels of attempt k (binary), with TTL |
+/// | `ctscreen:payload:<id>:a<k>:context`    | string | study context of attempt k for the reducer, with TTL |
+/// | `ctscreen:results:<id>:a<k>`            | hash   | `batch:<n>` → batch result of attempt k (binary), with TTL |
+/// | `ctscreen:report:<id>:a<k>`             | string | summary of attempt k once done (JSON), long TTL  |
 /// | `ctscreen:lock:reaper`                  | string | holder of the reaper role (SET NX EX)            |
 /// | `ctscreen:metrics:<name>`               | string | cluster-wide counters (INCRBY)                   |
 ///
+/// A study id names one series (`StudyIDs`); `<k>` is the study's attempt (1 on first
+/// submission, +1 per `submit --new-attempt`), so the keys of two attempts never meet.
 /// `Protocols/README.md` documents the same layout for other implementations.
 public struct Keys: Sendable, Equatable {
     public let prefix: String
@@ -49,14 +51,16 @@ public struct Keys: Sendable, Equatable {
     public var attempts: String { "\(prefix):attempts" }
     public func study(_ studyID: String) -> String { "\(prefix):study:\(studyID)" }
     public func studies(in state: StudyState.Name) -> String { "\(prefix):studies:\(state.rawValue)" }
-    public func batchPayload(_ studyID: String, batch: Int) -> String { "\(prefix):payload:\(studyID):batch:\(batch)" }
-    public func contextPayload(_ studyID: String) -> String { "\(prefix):payload:\(studyID):context" }
+    public func batchPayload(_ studyID: String, attempt: Int, batch: Int) -> String {
+        "\(prefix):payload:\(studyID):a\(attempt):batch:\(batch)"
+    }
+    public func contextPayload(_ studyID: String, attempt: Int) -> String { "\(prefix):payload:\(studyID):a\(attempt):context" }
     /// Every payload key starts with this; messages naming any other key are rejected.
     public var payloadPrefix: String { "\(prefix):payload:" }
-    public func results(_ studyID: String) -> String { "\(prefix):results:\(studyID)" }
+    public func results(_ studyID: String, attempt: Int) -> String { "\(prefix):results:\(studyID):a\(attempt)" }
     public static func resultField(batch: Int) -> String { "batch:\(batch)" }
-    /// Summary of a finished study (JSON `StudySummary`), read by `status`, `result`, `worklist`.
-    public func report(_ studyID: String) -> String { "\(prefix):report:\(studyID)" }
+    /// Summary of a finished attempt (JSON `StudySummary`), read by `status`, `result`, `worklist`.
+    public func report(_ studyID: String, attempt: Int) -> String { "\(prefix):report:\(studyID):a\(attempt)" }
     public var reaperLock: String { "\(prefix):lock:reaper" }
     public func counter(_ name: String) -> String { "\(prefix):metrics:\(name)" }
 

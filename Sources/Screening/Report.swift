@@ -42,6 +42,9 @@ public struct ScreeningReport: Codable, Equatable, Sendable {
         /// mm along (column, row, slice).
         public var spacing: [Double]
         public var origin: [Double]
+        /// The readable name beside a cluster study id (`studyID` is then the id, a hash of
+        /// the series' UIDs or content); nil in `analyze`, where `studyID` is the name.
+        public var label: String?
     }
 
     public struct LungSummary: Codable, Equatable, Sendable {

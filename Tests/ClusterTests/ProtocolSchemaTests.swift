@@ -32,10 +32,11 @@ final class ProtocolSchemaTests: XCTestCase {
     func testMessagesMatchTheirSchemas() throws {
         let codec = MessageCodec(keys: .standard)
         let full: [(MessageBody, String)] = [
-            (.study(StudyDescriptor(studyID: "s", sources: ["/a"], patientID: "p", acquired: "2020-01-01", outputRoot: "/o")), "study.schema.json"),
+            (.study(StudyDescriptor(studyID: "s", attempt: 1, label: "CT", sources: ["/a"], patientID: "p", acquired: "2020-01-01",
+                                    outputRoot: "/o")), "study.schema.json"),
             (.sliceBatch(SliceBatchDescriptor(studyID: "s", batchIndex: 0, batchCount: 1, sliceIndices: [0],
-                                              payloadKey: Keys.standard.batchPayload("s", batch: 0))), "slice-batch.schema.json"),
-            (.reduce(ReduceDescriptor(studyID: "s", batchCount: 1, sliceCount: 1, contextKey: Keys.standard.contextPayload("s"))), "reduce.schema.json"),
+                                              payloadKey: Keys.standard.batchPayload("s", attempt: 1, batch: 0))), "slice-batch.schema.json"),
+            (.reduce(ReduceDescriptor(studyID: "s", batchCount: 1, sliceCount: 1, contextKey: Keys.standard.contextPayload("s", attempt: 1))), "reduce.schema.json"),
         ]
         for (body, file) in full {
             let raw = try codec.encode(Envelope(body: body))

@@ -45,6 +45,10 @@ final class RedisTransportTests: XCTestCase {
 
     func testStudyStateMachine() throws { try suite.studyStateMachine() }
 
+    func testClaimsAreIdempotentAndNeverMerge() throws { try suite.claimsAreIdempotentAndNeverMerge() }
+
+    func testRacingClaimsHaveOneWinner() throws { try suite.racingClaimsHaveOneWinner() }
+
     func testGracefulStopHandsBackTheItemInHand() throws { try suite.gracefulStopHandsBackTheItemInHand() }
 
     func testGracefulStopFinishesTheItemInHand() throws { try suite.gracefulStopFinishesTheItemInHand() }

@@ -15,7 +15,7 @@ final class RolesInMemoryTests: XCTestCase {
     private func pushBatch(_ t: InMemoryTransport, study: String, batch: Int, of count: Int, id: String) throws {
         let crop = PixelRect(row: 0, column: 0, rows: 4, columns: 4)
         let slices = [PreparedSlice(sliceIndex: batch, crop: crop, side: 4, pixels: [Float](repeating: 0, count: 16))]
-        let key = t.keys.batchPayload(study, batch: batch)
+        let key = t.keys.batchPayload(study, attempt: 1, batch: batch)
         try t.putPayload(key, try BatchPayload(studyID: study, settings: .standard, studySliceCount: count, slices: slices).encoded(), ttl: 60)
         let d = SliceBatchDescriptor(studyID: study, batchIndex: batch, batchCount: count, sliceIndices: [batch], payloadKey: key)
         try t.push(try MessageCodec(keys: t.keys).encode(Envelope(body: .sliceBatch(d), id: id)), to: .slices, lane: .bulk)
@@ -32,17 +32,17 @@ final class RolesInMemoryTests: XCTestCase {
         var outcomes: [ItemOutcome] = []
         while let o = try l.step(worker.handle, timeout: 0) { outcomes.append(o) }
         XCTAssertEqual(outcomes, [.acked, .acked, .acked, .acked])
-        XCTAssertEqual(try t.batchResults(studyID: "s").keys.sorted(), [0, 1])
+        XCTAssertEqual(try t.batchResults(studyID: "s", attempt: 1).keys.sorted(), [0, 1])
         XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
         XCTAssertEqual(try t.studyRecord("s")?.state, .reducing)
-        let result = try BatchResultPayload.decode(try XCTUnwrap(try t.batchResults(studyID: "s")[1]), what: "r")
+        let result = try BatchResultPayload.decode(try XCTUnwrap(try t.batchResults(studyID: "s", attempt: 1)[1]), what: "r")
         XCTAssertEqual(result.results.map(\.sliceIndex), [1])
     }
 
     func testMissingPayloadIsDeadLettered() throws {
         let t = InMemoryTransport()
         try pushBatch(t, study: "gone", batch: 0, of: 1, id: "m")
-        try t.deletePayloads([t.keys.batchPayload("gone", batch: 0)])
+        try t.deletePayloads([t.keys.batchPayload("gone", attempt: 1, batch: 0)])
         let outcome = try loop(t, .slices).step(Worker(compute: .simulated(milliseconds: 0)).handle, timeout: 0)
         guard case .deadLettered(let cause, _)? = outcome else { return XCTFail("\(String(describing: outcome))") }
         XCTAssertEqual(cause, .missingPayload)
@@ -59,10 +59,10 @@ final class RolesInMemoryTests: XCTestCase {
         var outcomes: [ItemOutcome] = []
         while let o = try l.step(worker.handle, timeout: 0) { outcomes.append(o) }
         XCTAssertEqual(outcomes, [.acked, .acked, .acked])
-        XCTAssertEqual(try t.batchResults(studyID: "f"), [:], "no work stored for a failed study")
-        XCTAssertFalse(try t.payloadExists(t.keys.batchPayload("f", batch: 1)), "its payloads are freed")
+        XCTAssertEqual(try t.batchResults(studyID: "f", attempt: 1), [:], "no work stored for a failed study")
+        XCTAssertFalse(try t.payloadExists(t.keys.batchPayload("f", attempt: 1, batch: 1)), "its payloads are freed")
         XCTAssertEqual(try t.studyRecord("f")?.state, .failed("poison batch"))
-        XCTAssertEqual(try t.batchResults(studyID: "ok").keys.sorted(), [0], "other studies go on")
+        XCTAssertEqual(try t.batchResults(studyID: "ok", attempt: 1).keys.sorted(), [0], "other studies go on")
         XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
     }
 

@@ -79,14 +79,14 @@ struct TransportBehaviour {
 
     func payloadsAreBinarySafeWithTTL() throws {
         let t = try make()
-        let key = t.keys.batchPayload("s1", batch: 0)
+        let key = t.keys.batchPayload("s1", attempt: 1, batch: 0)
         let bytes = (0..<1024).map { UInt8($0 % 256) }  // includes NUL and non-UTF-8
         try t.putPayload(key, bytes, ttl: 60)
         XCTAssertEqual(try t.payload(key), bytes)
         XCTAssertTrue(try t.payloadExists(key))
-        try t.putPayload(t.keys.contextPayload("s1"), [0, 0, 1], ttl: 0.05)
+        try t.putPayload(t.keys.contextPayload("s1", attempt: 1), [0, 0, 1], ttl: 0.05)
         Thread.sleep(forTimeInterval: 0.2)
-        XCTAssertNil(try t.payload(t.keys.contextPayload("s1")), "expired after its TTL")
+        XCTAssertNil(try t.payload(t.keys.contextPayload("s1", attempt: 1)), "expired after its TTL")
         try t.deletePayloads([key])
         XCTAssertFalse(try t.payloadExists(key))
     }
@@ -179,14 +179,14 @@ struct TransportBehaviour {
         let keys = t.keys
         func raw(_ s: String) -> [UInt8] { Array(s.utf8) }
         let goodBatch = SliceBatchDescriptor(studyID: "good", batchIndex: 0, batchCount: 1, sliceIndices: [0, 1],
-                                             payloadKey: keys.batchPayload("good", batch: 0))
+                                             payloadKey: keys.batchPayload("good", attempt: 1, batch: 0))
         try t.putPayload(goodBatch.payloadKey, [1, 2, 3], ttl: 60)
         var badIndex = goodBatch
         badIndex.studyID = "badidx"
         badIndex.batchIndex = 5
         var missing = goodBatch
         missing.studyID = "nopayload"
-        missing.payloadKey = keys.batchPayload("nopayload", batch: 0)
+        missing.payloadKey = keys.batchPayload("nopayload", attempt: 1, batch: 0)
         var outside = goodBatch
         outside.studyID = "outside"
         outside.payloadKey = "\(keys.prefix):processes"
@@ -194,10 +194,10 @@ struct TransportBehaviour {
             (raw("{not json"), .badJSON),
             ([0xff, 0xfe, 0x00, 0x01], .badJSON),
             (raw("[1,2,3]"), .badJSON),
-            (raw(#"{"v":2,"id":"x","kind":"slice-batch","lane":"bulk","created":0,"body":{}}"#), .unknownVersion),
+            (raw(#"{"v":1,"id":"x","kind":"slice-batch","lane":"bulk","created":0,"body":{}}"#), .unknownVersion),
             (raw(#"{"id":"x","kind":"slice-batch","lane":"bulk","created":0,"body":{}}"#), .unknownVersion),
-            (raw(#"{"v":1,"id":"x","kind":"slice-batch","lane":"bulk","created":0,"body":{"study_id":"s"}}"#), .badJSON),
-            (raw(#"{"v":1,"id":"x","kind":"teleport","lane":"bulk","created":0,"body":{}}"#), .badJSON),
+            (raw(#"{"v":2,"id":"x","kind":"slice-batch","lane":"bulk","created":0,"body":{"study_id":"s"}}"#), .badJSON),
+            (raw(#"{"v":2,"id":"x","kind":"teleport","lane":"bulk","created":0,"body":{}}"#), .badJSON),
             (Array(repeating: UInt8(ascii: " "), count: 2048) + raw("{}"), .oversized),
             (try TestSupport.studyMessage("wrongkind", keys: keys), .wrongKind),
             (try TestSupport.message(.sliceBatch(badIndex), keys: keys), .invalidField),
@@ -223,8 +223,8 @@ struct TransportBehaviour {
         let letters = try t.deadLetters(limit: 100).reversed().compactMap(DeadLetter.decode)
         XCTAssertEqual(letters.map(\.cause), cases.map(\.1))
         XCTAssertTrue(letters.allSatisfy { !$0.reason.isEmpty && $0.queue == .slices && $0.process == "w1" })
-        XCTAssertEqual(letters[3].reason, "protocol version 2 is not supported (this build speaks 1)")
-        XCTAssertEqual(letters[5].reason, "missing field 'body.batch_index'")
+        XCTAssertEqual(letters[3].reason, "protocol version 1 is not supported (this build speaks 2)")
+        XCTAssertEqual(letters[5].reason, "missing field 'body.attempt'")
         XCTAssertEqual(letters[7].reason, "message of 2050 bytes exceeds the limit of 1024 bytes")
         XCTAssertEqual(letters[1].encoding, "base64")
         XCTAssertTrue(letters[11].reason.contains(missing.payloadKey), letters[11].reason)
@@ -247,7 +247,7 @@ struct TransportBehaviour {
             DispatchQueue.global().async(group: group) {
                 for b in [0, 1, 2, 3].shuffled() {
                     do {
-                        let o = try tw.writeBatchResult(studyID: "s", batch: b, batchCount: 4, result: [UInt8(b), UInt8(w)],
+                        let o = try tw.writeBatchResult(studyID: "s", attempt: 1, batch: b, batchCount: 4, result: [UInt8(b), UInt8(w)],
                                                         reduceMessage: reduceMsg, lane: .bulk, ttl: 60)
                         lock.lock(); stored += o.stored ? 1 : 0; enqueued += o.reduceEnqueued ? 1 : 0; lock.unlock()
                     } catch { lock.lock(); failures.append(error); lock.unlock() }
@@ -259,17 +259,17 @@ struct TransportBehaviour {
         XCTAssertEqual(stored, 4, "one stored result per batch")
         XCTAssertEqual(enqueued, 1, "exactly one reduce enqueue")
         XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
-        let results = try t.batchResults(studyID: "s")
+        let results = try t.batchResults(studyID: "s", attempt: 1)
         XCTAssertEqual(results.keys.sorted(), [0, 1, 2, 3])
         XCTAssertEqual(results.map { $0.value[0] }.sorted(), [0, 1, 2, 3])
         // A late duplicate changes nothing.
-        let late = try t.writeBatchResult(studyID: "s", batch: 2, batchCount: 4, result: [9], reduceMessage: reduceMsg, lane: .bulk, ttl: 60)
+        let late = try t.writeBatchResult(studyID: "s", attempt: 1, batch: 2, batchCount: 4, result: [9], reduceMessage: reduceMsg, lane: .bulk, ttl: 60)
         XCTAssertEqual(late, BatchResultOutcome(stored: false, reduceEnqueued: false))
         XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
-        try t.deleteResults(studyID: "s")
-        XCTAssertEqual(try t.batchResults(studyID: "s").count, 0)
+        try t.deleteResults(studyID: "s", attempt: 1)
+        XCTAssertEqual(try t.batchResults(studyID: "s", attempt: 1).count, 0)
         // Urgent studies reduce on the urgent lane.
-        let u = try t.writeBatchResult(studyID: "u", batch: 0, batchCount: 1, result: [1], reduceMessage: reduceMsg, lane: .urgent, ttl: 60)
+        let u = try t.writeBatchResult(studyID: "u", attempt: 1, batch: 0, batchCount: 1, result: [1], reduceMessage: reduceMsg, lane: .urgent, ttl: 60)
         XCTAssertEqual(u, BatchResultOutcome(stored: true, reduceEnqueued: true))
         XCTAssertEqual(try t.depth(.reduce, lane: .urgent), 1)
     }
@@ -289,10 +289,87 @@ struct TransportBehaviour {
         XCTAssertEqual(try t.transition(studyID: "f", to: .ingesting), .ingesting)
         XCTAssertEqual(try t.transition(studyID: "f", to: .failed("fewer than 10 slices")), .failed("fewer than 10 slices"))
         XCTAssertEqual(try t.transition(studyID: "f", to: .failed("other")), .failed("fewer than 10 slices"), "first reason kept")
-        XCTAssertEqual(try t.transition(studyID: "f", to: .queued, reset: true), .queued, "resubmission resets")
-        XCTAssertEqual(try t.studies(in: .failed), [])
-        XCTAssertEqual(try t.studies(in: .queued), ["f"])
-        XCTAssertEqual(try t.studyRecord("f")?.state, .queued)
+        XCTAssertEqual(try t.transition(studyID: "f", to: .queued), .failed("fewer than 10 slices"), "no transition leaves failed")
+        XCTAssertEqual(try t.studies(in: .failed), ["f"])
+        XCTAssertEqual(try t.studyRecord("f")?.attempt, 1, "a record made without a claim is attempt 1")
+    }
+
+    private func claim(_ t: QueueTransport, _ id: String, identity: String = "dicom:1.2|1.2.3", attempt: Int = 1,
+                       token: String = UUID().uuidString, newAttempt: Bool = false) throws -> StudyClaimOutcome {
+        let message = try TestSupport.message(.study(StudyDescriptor(studyID: id, attempt: attempt, label: "CT", sources: ["/d/CT"])),
+                                              keys: t.keys)
+        return try t.claimStudy(StudyClaim(studyID: id, identity: identity, label: "CT", attempt: attempt, token: token),
+                                message: message, lane: .bulk, newAttempt: newAttempt)
+    }
+
+    /// Submitting a known series changes nothing; another series under a taken id is refused;
+    /// only an explicit new attempt starts the study again, and the old attempt's late work
+    /// (results, transitions) is dropped.
+    func claimsAreIdempotentAndNeverMerge() throws {
+        let t = try make()
+        XCTAssertEqual(try claim(t, "dcm-a", token: "m1"), .claimed(attempt: 1))
+        XCTAssertEqual(try t.depth(.studies, lane: .bulk), 1)
+        XCTAssertEqual(try claim(t, "dcm-a", token: "m1"), .claimed(attempt: 1), "a repeated claim (lost reply) is recognised")
+        guard case .exists(let known)? = try? claim(t, "dcm-a") else { return XCTFail("a second submission must find the study") }
+        XCTAssertEqual(known.state, .queued)
+        XCTAssertEqual(known.attempt, 1)
+        XCTAssertEqual(known.label, "CT")
+        XCTAssertEqual(known.identity, "dicom:1.2|1.2.3")
+        XCTAssertEqual(try t.depth(.studies, lane: .bulk), 1, "nothing enqueued twice")
+        XCTAssertEqual(try claim(t, "dcm-a", identity: "dicom:9.9|9.9.9"), .clash(existingIdentity: "dicom:1.2|1.2.3"))
+        XCTAssertEqual(try claim(t, "dcm-a", identity: "dicom:9.9|9.9.9", attempt: 2, newAttempt: true),
+                       .clash(existingIdentity: "dicom:1.2|1.2.3"), "a new attempt never takes over another series")
+
+        // Attempt 1 runs to done; a resubmission leaves it done.
+        for s in [StudyState.ingesting, .classifying, .reducing, .done] { try t.transition(studyID: "dcm-a", to: s, attempt: 1) }
+        guard case .exists(let done)? = try? claim(t, "dcm-a") else { return XCTFail("done study must be reported") }
+        XCTAssertEqual(done.state, .done)
+        XCTAssertEqual(try t.studies(in: .done), ["dcm-a"])
+
+        // A new attempt: queued again, attempt 2, its message pushed; a stale claim is told so.
+        XCTAssertEqual(try claim(t, "dcm-a", attempt: 3, newAttempt: true), .attemptChanged)
+        XCTAssertEqual(try claim(t, "dcm-a", attempt: 2, newAttempt: true), .claimed(attempt: 2))
+        XCTAssertEqual(try t.studyRecord("dcm-a")?.attempt, 2)
+        XCTAssertEqual(try t.studyRecord("dcm-a")?.state, .queued)
+        XCTAssertEqual(try t.studies(in: .done), [])
+        XCTAssertEqual(try t.depth(.studies, lane: .bulk), 2)
+        // Attempt 1's late work moves nothing and stores nothing.
+        XCTAssertEqual(try t.transition(studyID: "dcm-a", to: .failed("late"), attempt: 1), .queued)
+        let late = try t.writeBatchResult(studyID: "dcm-a", attempt: 1, batch: 0, batchCount: 1, result: [1],
+                                          reduceMessage: [1], lane: .bulk, ttl: 60)
+        XCTAssertEqual(late, BatchResultOutcome(stored: false, reduceEnqueued: false, stale: true))
+        XCTAssertEqual(try t.batchResults(studyID: "dcm-a", attempt: 1), [:])
+        XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 0)
+        // Attempt 2's result completes it and enqueues its reduce item once (marker was cleared).
+        let fresh = try t.writeBatchResult(studyID: "dcm-a", attempt: 2, batch: 0, batchCount: 1, result: [2],
+                                           reduceMessage: [2], lane: .bulk, ttl: 60)
+        XCTAssertEqual(fresh, BatchResultOutcome(stored: true, reduceEnqueued: true))
+        XCTAssertEqual(try t.batchResults(studyID: "dcm-a", attempt: 2), [0: [2]])
+        XCTAssertEqual(try t.transition(studyID: "dcm-a", to: .ingesting, attempt: 2), .ingesting)
+    }
+
+    /// Many submissions of one series at once: exactly one claim wins and one message is queued.
+    func racingClaimsHaveOneWinner() throws {
+        let t = try make()
+        let group = DispatchGroup()
+        let lock = NSLock()
+        var outcomes: [StudyClaimOutcome] = []
+        var failures: [Error] = []
+        for _ in 0..<6 {
+            let tw = try t.companion()
+            DispatchQueue.global().async(group: group) {
+                do {
+                    let o = try self.claim(tw, "dcm-race")
+                    lock.lock(); outcomes.append(o); lock.unlock()
+                } catch { lock.lock(); failures.append(error); lock.unlock() }
+            }
+        }
+        group.wait()
+        XCTAssertTrue(failures.isEmpty, "\(failures)")
+        XCTAssertEqual(outcomes.filter { $0 == .claimed(attempt: 1) }.count, 1, "\(outcomes)")
+        XCTAssertEqual(outcomes.filter { if case .exists = $0 { return true } else { return false } }.count, 5, "\(outcomes)")
+        XCTAssertEqual(try t.depth(.studies, lane: .bulk), 1)
+        XCTAssertEqual(try t.studies(in: .queued), ["dcm-race"])
     }
 
     func gracefulStopHandsBackTheItemInHand() throws {
@@ -354,7 +431,7 @@ struct TransportBehaviour {
         let t = try make()
         let metrics = MetricsRegistry()
         for b in 0..<3 {
-            let key = t.keys.batchPayload("m", batch: b)
+            let key = t.keys.batchPayload("m", attempt: 1, batch: b)
             try t.putPayload(key, [1], ttl: 60)
             try t.push(try TestSupport.message(.sliceBatch(SliceBatchDescriptor(studyID: "m", batchIndex: b, batchCount: 3,
                        sliceIndices: Array(0..<(b + 1)), payloadKey: key)), keys: t.keys), to: .slices, lane: .bulk)

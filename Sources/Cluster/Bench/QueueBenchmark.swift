@@ -53,7 +53,7 @@ public struct QueueBenchmark {
             let id = "bench-\(study)"
             var messages: [[UInt8]] = []
             for b in 0..<s.batchesPerStudy {
-                let key = keys.batchPayload(id, batch: b)
+                let key = keys.batchPayload(id, attempt: 1, batch: b)
                 try producer.putPayload(key, payload, ttl: 3600)
                 let first = b * s.slicesPerBatch
                 messages.append(try codec.encode(Envelope(body: .sliceBatch(SliceBatchDescriptor(
@@ -83,7 +83,7 @@ public struct QueueBenchmark {
                         if s.simulateMilliseconds > 0 { Thread.sleep(forTimeInterval: s.simulateMilliseconds / 1000) }
                         let reduce = try codec.encode(Envelope(body: .reduce(ReduceDescriptor(
                             studyID: d.studyID, batchCount: d.batchCount, sliceCount: d.batchCount * d.sliceCount))))
-                        _ = try ctx.transport.writeBatchResult(studyID: d.studyID, batch: d.batchIndex, batchCount: d.batchCount,
+                        _ = try ctx.transport.writeBatchResult(studyID: d.studyID, attempt: d.attempt, batch: d.batchIndex, batchCount: d.batchCount,
                                                                result: result, reduceMessage: reduce, lane: env.lane, ttl: 3600)
                     }, timeout: 0) {}
                 } catch {

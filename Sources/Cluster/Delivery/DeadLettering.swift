@@ -2,17 +2,19 @@ import Logging
 
 extension QueueTransport {
     /// Moves a delivery to the dead-letter list with its reason, marks its study failed
-    /// (when the message named a valid study) and forgets its attempt count. Returns the
-    /// record, or nil if the delivery had already left the processing list (reaped).
+    /// (when the message named a valid study, and only if `studyAttempt` — the study attempt
+    /// the message belongs to — is still current: an old attempt's poison item must not fail
+    /// a new attempt) and forgets its delivery count. Returns the record, or nil if the
+    /// delivery had already left the processing list (reaped).
     @discardableResult
     public func deadLetter(_ delivery: Delivery, cause: DeadLetter.Cause, reason: String, attempts: Int,
-                           messageID: String?, studyID: String?, logger: Logger) throws -> DeadLetter? {
+                           messageID: String?, studyID: String?, studyAttempt: Int?, logger: Logger) throws -> DeadLetter? {
         let record = DeadLetter(cause: cause, reason: reason, delivery: delivery, attempts: attempts,
                                 messageID: messageID, studyID: studyID)
         guard try settle(delivery, .deadLetter(record.encoded())) else { return nil }
         if let messageID { try clearAttempts(messageID) }
         if let studyID, Keys.isValidID(studyID) {
-            try transition(studyID: studyID, to: .failed("\(cause.rawValue): \(reason)"))
+            try transition(studyID: studyID, to: .failed("\(cause.rawValue): \(reason)"), attempt: studyAttempt)
         }
         logger.warning("dead-lettered an item", metadata: [
             "queue": "\(delivery.queue.rawValue)", "cause": "\(cause.rawValue)", "reason": "\(reason)",

@@ -69,7 +69,8 @@ public final class Reaper: @unchecked Sendable {
         } catch let r as MessageRejection {
             let ids = MessageCodec.peekID(delivery.raw)
             guard try transport.deadLetter(delivery, cause: DeadLetter.Cause(r.kind), reason: r.reason, attempts: 0,
-                                           messageID: ids?.id, studyID: r.envelope?.studyID, logger: logger) != nil
+                                           messageID: ids?.id, studyID: r.envelope?.studyID, studyAttempt: r.envelope?.attempt,
+                                           logger: logger) != nil
             else { return nil }
             return Recovered(messageID: ids?.id, studyID: r.envelope?.studyID, queue: delivery.queue, lane: delivery.lane,
                              fromProcess: delivery.process, attempts: 0, returned: false)
@@ -80,7 +81,8 @@ public final class Reaper: @unchecked Sendable {
         if attempts >= maxAttempts {
             let reason = "delivered \(attempts) times; the holding process stopped heartbeating (last: \(delivery.process))"
             guard try transport.deadLetter(delivery, cause: .attemptsExhausted, reason: reason, attempts: attempts,
-                                           messageID: envelope.id, studyID: envelope.studyID, logger: logger) != nil
+                                           messageID: envelope.id, studyID: envelope.studyID, studyAttempt: envelope.attempt,
+                                           logger: logger) != nil
             else { return nil }
             item.returned = false
             return item

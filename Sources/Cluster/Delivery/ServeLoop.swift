@@ -160,7 +160,7 @@ public final class ServeLoop: @unchecked Sendable {
             let cause = DeadLetter.Cause(r.kind)
             try transport.deadLetter(delivery, cause: cause, reason: r.reason, attempts: 0,
                                      messageID: r.envelope?.id ?? MessageCodec.peekID(delivery.raw)?.id,
-                                     studyID: r.envelope?.studyID, logger: logger)
+                                     studyID: r.envelope?.studyID, studyAttempt: r.envelope?.attempt, logger: logger)
             return .deadLettered(cause, r.reason)
         }
         var log = logger
@@ -170,7 +170,8 @@ public final class ServeLoop: @unchecked Sendable {
 
         func deadLetter(_ cause: DeadLetter.Cause, _ reason: String) throws -> ItemOutcome {
             let record = try transport.deadLetter(delivery, cause: cause, reason: reason, attempts: attempt,
-                                                  messageID: envelope.id, studyID: envelope.studyID, logger: log)
+                                                  messageID: envelope.id, studyID: envelope.studyID,
+                                                  studyAttempt: envelope.attempt, logger: log)
             return record == nil ? .reclaimed : .deadLettered(cause, reason)
         }
 

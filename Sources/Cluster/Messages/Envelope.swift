@@ -36,6 +36,14 @@ public enum MessageBody: Equatable, Sendable {
         }
     }
 
+    public var attempt: Int {
+        switch self {
+        case .study(let d): return d.attempt
+        case .sliceBatch(let d): return d.attempt
+        case .reduce(let d): return d.attempt
+        }
+    }
+
     /// Payload keys the message refers to; they must exist when the message is handled.
     public var payloadKeys: [String] {
         switch self {
@@ -56,7 +64,7 @@ public enum MessageBody: Equatable, Sendable {
 }
 
 /// The versioned wrapper of every queue message:
-/// `{"v":1,"id":"…","kind":"slice-batch","lane":"bulk","created":1.7e9,"body":{…}}`.
+/// `{"v":2,"id":"…","kind":"slice-batch","lane":"bulk","created":1.7e9,"body":{…}}`.
 public struct Envelope: Equatable, Sendable {
     public var version: Int
     /// Unique per message; attempts are counted under it. Re-deliveries keep it.
@@ -74,6 +82,7 @@ public struct Envelope: Equatable, Sendable {
 
     public var kind: MessageKind { body.kind }
     public var studyID: String { body.studyID }
+    public var attempt: Int { body.attempt }
 }
 
 extension Envelope: Codable {

@@ -80,12 +80,17 @@ public struct MessageCodec: Sendable {
         guard Keys.isValidID(e.studyID) else {
             return "study id '\(e.studyID.prefix(64))' must be 1–128 characters of A–Z a–z 0–9 . _ -"
         }
+        guard e.attempt >= 1 else { return "attempt \(e.attempt) of study \(e.studyID) must be ≥ 1" }
         for key in e.body.payloadKeys where !key.hasPrefix(keys.payloadPrefix) {
             return "payload key '\(key.prefix(96))' is outside '\(keys.payloadPrefix)'"
         }
         switch e.body {
         case .study(let d):
             if d.sources.isEmpty { return "study \(d.studyID) has no sources" }
+            // The label becomes part of an output folder name: the id alphabet, no separators.
+            if let label = d.label, !Keys.isValidID(label) {
+                return "label '\(label.prefix(64))' of study \(d.studyID) must be 1–128 characters of A–Z a–z 0–9 . _ -"
+            }
         case .sliceBatch(let d):
             guard d.batchCount >= 1, (0..<d.batchCount).contains(d.batchIndex) else {
                 return "batch_index \(d.batchIndex) not in 0..<batch_count \(d.batchCount)"

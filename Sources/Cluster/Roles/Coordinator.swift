@@ -45,7 +45,12 @@ public final class Coordinator: @unchecked Sendable {
     public func process(_ envelope: Envelope, _ context: HandlerContext) throws {
         guard case .study(let d) = envelope.body else { throw HandlerError.permanent("not a study message") }
         let t = context.transport
-        try t.transition(studyID: d.studyID, to: .ingesting)
+        // A newer attempt was started (`submit --new-attempt`): this one's work would be ignored.
+        guard try t.isCurrent(studyID: d.studyID, attempt: d.attempt) else {
+            context.logger.notice("study attempt \(d.attempt) is no longer current: skipped")
+            return
+        }
+        try t.transition(studyID: d.studyID, to: .ingesting, attempt: d.attempt)
         var clock = StageClock()
         for timing in leadingTimings { clock.add(timing.stage, seconds: timing.seconds) }
         let name = reportID(d)
@@ -58,24 +63,24 @@ public final class Coordinator: @unchecked Sendable {
         let batches = pipeline.batches(of: prepared)
         let keys = t.keys
         let contextPayload = StudyContext(study: prepared, region: region, settings: pipeline.settings, sources: d.sources,
-                                          outputRoot: d.outputRoot, timings: clock.timings)
-        try t.putPayload(keys.contextPayload(d.studyID), try contextPayload.encoded(), ttl: payloadTTL)
+                                          outputRoot: d.outputRoot, timings: clock.timings, label: d.label)
+        try t.putPayload(keys.contextPayload(d.studyID, attempt: d.attempt), try contextPayload.encoded(), ttl: payloadTTL)
         let codec = MessageCodec(keys: keys)
         for (n, batch) in batches.enumerated() {
             guard try Backpressure.waitBelow(highWaterMark, queue: .slices, transport: t, stop: context.stop) else {
                 throw HandlerError.handBack
             }
-            let key = keys.batchPayload(d.studyID, batch: n)
+            let key = keys.batchPayload(d.studyID, attempt: d.attempt, batch: n)
             let payload = BatchPayload(studyID: d.studyID, settings: pipeline.settings,
                                        studySliceCount: prepared.slices.count, slices: batch)
             try t.putPayload(key, try payload.encoded(), ttl: payloadTTL)
             // Deterministic id: a re-run of this study re-sends the same messages.
-            let descriptor = SliceBatchDescriptor(studyID: d.studyID, batchIndex: n, batchCount: batches.count,
+            let descriptor = SliceBatchDescriptor(studyID: d.studyID, attempt: d.attempt, batchIndex: n, batchCount: batches.count,
                                                   sliceIndices: batch.map(\.sliceIndex), payloadKey: key)
             let message = Envelope(body: .sliceBatch(descriptor), lane: envelope.lane, id: "\(envelope.id)-b\(n)")
             try t.push(try codec.encode(message), to: .slices, lane: envelope.lane)
         }
-        try t.transition(studyID: d.studyID, to: .classifying)
+        try t.transition(studyID: d.studyID, to: .classifying, attempt: d.attempt)
         context.logger.info("study split into batches", metadata: [
             "slices": "\(prepared.slices.count)", "batches": "\(batches.count)",
         ])

@@ -52,8 +52,11 @@ public struct LocalRunner {
 
         let codec = MessageCodec(keys: transport.keys)
         let descriptor = StudyDescriptor(studyID: studyID, sources: [source], outputRoot: outputFolder.path)
-        try transport.push(try codec.encode(Envelope(body: .study(descriptor))), to: .studies, lane: .bulk)
-        _ = try transport.transition(studyID: studyID, to: .queued, reset: true)
+        let envelope = Envelope(body: .study(descriptor))
+        // A fresh transport: the claim always succeeds (the same step `submit` takes).
+        _ = try transport.claimStudy(StudyClaim(studyID: studyID, identity: "local:\(source)", label: "", attempt: 1,
+                                                token: envelope.id),
+                                     message: try codec.encode(envelope), lane: .bulk, newAttempt: false)
 
         var failure: Error?
         let stop = StopFlag()

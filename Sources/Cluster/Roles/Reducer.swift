@@ -3,18 +3,20 @@ import Logging
 import Screening
 import Volumes
 
-/// The reducer role (queue `reduce`): gather every batch result → 3D fusion, scores, report
-/// (`Pipeline.reduce`) → the same files as `analyze` in `<output root>/<study id>/` → delete
-/// the study's payloads and results → state `done`, with a summary under `<prefix>:report:<id>`.
+/// The reducer role (queue `reduce`): gather every batch result of the attempt → 3D fusion,
+/// scores, report (`Pipeline.reduce`) → the same files as `analyze` in
+/// `<output root>/<label>--<id>/` (`StudyIDs.folderName`) → delete the attempt's payloads and
+/// results → state `done`, with a summary under `<prefix>:report:<id>:a<k>`.
 public final class Reducer: @unchecked Sendable {
     public var software: SoftwareInfo
     public var reader: StudyReading
     public var volumeWriter: VolumeFileWriting?
     /// Used when the study descriptor named no output root.
     public var outputRoot: String
-    /// The folder of one study: `<root>/<study id>` (the in-process runner uses the root as is).
-    public var folder: (_ root: String, _ studyID: String) -> URL = { root, id in
-        URL(fileURLWithPath: root).appendingPathComponent(id)
+    /// The folder of one study attempt: `<root>/<folder name>` (the in-process runner uses
+    /// the root as is). The name is per id and attempt, so no two series share a report path.
+    public var folder: (_ root: String, _ folderName: String) -> URL = { root, name in
+        URL(fileURLWithPath: root).appendingPathComponent(name)
     }
     /// Threads for writing pictures.
     public var threads = 1
@@ -51,13 +53,21 @@ public final class Reducer: @unchecked Sendable {
     public func process(_ envelope: Envelope, _ context: HandlerContext) throws {
         guard case .reduce(let d) = envelope.body else { throw HandlerError.permanent("not a reduce message") }
         let t = context.transport, keys = t.keys
-        try t.transition(studyID: d.studyID, to: .reducing)
-        let contextKey = d.contextKey ?? keys.contextPayload(d.studyID)
+        let contextKey = d.contextKey ?? keys.contextPayload(d.studyID, attempt: d.attempt)
+        let batchKeys = (0..<d.batchCount).map { keys.batchPayload(d.studyID, attempt: d.attempt, batch: $0) }
+        guard try t.isCurrent(studyID: d.studyID, attempt: d.attempt) else {
+            // A newer attempt owns the study now: free this one's keys, write nothing.
+            context.logger.notice("study attempt \(d.attempt) is no longer current: not reduced")
+            try t.deletePayloads([contextKey] + batchKeys)
+            try t.deleteResults(studyID: d.studyID, attempt: d.attempt)
+            return
+        }
+        try t.transition(studyID: d.studyID, to: .reducing, attempt: d.attempt)
         guard let contextBytes = try t.payload(contextKey) else {
             throw HandlerError.permanent("missing-payload: study context '\(contextKey)' does not exist (expired or deleted)")
         }
         let study = try StudyContext.decode(contextBytes, key: contextKey)
-        let stored = try t.batchResults(studyID: d.studyID)
+        let stored = try t.batchResults(studyID: d.studyID, attempt: d.attempt)
         guard stored.count >= d.batchCount else {
             throw ClusterError(.badPayload, "\(d.studyID): \(stored.count) of \(d.batchCount) batch results present")
         }
@@ -66,7 +76,7 @@ public final class Reducer: @unchecked Sendable {
         var classifySeconds = 0.0
         for n in 0..<d.batchCount {
             guard let bytes = stored[n] else { throw ClusterError(.badPayload, "\(d.studyID): batch \(n) has no result") }
-            let batch = try BatchResultPayload.decode(bytes, what: "\(keys.results(d.studyID)) batch:\(n)")
+            let batch = try BatchResultPayload.decode(bytes, what: "\(keys.results(d.studyID, attempt: d.attempt)) batch:\(n)")
             results += batch.results
             model = model ?? batch.model
             classifySeconds += batch.seconds
@@ -79,19 +89,26 @@ public final class Reducer: @unchecked Sendable {
             try pipeline.reduce(study: study.study, region: study.region, results: results,
                                 model: model ?? ModelInfo(sha256: "", description: ""), timings: [])
         }
-        let output = folder(study.outputRoot ?? outputRoot, d.studyID)
+        let output = folder(study.outputRoot ?? outputRoot,
+                            StudyIDs.folderName(studyID: d.studyID, label: study.label, attempt: d.attempt))
         try StudyOutputs.prepareFolder(output)
         let volume = try volumeCache?(d.studyID) ?? reader.read(study.sources)
         onStage?("write")
+        var reduced = reduction.report
+        if let label = study.label { reduced.study.label = label }
         let report = try StudyOutputs.writeAll(
-            report: reduction.report, volume: volume, region: study.region, localization: reduction.localization,
+            report: reduced, volume: volume, region: study.region, localization: reduction.localization,
             settings: study.settings, volumeWriter: volumeWriter, threads: threads, to: output, clock: &clock)
         let reportPath = output.appendingPathComponent(StudyOutputs.reportName).path
-        let summary = StudySummary(report: report, reportPath: reportPath, studyID: d.studyID)
-        try t.putPayload(keys.report(d.studyID), Array(try JSONEncoder().encode(summary)), ttl: summaryTTL)
-        try t.deletePayloads([contextKey] + (0..<d.batchCount).map { keys.batchPayload(d.studyID, batch: $0) })
-        try t.deleteResults(studyID: d.studyID)
-        try t.transition(studyID: d.studyID, to: .done)
+        let summary = StudySummary(report: report, reportPath: reportPath, studyID: d.studyID, label: study.label ?? "",
+                                   attempt: d.attempt)
+        try t.putPayload(keys.report(d.studyID, attempt: d.attempt), Array(try JSONEncoder().encode(summary)), ttl: summaryTTL)
+        // Earlier attempts' batches were dropped (and freed) by the workers; their context and
+        // results, if any, are freed here rather than left to their TTL.
+        let earlier = Array(1..<max(1, d.attempt))
+        try t.deletePayloads([contextKey] + batchKeys + earlier.map { keys.contextPayload(d.studyID, attempt: $0) })
+        for attempt in earlier + [d.attempt] { try t.deleteResults(studyID: d.studyID, attempt: attempt) }
+        try t.transition(studyID: d.studyID, to: .done, attempt: d.attempt)
         onReport?(report, output)
         context.logger.info("study done", metadata: [
             "positive.ratio": "\(report.positiveRatio)", "corona.score": "\(report.coronaScore)", "report": "\(reportPath)",
@@ -100,9 +117,10 @@ public final class Reducer: @unchecked Sendable {
 }
 
 extension QueueTransport {
-    /// The summary of a finished study (nil if not done or expired).
+    /// The summary of a study's current attempt (nil if not done or expired).
     public func studySummary(_ studyID: String) throws -> StudySummary? {
-        guard let bytes = try payload(keys.report(studyID)) else { return nil }
+        let attempt = try studyRecord(studyID)?.attempt ?? 1
+        guard let bytes = try payload(keys.report(studyID, attempt: attempt)) else { return nil }
         return try? JSONDecoder().decode(StudySummary.self, from: Data(bytes))
     }
 }

@@ -108,13 +108,15 @@ public struct StudyContext: Codable, Sendable {
     public var sources: [String]
     public var outputRoot: String?
     public var timings: [StageTiming]
+    /// The study's readable name (report, summary, output folder); nil: none given.
+    public var label: String?
 
     public init(study: PreparedStudy, region: LungRegion, settings: ScreeningSettings, sources: [String],
-                outputRoot: String?, timings: [StageTiming]) {
+                outputRoot: String?, timings: [StageTiming], label: String? = nil) {
         var s = study
         s.slices = []
         self.study = s; self.region = region; self.settings = settings; self.sources = sources
-        self.outputRoot = outputRoot; self.timings = timings
+        self.outputRoot = outputRoot; self.timings = timings; self.label = label
     }
 
     public func encoded() throws -> [UInt8] { Array(try JSONEncoder().encode(self)) }
@@ -126,10 +128,13 @@ public struct StudyContext: Codable, Sendable {
     }
 }
 
-/// The outcome of a finished study, kept under `<prefix>:report:<id>` for `status`,
-/// `result` and `worklist` (JSON; fields in `Protocols/README.md`, *Study summary*).
+/// The outcome of a finished study attempt, kept under `<prefix>:report:<id>:a<k>` for
+/// `status`, `result` and `worklist` (JSON; fields in `Protocols/README.md`, *Study summary*).
 public struct StudySummary: Codable, Equatable, Sendable {
     public var studyID: String
+    /// The readable name beside the id ("" if none was given).
+    public var label: String
+    public var attempt: Int
     public var patientID: String
     /// Operating point name → positive decision.
     public var decisions: [String: Bool]
@@ -142,13 +147,16 @@ public struct StudySummary: Codable, Equatable, Sendable {
     public var finished: Double
 
     enum CodingKeys: String, CodingKey {
-        case studyID = "study_id", patientID = "patient_id", decisions, positiveRatio = "positive_ratio"
+        case studyID = "study_id", label, attempt, patientID = "patient_id", decisions, positiveRatio = "positive_ratio"
         case coronaScore = "corona_score", lungSlices = "lung_slices", positiveSlices = "positive_slices"
         case reportPath = "report_path", finished
     }
 
-    public init(report: ScreeningReport, reportPath: String, studyID: String, finished: Double = Date().timeIntervalSince1970) {
+    public init(report: ScreeningReport, reportPath: String, studyID: String, label: String = "", attempt: Int = 1,
+                finished: Double = Date().timeIntervalSince1970) {
         self.studyID = studyID
+        self.label = label
+        self.attempt = attempt
         patientID = report.study.patientID
         decisions = Dictionary(report.decisions.map { ($0.operatingPoint, $0.positive) }, uniquingKeysWith: { a, _ in a })
         positiveRatio = report.positiveRatio

@@ -31,16 +31,23 @@ public struct FileStudyReader: StudyReading {
 }
 
 /// Finds the studies under the paths given to `submit`: each NIfTI file is one study, each
-/// DICOM series (grouped by SeriesInstanceUID) is one study.
+/// DICOM series (grouped by SeriesInstanceUID) is one study. Ids come from what the study is
+/// (`StudyIDs`), labels from where it was found.
 public enum StudyDiscovery {
     public struct Found: Equatable, Sendable {
         public var studyID: String
+        /// The full identity the id is a hash of (`StudyIDs`).
+        public var identity: String
+        /// Folder or file name (mapped into the id alphabet): for people, not unique.
+        public var label: String
         public var source: String
         public var patientID: String?
         public var acquired: String?
     }
 
     /// `recursive`: also look for NIfTI files in subfolders (DICOM scans are always recursive).
+    /// A series found twice (two paths, or a copy in another folder) is listed once, under its
+    /// first path.
     public static func find(_ paths: [String], recursive: Bool) throws -> [Found] {
         var found: [Found] = []
         let fm = FileManager.default
@@ -51,13 +58,12 @@ public enum StudyDiscovery {
             }
             let url = URL(fileURLWithPath: path).standardizedFileURL
             if !isDirectory.boolValue {
-                found.append(Found(studyID: safeID(niftiName(url)), source: url.path))
+                found.append(try nifti(url))
                 continue
             }
             if recursive, let walker = fm.enumerator(atPath: url.path) {
                 for case let rel as String in walker where isNIfTI(rel) {
-                    let file = url.appendingPathComponent(rel)
-                    found.append(Found(studyID: safeID(niftiName(file)), source: file.path))
+                    found.append(try nifti(url.appendingPathComponent(rel)))
                 }
             }
             let scan = try DICOMFolder.scan(url)
@@ -70,19 +76,39 @@ public enum StudyDiscovery {
                 }
                 let name = URL(fileURLWithPath: folder).lastPathComponent
                 let h = series.headers.first
-                found.append(Found(studyID: safeID(shared ? "\(name)-\(series.seriesInstanceUID)" : name),
+                let uid = h?.seriesInstanceUID ?? ""
+                let named = uid.isEmpty ? try StudyIDs.dicomContent(files: series.headers.map(\.path))
+                                        : StudyIDs.dicom(studyUID: h?.studyInstanceUID ?? "", seriesUID: uid)
+                found.append(Found(studyID: named.studyID, identity: named.identity,
+                                   label: safeID(shared ? "\(name)-\(series.seriesInstanceUID)" : name),
                                    source: shared ? folder + FileStudyReader.seriesMarker + series.seriesInstanceUID : folder,
                                    patientID: h?.patientID, acquired: h?.studyDate))
             }
         }
-        // Two studies must never share an id: number repeats.
-        var seen: [String: Int] = [:]
-        for i in found.indices {
-            let n = seen[found[i].studyID, default: 0]
-            seen[found[i].studyID] = n + 1
-            if n > 0 { found[i].studyID = safeID("\(found[i].studyID)-\(n + 1)") }
+        return try unique(found)
+    }
+
+    /// One entry per id; two identities under one id (a hash collision) is refused.
+    static func unique(_ found: [Found]) throws -> [Found] {
+        var first: [String: Found] = [:]
+        var out: [Found] = []
+        for f in found {
+            if let earlier = first[f.studyID] {
+                guard earlier.identity == f.identity else {
+                    throw ClusterError(.studyIDClash, "study id \(f.studyID) would name two series: \(earlier.source) "
+                                       + "(\(earlier.identity)) and \(f.source) (\(f.identity)); neither was submitted")
+                }
+                continue
+            }
+            first[f.studyID] = f
+            out.append(f)
         }
-        return found
+        return out
+    }
+
+    static func nifti(_ file: URL) throws -> Found {
+        let named = try StudyIDs.nifti(file: file.path)
+        return Found(studyID: named.studyID, identity: named.identity, label: safeID(niftiName(file)), source: file.path)
     }
 
     static func isNIfTI(_ name: String) -> Bool {

@@ -41,9 +41,16 @@ public final class Worker: @unchecked Sendable {
             abort()
         }
         let t = context.transport
-        // A study fails as a whole (a poison batch, a reducer error): its other batches would
-        // only spend worker time on a result nobody reads.
-        if case .failed(let reason)? = try t.studyRecord(d.studyID)?.state {
+        // A study fails as a whole (a poison batch, a reducer error), and a new attempt makes
+        // the old one's batches moot: either way they would only spend worker time on a result
+        // nobody reads.
+        let record = try t.studyRecord(d.studyID)
+        if (record?.attempt ?? 1) != d.attempt {
+            context.logger.notice("study attempt \(d.attempt) is no longer current: batch \(d.batchIndex) skipped")
+            try t.deletePayloads([d.payloadKey])
+            return
+        }
+        if case .failed(let reason)? = record?.state {
             context.logger.notice("study already failed (\(reason)): batch \(d.batchIndex) skipped")
             try t.deletePayloads([d.payloadKey])
             return
@@ -79,14 +86,19 @@ public final class Worker: @unchecked Sendable {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let encoded = try BatchResultPayload(model: model, seconds: seconds, results: results).encoded()
-        let reduce = ReduceDescriptor(studyID: d.studyID, batchCount: d.batchCount, sliceCount: batch.studySliceCount,
-                                      contextKey: t.keys.contextPayload(d.studyID))
+        let reduce = ReduceDescriptor(studyID: d.studyID, attempt: d.attempt, batchCount: d.batchCount,
+                                      sliceCount: batch.studySliceCount, contextKey: t.keys.contextPayload(d.studyID, attempt: d.attempt))
         let message = try MessageCodec(keys: t.keys).encode(Envelope(body: .reduce(reduce), lane: envelope.lane,
                                                                      id: UUID().uuidString.lowercased()))
-        let outcome = try t.writeBatchResult(studyID: d.studyID, batch: d.batchIndex, batchCount: d.batchCount,
+        let outcome = try t.writeBatchResult(studyID: d.studyID, attempt: d.attempt, batch: d.batchIndex, batchCount: d.batchCount,
                                              result: encoded, reduceMessage: message, lane: envelope.lane, ttl: resultTTL)
+        if outcome.stale {
+            context.logger.notice("study attempt \(d.attempt) ended while batch \(d.batchIndex) ran: result dropped")
+            try t.deletePayloads([d.payloadKey])
+            return
+        }
         if outcome.reduceEnqueued {
-            try t.transition(studyID: d.studyID, to: .reducing)
+            try t.transition(studyID: d.studyID, to: .reducing, attempt: d.attempt)
             context.logger.info("study complete; reduce enqueued")
         }
         if !outcome.stored { context.logger.notice("duplicate batch result ignored (first write wins)") }

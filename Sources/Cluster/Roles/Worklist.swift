@@ -5,6 +5,9 @@ import Foundation
 public struct Worklist: Sendable {
     public struct Row: Equatable, Sendable {
         public var studyID: String
+        /// The readable name beside the id (folder or file name); two rows may share it.
+        public var label: String
+        public var attempt: Int
         public var state: String
         /// Operating points at which the study is positive, joined by "+", or "negative".
         public var decision: String
@@ -25,11 +28,11 @@ public struct Worklist: Sendable {
             guard let record = try t.studyRecord(id) else { continue }
             if record.state == .done, let s = try t.studySummary(id) {
                 let positive = s.decisions.filter(\.value).keys.sorted()
-                rows.append(Row(studyID: id, state: "done", decision: positive.isEmpty ? "negative" : positive.joined(separator: "+"),
+                rows.append(Row(studyID: id, label: record.label, attempt: record.attempt, state: "done", decision: positive.isEmpty ? "negative" : positive.joined(separator: "+"),
                                 positivePoints: positive.count, positiveRatio: s.positiveRatio, coronaScore: s.coronaScore,
                                 reportPath: s.reportPath, reason: ""))
             } else {
-                rows.append(Row(studyID: id, state: record.state.name.rawValue, decision: "-", positivePoints: -1,
+                rows.append(Row(studyID: id, label: record.label, attempt: record.attempt, state: record.state.name.rawValue, decision: "-", positivePoints: -1,
                                 positiveRatio: nil, coronaScore: nil, reportPath: "", reason: record.state.reason))
             }
         }
@@ -41,12 +44,12 @@ public struct Worklist: Sendable {
         return Worklist(rows: rows)
     }
 
-    public static let csvHeader = "rank,study_id,state,decision,positive_ratio,corona_score_cm3,report,reason"
+    public static let csvHeader = "rank,study_id,label,attempt,state,decision,positive_ratio,corona_score_cm3,report,reason"
 
     public func csv() -> String {
         var lines = [Self.csvHeader]
         for (i, r) in rows.enumerated() {
-            let fields = ["\(i + 1)", r.studyID, r.state, r.decision, r.positiveRatio.map { String(format: "%.6f", $0) } ?? "",
+            let fields = ["\(i + 1)", r.studyID, r.label, "\(r.attempt)", r.state, r.decision, r.positiveRatio.map { String(format: "%.6f", $0) } ?? "",
                           r.coronaScore.map { String(format: "%.4f", $0) } ?? "", r.reportPath, r.reason]
             lines.append(fields.map(Self.csvField).joined(separator: ","))
         }
@@ -59,13 +62,15 @@ public struct Worklist: Sendable {
             s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
         }
         func line(_ f: [String]) -> String {
-            [pad(f[0], 4), pad(f[1], 40), pad(f[2], 8), pad(f[3], 34), pad(f[4], 9, right: true), pad(f[5], 11, right: true)].joined(separator: " ")
+            [pad(f[0], 4), pad(f[1], 24), pad(f[2], 24), pad(f[3], 8), pad(f[4], 34), pad(f[5], 9, right: true),
+             pad(f[6], 11, right: true)].joined(separator: " ")
         }
-        var lines = [line(["#", "study", "state", "decision", "ratio", "corona cm³"])]
+        var lines = [line(["#", "label", "study id", "state", "decision", "ratio", "corona cm³"])]
         for (i, r) in rows.enumerated() {
             let ratio = r.positiveRatio.map { String(format: "%.2f%%", 100 * $0) } ?? "-"
             let corona = r.coronaScore.map { String(format: "%.2f", $0) } ?? "-"
-            var text = line(["\(i + 1)", r.studyID, r.state, r.decision, ratio, corona])
+            let id = r.attempt > 1 ? "\(r.studyID) a\(r.attempt)" : r.studyID
+            var text = line(["\(i + 1)", r.label.isEmpty ? "-" : r.label, id, r.state, r.decision, ratio, corona])
             if !r.reason.isEmpty { text += "  " + r.reason }
             lines.append(text)
         }

@@ -110,15 +110,16 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
 
     // MARK: results
 
-    public func writeBatchResult(studyID: String, batch: Int, batchCount: Int, result: [UInt8],
+    public func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8],
                                  reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome {
         locked {
-            let rkey = keys.results(studyID)
+            let skey = keys.study(studyID)
+            guard currentAttempt(skey) == attempt else { return BatchResultOutcome(stored: false, reduceEnqueued: false, stale: true) }
+            let rkey = keys.results(studyID, attempt: attempt)
             let field = Keys.resultField(batch: batch)
             var stored = false
             if hashes[rkey]?[field] == nil { hashes[rkey, default: [:]][field] = result; stored = true }
             var enqueued = false
-            let skey = keys.study(studyID)
             if (hashes[rkey]?.count ?? 0) >= batchCount, hashes[skey]?["reduce_enqueued"] == nil {
                 hashes[skey, default: [:]]["reduce_enqueued"] = Array("1".utf8)
                 lists[keys.queue(.reduce, lane), default: []].insert(reduceMessage, at: 0)
@@ -129,34 +130,80 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
         }
     }
 
-    public func batchResults(studyID: String) throws -> [Int: [UInt8]] {
+    public func batchResults(studyID: String, attempt: Int) throws -> [Int: [UInt8]] {
         locked {
             var out: [Int: [UInt8]] = [:]
-            for (field, value) in hashes[keys.results(studyID)] ?? [:] {
+            for (field, value) in hashes[keys.results(studyID, attempt: attempt)] ?? [:] {
                 if field.hasPrefix("batch:"), let n = Int(field.dropFirst(6)) { out[n] = value }
             }
             return out
         }
     }
 
-    public func deleteResults(studyID: String) throws { locked { hashes[keys.results(studyID)] = nil } }
+    public func deleteResults(studyID: String, attempt: Int) throws {
+        locked { hashes[keys.results(studyID, attempt: attempt)] = nil }
+    }
 
     // MARK: study state
 
-    public func transition(studyID: String, to state: StudyState, reset: Bool) throws -> StudyState {
+    /// The attempt a study hash records (1 when it has none). Call with the lock held.
+    private func currentAttempt(_ skey: String) -> Int {
+        hashes[skey]?["attempt"].flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 1
+    }
+
+    /// Same steps as the `claim` script (LuaScripts.swift), under the one lock.
+    public func claimStudy(_ claim: StudyClaim, message: [UInt8], lane: Lane, newAttempt: Bool) throws -> StudyClaimOutcome {
+        locked {
+            let skey = keys.study(claim.studyID)
+            let text = { (f: String) in self.hashes[skey]?[f].map { String(decoding: $0, as: UTF8.self) } }
+            let attempt = currentAttempt(skey)
+            let current = text("state").flatMap(StudyState.Name.init(rawValue:))
+            if let current {
+                if text("claimed_by") == claim.token, attempt == claim.attempt { return .claimed(attempt: attempt) }
+                let known = text("identity") ?? ""
+                if !known.isEmpty, known != claim.identity { return .clash(existingIdentity: known) }
+                if !newAttempt {
+                    return .exists(StudyRecord(studyID: claim.studyID, state: StudyState(name: current, reason: text("reason") ?? ""),
+                                               updated: Double(text("updated") ?? "") ?? 0, attempt: attempt,
+                                               identity: known, label: text("label") ?? ""))
+                }
+                guard claim.attempt == attempt + 1 else { return .attemptChanged }
+                sets[keys.studies(in: current)]?.remove(claim.studyID)
+            } else if claim.attempt != 1 {
+                return .attemptChanged
+            }
+            sets[keys.studies(in: .queued), default: []].insert(claim.studyID)
+            var hash = hashes[skey] ?? [:]
+            for (field, value) in [("state", "queued"), ("reason", ""), ("updated", String(Date().timeIntervalSince1970)),
+                                   ("attempt", String(claim.attempt)), ("identity", claim.identity), ("label", claim.label),
+                                   ("claimed_by", claim.token)] {
+                hash[field] = Array(value.utf8)
+            }
+            hash["reduce_enqueued"] = nil
+            hashes[skey] = hash
+            lists[keys.queue(.studies, lane), default: []].insert(message, at: 0)
+            cond.broadcast()
+            return .claimed(attempt: claim.attempt)
+        }
+    }
+
+    public func transition(studyID: String, to state: StudyState, attempt: Int?) throws -> StudyState {
         locked {
             let skey = keys.study(studyID)
             let hash = hashes[skey] ?? [:]
             let current = hash["state"].flatMap { StudyState.Name(rawValue: String(decoding: $0, as: UTF8.self)) }
-            if !reset, !StudyState.allows(from: current, to: state.name), let current {
-                return StudyState(name: current, reason: hash["reason"].map { String(decoding: $0, as: UTF8.self) } ?? "")
+            let reason = hash["reason"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if let attempt, currentAttempt(skey) != attempt {
+                return StudyState(name: current ?? state.name, reason: reason)  // a stale attempt moves nothing
+            }
+            if !StudyState.allows(from: current, to: state.name), let current {
+                return StudyState(name: current, reason: reason)
             }
             if let current { sets[keys.studies(in: current)]?.remove(studyID) }
             sets[keys.studies(in: state.name), default: []].insert(studyID)
             hashes[skey, default: [:]]["state"] = Array(state.name.rawValue.utf8)
             hashes[skey]!["reason"] = Array(state.reason.utf8)
             hashes[skey]!["updated"] = Array(String(Date().timeIntervalSince1970).utf8)
-            if reset { hashes[skey]!["reduce_enqueued"] = nil }
             return state
         }
     }
@@ -168,7 +215,8 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
             else { return nil }
             let text = { (f: String) in hash[f].map { String(decoding: $0, as: UTF8.self) } ?? "" }
             return StudyRecord(studyID: studyID, state: StudyState(name: name, reason: text("reason")),
-                               updated: Double(text("updated")) ?? 0)
+                               updated: Double(text("updated")) ?? 0, attempt: Int(text("attempt")) ?? 1,
+                               identity: text("identity"), label: text("label"))
         }
     }
 

@@ -3,7 +3,7 @@
 /// KEYS and ARGV at the top. Run with EVALSHA, loaded on first use and again after NOSCRIPT
 /// (a restarted Redis has forgotten them).
 enum LuaScript: String, CaseIterable {
-    case take, settle, batchResult, transition
+    case take, settle, batchResult, transition, claim
 
     var source: String {
         switch self {
@@ -34,44 +34,91 @@ enum LuaScript: String, CaseIterable {
         case .batchResult:
             return """
             -- Store one batch result (first write wins) and enqueue the reduce item exactly once
-            -- when the study has all its batch results.
-            -- KEYS[1] results hash   KEYS[2] study hash   KEYS[3] reduce queue (lane)
+            -- when the attempt has all its batch results. A result of an attempt that is no
+            -- longer current writes nothing (a new attempt cleared reduce_enqueued).
+            -- KEYS[1] results hash of the attempt   KEYS[2] study hash   KEYS[3] reduce queue (lane)
             -- ARGV[1] field   ARGV[2] result bytes   ARGV[3] batch count   ARGV[4] reduce message
-            -- ARGV[5] TTL of the results hash (seconds)
-            -- Returns {stored 0|1, reduce enqueued 0|1}.
+            -- ARGV[5] TTL of the results hash (seconds)   ARGV[6] attempt
+            -- Returns {stored 0|1, reduce enqueued 0|1, stale 0|1}.
+            if tonumber(redis.call('HGET', KEYS[2], 'attempt') or '1') ~= tonumber(ARGV[6]) then
+              return {0, 0, 1}
+            end
             local stored = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
             redis.call('EXPIRE', KEYS[1], ARGV[5])
             if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
               if redis.call('HSETNX', KEYS[2], 'reduce_enqueued', '1') == 1 then
                 redis.call('LPUSH', KEYS[3], ARGV[4])
-                return {stored, 1}
+                return {stored, 1, 0}
               end
             end
-            return {stored, 0}
+            return {stored, 0, 0}
             """
         case .transition:
             return """
-            -- Move a study to a new state if the state machine allows it.
+            -- Move a study to a new state if the state machine allows it and the caller's
+            -- attempt is still the current one (a stale attempt never moves the state).
             -- KEYS[1] study hash   KEYS[2..7] state sets: queued ingesting classifying reducing done failed
             -- ARGV[1] study id   ARGV[2] new state   ARGV[3] reason   ARGV[4] now (s)
-            -- ARGV[5] '1' to reset (resubmission: any state, clears the reduce marker)
+            -- ARGV[5] attempt, or '' for whatever attempt is current
             -- Returns {applied 0|1, state after, reason after}.
             local rank = {queued=1, ingesting=2, classifying=3, reducing=4, done=5, failed=5}
             local sets = {queued=KEYS[2], ingesting=KEYS[3], classifying=KEYS[4], reducing=KEYS[5], done=KEYS[6], failed=KEYS[7]}
             local new = ARGV[2]
             if not rank[new] then return redis.error_reply('unknown state ' .. new) end
             local cur = redis.call('HGET', KEYS[1], 'state')
-            if cur and rank[cur] and ARGV[5] ~= '1' then
+            local reason = redis.call('HGET', KEYS[1], 'reason') or ''
+            if ARGV[5] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'attempt') or '1') ~= tonumber(ARGV[5]) then
+              return {0, cur or new, reason}
+            end
+            if cur and rank[cur] then
               local final = (cur == 'done' or cur == 'failed')
               if final or (new ~= 'failed' and rank[new] < rank[cur]) then
-                return {0, cur, redis.call('HGET', KEYS[1], 'reason') or ''}
+                return {0, cur, reason}
               end
             end
             if cur and sets[cur] then redis.call('SREM', sets[cur], ARGV[1]) end
             redis.call('SADD', sets[new], ARGV[1])
             redis.call('HSET', KEYS[1], 'state', new, 'reason', ARGV[3], 'updated', ARGV[4])
-            if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'reduce_enqueued') end
             return {1, new, ARGV[3]}
+            """
+        case .claim:
+            return """
+            -- Claim a study id for a submission: create the study (attempt 1), or start a new
+            -- attempt of the same series, and push its study message, all in one step; or
+            -- report what is there and change nothing. Two racing claims enqueue once.
+            -- KEYS[1] study hash   KEYS[2..7] state sets: queued ingesting classifying reducing done failed
+            -- KEYS[8] studies queue (lane)
+            -- ARGV[1] study id   ARGV[2] identity   ARGV[3] label   ARGV[4] now (s)
+            -- ARGV[5] '1' for a new attempt   ARGV[6] attempt the message was built for   ARGV[7] message
+            -- ARGV[8] the message id: a claim repeated after a lost reply answers 'claimed' again
+            -- Returns {outcome, attempt, state, reason, updated, identity, label};
+            -- outcome: claimed | exists | clash | changed (the attempt moved on: read and retry).
+            local sets = {queued=KEYS[2], ingesting=KEYS[3], classifying=KEYS[4], reducing=KEYS[5], done=KEYS[6], failed=KEYS[7]}
+            local f = redis.call('HMGET', KEYS[1], 'state', 'reason', 'updated', 'attempt', 'identity', 'label', 'claimed_by')
+            local cur, known = f[1], f[5]
+            local attempt = tonumber(f[4] or '1')
+            local want = tonumber(ARGV[6])
+            if cur and f[7] == ARGV[8] and attempt == want then
+              return {'claimed', want, cur, f[2] or '', f[3] or '0', known or '', f[6] or ''}
+            end
+            if cur then
+              if known and known ~= '' and known ~= ARGV[2] then
+                return {'clash', attempt, cur, f[2] or '', f[3] or '0', known, f[6] or ''}
+              end
+              if ARGV[5] ~= '1' then
+                return {'exists', attempt, cur, f[2] or '', f[3] or '0', known or '', f[6] or ''}
+              end
+              if want ~= attempt + 1 then return {'changed', attempt, cur, '', '0', '', ''} end
+              if sets[cur] then redis.call('SREM', sets[cur], ARGV[1]) end
+            elseif want ~= 1 then
+              return {'changed', 0, 'queued', '', '0', '', ''}
+            end
+            redis.call('SADD', sets['queued'], ARGV[1])
+            redis.call('HSET', KEYS[1], 'state', 'queued', 'reason', '', 'updated', ARGV[4], 'attempt', want,
+                       'identity', ARGV[2], 'label', ARGV[3], 'claimed_by', ARGV[8])
+            redis.call('HDEL', KEYS[1], 'reduce_enqueued')
+            redis.call('LPUSH', KEYS[8], ARGV[7])
+            return {'claimed', want, 'queued', '', ARGV[4], ARGV[2], ARGV[3]}
             """
         }
     }

@@ -42,18 +42,25 @@ public protocol QueueTransport: AnyObject, Sendable {
     func deletePayloads(_ keys: [String]) throws
 
     // MARK: results (idempotent) and the exactly-once reduce hand-off
-    /// Stores the result of batch `batch` of `studyID` (the first write wins) and, if that
-    /// makes `batchCount` results, pushes `reduceMessage` to the reduce queue exactly once.
-    func writeBatchResult(studyID: String, batch: Int, batchCount: Int, result: [UInt8],
+    /// Stores the result of batch `batch` of attempt `attempt` of `studyID` (the first write
+    /// wins) and, if that makes `batchCount` results, pushes `reduceMessage` to the reduce
+    /// queue exactly once. Nothing is written if `attempt` is not the study's current one
+    /// (`stale`), so an old attempt's late results never mix with a new attempt's.
+    func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8],
                           reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome
-    func batchResults(studyID: String) throws -> [Int: [UInt8]]
-    func deleteResults(studyID: String) throws
+    func batchResults(studyID: String, attempt: Int) throws -> [Int: [UInt8]]
+    func deleteResults(studyID: String, attempt: Int) throws
 
     // MARK: study state
-    /// Applies a transition if the state machine allows it (`reset`: a resubmission, which
-    /// also clears the reduce marker). Returns the state after the call.
+    /// Claims `claim.studyID` for a submission and, if it is new (or `newAttempt` and the
+    /// series matches), pushes `message` to `studies` in the same atomic step. Never resets
+    /// or overwrites a study of another series.
+    func claimStudy(_ claim: StudyClaim, message: [UInt8], lane: Lane, newAttempt: Bool) throws -> StudyClaimOutcome
+    /// Applies a transition if the state machine allows it and, when `attempt` is given, it
+    /// is still the study's current attempt (a stale attempt never moves the state). Returns
+    /// the state after the call.
     @discardableResult
-    func transition(studyID: String, to state: StudyState, reset: Bool) throws -> StudyState
+    func transition(studyID: String, to state: StudyState, attempt: Int?) throws -> StudyState
     func studyRecord(_ studyID: String) throws -> StudyRecord?
     func studies(in state: StudyState.Name) throws -> [String]
 
@@ -82,8 +89,14 @@ extension QueueTransport {
     public func push(_ message: [UInt8], to queue: QueueName, lane: Lane) throws {
         try push([message], to: queue, lane: lane)
     }
+    /// A transition whatever the current attempt (tests, tools).
     @discardableResult
     public func transition(studyID: String, to state: StudyState) throws -> StudyState {
-        try transition(studyID: studyID, to: state, reset: false)
+        try transition(studyID: studyID, to: state, attempt: nil)
+    }
+
+    /// Whether `attempt` is the study's current one (a study without a record is at attempt 1).
+    public func isCurrent(studyID: String, attempt: Int) throws -> Bool {
+        (try studyRecord(studyID)?.attempt ?? 1) == attempt
     }
 }

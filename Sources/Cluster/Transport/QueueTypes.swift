@@ -45,7 +45,8 @@ public enum Settlement: Equatable, Sendable {
 /// A study's place in the state machine:
 /// queued → ingesting → classifying → reducing → done, and failed(reason) from any
 /// non-final state. Transitions only move forward (repeating a state is allowed, since
-/// delivery is at-least-once); done and failed are final unless a study is resubmitted.
+/// delivery is at-least-once); done and failed are final. Only an explicit new attempt
+/// (`QueueTransport.claimStudy`, `submit --new-attempt`) starts the study again at queued.
 public enum StudyState: Equatable, Sendable, CustomStringConvertible {
     case queued, ingesting, classifying, reducing, done
     case failed(String)
@@ -90,7 +91,7 @@ public enum StudyState: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { reason.isEmpty ? name.rawValue : "\(name.rawValue)(\(reason))" }
 
-    /// Whether the state machine allows `current → next` (without a resubmission reset).
+    /// Whether the state machine allows `current → next` (a new attempt is a claim, not a transition).
     public static func allows(from current: Name?, to next: Name) -> Bool {
         guard let current else { return true }
         if current.isFinal { return false }
@@ -104,6 +105,20 @@ public struct StudyRecord: Equatable, Sendable {
     public var state: StudyState
     /// Seconds since 1970 of the last transition.
     public var updated: Double
+    /// The current attempt (1 unless `submit --new-attempt` started more; a record made
+    /// without a claim counts as attempt 1).
+    public var attempt: Int = 1
+    /// What the id names (`StudyIDs`, e.g. `dicom:<StudyInstanceUID>|<SeriesInstanceUID>`);
+    /// empty for a record made without a claim.
+    public var identity: String = ""
+    /// The readable name (folder or file name) shown beside the id; may repeat across studies.
+    public var label: String = ""
+
+    public init(studyID: String, state: StudyState, updated: Double, attempt: Int = 1, identity: String = "",
+                label: String = "") {
+        self.studyID = studyID; self.state = state; self.updated = updated
+        self.attempt = attempt; self.identity = identity; self.label = label
+    }
 }
 
 /// The outcome of writing one slice-batch result.
@@ -112,6 +127,12 @@ public struct BatchResultOutcome: Equatable, Sendable {
     public var stored: Bool
     /// True if this write completed the study and enqueued its reduce item (exactly once).
     public var reduceEnqueued: Bool
+    /// True if the result belongs to an attempt that is no longer current: nothing was written.
+    public var stale: Bool = false
+
+    public init(stored: Bool, reduceEnqueued: Bool, stale: Bool = false) {
+        self.stored = stored; self.reduceEnqueued = reduceEnqueued; self.stale = stale
+    }
 }
 
 /// A live or recently live process, as registered.

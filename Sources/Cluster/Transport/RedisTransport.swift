@@ -205,17 +205,18 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
 
     // MARK: results
 
-    public func writeBatchResult(studyID: String, batch: Int, batchCount: Int, result: [UInt8],
+    public func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8],
                                  reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome {
         let reply = try eval(.batchResult,
-                             keys: [keys.results(studyID), keys.study(studyID), keys.queue(.reduce, lane)],
-                             args: [Keys.resultField(batch: batch), result, batchCount, reduceMessage, max(1, Int(ttl.rounded(.up)))])
-        guard let pair = reply.array, pair.count == 2 else { throw ClusterError(.unexpectedReply, "batch result script gave \(reply)") }
-        return BatchResultOutcome(stored: pair[0].integer == 1, reduceEnqueued: pair[1].integer == 1)
+                             keys: [keys.results(studyID, attempt: attempt), keys.study(studyID), keys.queue(.reduce, lane)],
+                             args: [Keys.resultField(batch: batch), result, batchCount, reduceMessage,
+                                    max(1, Int(ttl.rounded(.up))), attempt])
+        guard let parts = reply.array, parts.count == 3 else { throw ClusterError(.unexpectedReply, "batch result script gave \(reply)") }
+        return BatchResultOutcome(stored: parts[0].integer == 1, reduceEnqueued: parts[1].integer == 1, stale: parts[2].integer == 1)
     }
 
-    public func batchResults(studyID: String) throws -> [Int: [UInt8]] {
-        let flat = try call(["HGETALL", keys.results(studyID)]).array ?? []
+    public func batchResults(studyID: String, attempt: Int) throws -> [Int: [UInt8]] {
+        let flat = try call(["HGETALL", keys.results(studyID, attempt: attempt)]).array ?? []
         var out: [Int: [UInt8]] = [:]
         var i = 0
         while i + 1 < flat.count {
@@ -227,14 +228,36 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         return out
     }
 
-    public func deleteResults(studyID: String) throws { _ = try call(["DEL", keys.results(studyID)]) }
+    public func deleteResults(studyID: String, attempt: Int) throws { _ = try call(["DEL", keys.results(studyID, attempt: attempt)]) }
 
     // MARK: study state
 
-    public func transition(studyID: String, to state: StudyState, reset: Bool) throws -> StudyState {
+    public func claimStudy(_ claim: StudyClaim, message: [UInt8], lane: Lane, newAttempt: Bool) throws -> StudyClaimOutcome {
+        let reply = try eval(.claim,
+                             keys: [keys.study(claim.studyID)] + StudyState.Name.allCases.map { keys.studies(in: $0) }
+                                 + [keys.queue(.studies, lane)],
+                             args: [claim.studyID, claim.identity, claim.label, String(Date().timeIntervalSince1970),
+                                    newAttempt ? "1" : "0", claim.attempt, message, claim.token])
+        guard let p = reply.array, p.count == 7, let outcome = p[0].string, let attempt = p[1].integer,
+              let name = p[2].string.flatMap(StudyState.Name.init(rawValue:))
+        else { throw ClusterError(.unexpectedReply, "claim script gave \(reply)") }
+        let record = StudyRecord(studyID: claim.studyID, state: StudyState(name: name, reason: p[3].string ?? ""),
+                                 updated: Double(p[4].string ?? "") ?? 0, attempt: attempt,
+                                 identity: p[5].string ?? "", label: p[6].string ?? "")
+        switch outcome {
+        case "claimed": return .claimed(attempt: attempt)
+        case "exists": return .exists(record)
+        case "clash": return .clash(existingIdentity: record.identity)
+        case "changed": return .attemptChanged
+        default: throw ClusterError(.unexpectedReply, "claim script gave outcome '\(outcome)'")
+        }
+    }
+
+    public func transition(studyID: String, to state: StudyState, attempt: Int?) throws -> StudyState {
         let reply = try eval(.transition,
                              keys: [keys.study(studyID)] + StudyState.Name.allCases.map { keys.studies(in: $0) },
-                             args: [studyID, state.name.rawValue, state.reason, String(Date().timeIntervalSince1970), reset ? "1" : "0"])
+                             args: [studyID, state.name.rawValue, state.reason, String(Date().timeIntervalSince1970),
+                                    attempt.map(String.init) ?? ""])
         guard let parts = reply.array, parts.count == 3, let name = parts[1].string.flatMap(StudyState.Name.init(rawValue:)) else {
             throw ClusterError(.unexpectedReply, "transition script gave \(reply)")
         }
@@ -242,10 +265,11 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     }
 
     public func studyRecord(_ studyID: String) throws -> StudyRecord? {
-        let flat = try call(["HMGET", keys.study(studyID), "state", "reason", "updated"]).array ?? []
-        guard flat.count == 3, let name = flat[0].string.flatMap(StudyState.Name.init(rawValue:)) else { return nil }
+        let flat = try call(["HMGET", keys.study(studyID), "state", "reason", "updated", "attempt", "identity", "label"]).array ?? []
+        guard flat.count == 6, let name = flat[0].string.flatMap(StudyState.Name.init(rawValue:)) else { return nil }
         return StudyRecord(studyID: studyID, state: StudyState(name: name, reason: flat[1].string ?? ""),
-                           updated: Double(flat[2].string ?? "") ?? 0)
+                           updated: Double(flat[2].string ?? "") ?? 0, attempt: flat[3].string.flatMap { Int($0) } ?? 1,
+                           identity: flat[4].string ?? "", label: flat[5].string ?? "")
     }
 
     public func studies(in state: StudyState.Name) throws -> [String] {

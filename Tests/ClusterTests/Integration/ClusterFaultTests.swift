@@ -55,10 +55,13 @@ final class ClusterFaultTests: XCTestCase {
         let attempts = ["--max-attempts", "3"]
         try h.start("coordinator", attempts + ["--batch-size", "64"], name: "coordinator")
         try h.start("reducer", attempts, name: "reducer")
-        let env = ["CTSCREEN_TEST_ABORT_STUDY": "poison"]
+        let poisonID = try ClusterHarness.studyID(of: poison), healthyID = try ClusterHarness.studyID(of: healthy)
+        let env = ["CTSCREEN_TEST_ABORT_STUDY": poisonID]
         var worker = try h.start("worker", attempts + ["--simulate-ms", "5"], env: env, name: "worker-0")
-        let ids = ClusterHarness.submittedIDs(try h.submit([poison, healthy]))
-        XCTAssertEqual(Set(ids), ["poison", "healthy"])
+        let submitted = ClusterHarness.submitted(try h.submit([poison, healthy]))
+        let ids = submitted.map(\.id)
+        XCTAssertEqual(Set(ids), [poisonID, healthyID])
+        XCTAssertEqual(Set(submitted.map(\.label)), ["poison", "healthy"])
 
         // A supervisor: restart the worker each time the poison kills it.
         var deaths = 0
@@ -69,8 +72,8 @@ final class ClusterFaultTests: XCTestCase {
             }
             return (try? h.allFinal(ids)) == true
         }, "logs in \(h.dir.path)")
-        XCTAssertEqual(try h.transport.studyRecord("healthy")?.state, .done)
-        let failed = try XCTUnwrap(try h.transport.studyRecord("poison")?.state)
+        XCTAssertEqual(try h.transport.studyRecord(healthyID)?.state, .done)
+        let failed = try XCTUnwrap(try h.transport.studyRecord(poisonID)?.state)
         XCTAssertEqual(failed.name, .failed)
         XCTAssertTrue(failed.reason.hasPrefix("attempts-exhausted"), failed.reason)
         // One batch (batch size 64): three deliveries, three deaths, then the dead letter.
@@ -78,7 +81,7 @@ final class ClusterFaultTests: XCTestCase {
         let dead = try h.transport.deadLetters(limit: 10).compactMap(DeadLetter.decode)
         XCTAssertEqual(dead.count, 1)
         XCTAssertEqual(dead.first?.cause, .attemptsExhausted)
-        XCTAssertEqual(dead.first?.studyID, "poison")
+        XCTAssertEqual(dead.first?.studyID, poisonID)
         XCTAssertEqual(dead.first?.attempts, 3)
 
         let (status, text) = try h.run(["status"] + h.clusterArgs + ["--json", "--interval", "0"])
@@ -87,7 +90,8 @@ final class ClusterFaultTests: XCTestCase {
         XCTAssertEqual(json["dead_letters"] as? Int, 1)
         XCTAssertEqual((json["studies"] as? [String: Int])?["failed"], 1)
         XCTAssertEqual((json["studies"] as? [String: Int])?["done"], 1)
-        XCTAssertNotNil((json["failed"] as? [String: String])?["poison"])
+        XCTAssertNotNil((json["failed"] as? [String: String])?[poisonID])
+        XCTAssertEqual((json["failed_labels"] as? [String: String])?[poisonID], "poison")
         h.stopAll()
     }
 
@@ -101,7 +105,7 @@ final class ClusterFaultTests: XCTestCase {
         try h.start("reducer", [], name: "reducer")
 
         func env(_ body: MessageBody) throws -> [UInt8] { try codec.encode(Envelope(body: body)) }
-        let garbageKey = keys.batchPayload("garbage", batch: 0)
+        let garbageKey = keys.batchPayload("garbage", attempt: 1, batch: 0)
         try t.putPayload(garbageKey, Array("not a payload".utf8), ttl: 600)
         let hostile: [(QueueName, [UInt8], DeadLetter.Cause)] = [
             (.studies, Array("{not json".utf8), .badJSON),
@@ -111,14 +115,14 @@ final class ClusterFaultTests: XCTestCase {
             (.studies, try env(.study(StudyDescriptor(studyID: "../etc", sources: ["/x"]))), .invalidField),
             (.studies, try env(.study(StudyDescriptor(studyID: "nofile", sources: ["/nonexistent/series"]))), .permanentFailure),
             (.slices, try env(.sliceBatch(SliceBatchDescriptor(studyID: "nopayload", batchIndex: 0, batchCount: 1, sliceIndices: [0],
-                                                              payloadKey: keys.batchPayload("nopayload", batch: 0)))), .missingPayload),
+                                                              payloadKey: keys.batchPayload("nopayload", attempt: 1, batch: 0)))), .missingPayload),
             (.slices, try env(.sliceBatch(SliceBatchDescriptor(studyID: "garbage", batchIndex: 0, batchCount: 1, sliceIndices: [0],
                                                               payloadKey: garbageKey))), .permanentFailure),
             (.slices, try env(.sliceBatch(SliceBatchDescriptor(studyID: "outside", batchIndex: 0, batchCount: 1, sliceIndices: [0],
                                                               payloadKey: "other:key"))), .invalidField),
             (.reduce, Array("[1,2,3]".utf8), .badJSON),
             (.reduce, try env(.reduce(ReduceDescriptor(studyID: "nocontext", batchCount: 1, sliceCount: 1,
-                                                       contextKey: keys.contextPayload("nocontext")))), .missingPayload),
+                                                       contextKey: keys.contextPayload("nocontext", attempt: 1)))), .missingPayload),
         ]
         for (queue, raw, _) in hostile { try t.push(raw, to: queue, lane: .bulk) }
         XCTAssertTrue(try h.wait(limit: 60) { try t.deadLetterCount() == hostile.count }, "logs in \(h.dir.path)")
@@ -136,7 +140,7 @@ final class ClusterFaultTests: XCTestCase {
 
         let ids = ClusterHarness.submittedIDs(try h.submit([try h.phantom("after", seed: 41)]))
         XCTAssertTrue(try h.wait(limit: 120) { try h.allFinal(ids) })
-        XCTAssertEqual(try t.studyRecord("after")?.state, .done)
+        XCTAssertEqual(try t.studyRecord(try XCTUnwrap(ids.first))?.state, .done)
         for (name, status) in h.stopAll() { XCTAssertEqual(status, 0, "\(name) exit status after SIGTERM") }
     }
 }

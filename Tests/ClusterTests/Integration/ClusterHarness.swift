@@ -10,10 +10,12 @@ final class ClusterHarness {
     static var repoRoot: URL { SharedFolder.repositoryRoot }
     static var shared: URL { SharedFolder.url }
 
-    static func binary() throws -> URL {
-        let url = repoRoot.appendingPathComponent(".build/release/ctscreen")
+    /// `configuration` "debug" for runs without a model (simulated workers), where the debug
+    /// binary `swift build` made is fast enough and always current.
+    static func binary(configuration: String = "release") throws -> URL {
+        let url = repoRoot.appendingPathComponent(".build/\(configuration)/ctscreen")
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw XCTSkip("release binary \(url.path) is missing (Scripts/setup builds it: swift build -c release): skipping the cluster integration test")
+            throw XCTSkip("\(configuration) binary \(url.path) is missing (Scripts/setup builds release, swift build debug): skipping the cluster integration test")
         }
         return url
     }
@@ -37,8 +39,8 @@ final class ClusterHarness {
     /// Fast liveness so the reaper acts within seconds in tests.
     var roleTuning = ["--heartbeat-interval", "0.5", "--heartbeat-slack", "2", "--reap-interval", "1"]
 
-    init(urlText: String) throws {
-        binary = try Self.binary()
+    init(urlText: String, configuration: String = "release") throws {
+        binary = try Self.binary(configuration: configuration)
         self.urlText = urlText
         prefix = TestSupport.randomPrefix()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-cluster-\(prefix)")
@@ -47,11 +49,11 @@ final class ClusterHarness {
     }
 
     /// The test Redis of Scripts/test (or XCTSkip).
-    static func withTestRedis() throws -> ClusterHarness {
+    static func withTestRedis(configuration: String = "release") throws -> ClusterHarness {
         guard let text = ProcessInfo.processInfo.environment["CTSCREEN_TEST_REDIS_URL"], !text.isEmpty else {
             throw XCTSkip("CTSCREEN_TEST_REDIS_URL is not set (Scripts/test sets it): skipping the cluster integration test")
         }
-        return try ClusterHarness(urlText: text)
+        return try ClusterHarness(urlText: text, configuration: configuration)
     }
 
     var clusterArgs: [String] { ["--redis-url", urlText, "--prefix", prefix] }
@@ -96,11 +98,20 @@ final class ClusterHarness {
         return out
     }
 
-    /// Study ids as `submit` printed them ("submitted ID  SOURCE").
-    static func submittedIDs(_ out: String) -> [String] {
+    /// Study ids as `submit` printed them ("submitted ID  LABEL  SOURCE").
+    static func submittedIDs(_ out: String) -> [String] { submitted(out).map(\.id) }
+
+    /// (id, label) of each line "submitted ID  LABEL  SOURCE".
+    static func submitted(_ out: String) -> [(id: String, label: String)] {
         out.split(separator: "\n").compactMap { line in
-            line.hasPrefix("submitted ") ? line.split(separator: " ").dropFirst().first.map(String.init) : nil
+            let words = line.split(separator: " ")
+            return line.hasPrefix("submitted ") && words.count >= 3 ? (String(words[1]), String(words[2])) : nil
         }
+    }
+
+    /// The id `submit` gives the one series in `folder`.
+    static func studyID(of folder: String) throws -> String {
+        try XCTUnwrap(try StudyDiscovery.find([folder], recursive: false).first).studyID
     }
 
     /// Polls until `condition` holds; false after `limit` seconds (a guard against hangs,
@@ -121,7 +132,12 @@ final class ClusterHarness {
         }
     }
 
-    func reportURL(_ id: String) -> URL { dir.appendingPathComponent("reports/\(id)/report.json") }
+    /// `reports/<label>--<id>/report.json` (the label as the study record keeps it).
+    func reportURL(_ id: String) throws -> URL {
+        let record = try XCTUnwrap(try transport.studyRecord(id), id)
+        let name = StudyIDs.folderName(studyID: id, label: record.label, attempt: record.attempt)
+        return dir.appendingPathComponent("reports/\(name)/report.json")
+    }
 
     func report(_ id: String) throws -> [String: Any] {
         let data = try Data(contentsOf: reportURL(id))
@@ -145,11 +161,12 @@ final class ClusterHarness {
 
     /// Writes a small phantom DICOM series; returns its folder (named `name`).
     func phantom(_ name: String, seed: Int, slices: Int = 20) throws -> String {
-        let out = dir.appendingPathComponent("phantom-src-\(name)")
+        let out = dir.appendingPathComponent("phantom-src-\(name.replacingOccurrences(of: "/", with: "-"))")
         let (status, text) = try run(["phantom", "--out", out.path, "--slices", "\(slices)", "--matrix", "128",
                                       "--spacing", "2.6", "--thickness", "8", "--seed", "\(seed)", "--ground-glass", "2"])
         XCTAssertEqual(status, 0, text)
-        let folder = dir.appendingPathComponent(name)
+        let folder = dir.appendingPathComponent(name)  // may hold a "/": site-a/CT
+        try FileManager.default.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.moveItem(at: out.appendingPathComponent("dicom"), to: folder)
         return folder.path
     }

@@ -20,8 +20,10 @@ final class ClusterParityTests: XCTestCase {
         try h.start("worker", weights + ["--threads", "1"], name: "worker-2")
         try h.start("reducer", [], name: "reducer")
         let out = try h.submit(studies)
-        let ids = ClusterHarness.submittedIDs(out)
-        XCTAssertEqual(Set(ids), Set(studies.map { URL(fileURLWithPath: $0).lastPathComponent }), out)
+        let submitted = ClusterHarness.submitted(out)
+        let ids = submitted.map(\.id)
+        let labels = Dictionary(uniqueKeysWithValues: submitted.map { ($0.id, $0.label) })
+        XCTAssertEqual(Set(labels.values), Set(studies.map { URL(fileURLWithPath: $0).lastPathComponent }), out)
 
         // Meanwhile, the same studies through analyze (one process, in-memory queue).
         var expected: [String: [String: Any]] = [:]
@@ -40,14 +42,17 @@ final class ClusterParityTests: XCTestCase {
         for id in ids {
             XCTAssertEqual(try h.transport.studyRecord(id)?.state, .done, id)
             let got = try h.report(id)
-            let want = try XCTUnwrap(expected[id], id)
+            let want = try XCTUnwrap(expected[labels[id] ?? ""], id)
+            XCTAssertEqual((got["study"] as? [String: Any])?["label"] as? String, labels[id], id)
+            XCTAssertEqual((got["study"] as? [String: Any])?["studyID"] as? String, id)
             try Self.assertSameScores(got, want, id)
             // Payloads and results are gone once the report is written.
-            XCTAssertFalse(try h.transport.payloadExists(h.transport.keys.contextPayload(id)), id)
-            XCTAssertTrue(try h.transport.batchResults(studyID: id).isEmpty, id)
+            XCTAssertFalse(try h.transport.payloadExists(h.transport.keys.contextPayload(id, attempt: 1)), id)
+            XCTAssertTrue(try h.transport.batchResults(studyID: id, attempt: 1).isEmpty, id)
             let summary = try XCTUnwrap(try h.transport.studySummary(id), id)
             XCTAssertEqual(summary.positiveRatio, want["positiveRatio"] as? Double ?? -1, accuracy: 1e-5, id)
-            XCTAssertEqual(summary.reportPath, h.reportURL(id).path)
+            XCTAssertEqual(summary.reportPath, try h.reportURL(id).path)
+            XCTAssertEqual(summary.label, labels[id])
         }
 
         // The worklist lists all four, most suspicious first.
@@ -56,8 +61,9 @@ final class ClusterParityTests: XCTestCase {
         XCTAssertEqual(status, 0, text)
         let rows = try String(contentsOf: csvURL, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         XCTAssertEqual(Set(rows.map { String($0[1]) }), Set(ids))
-        let ratios = rows.map { Double($0[4]) ?? -1 }
-        let points = rows.map { $0[3] == "negative" ? 0 : $0[3].split(separator: "+").count }
+        XCTAssertEqual(Set(rows.map { String($0[2]) }), Set(labels.values))
+        let ratios = rows.map { Double($0[6]) ?? -1 }
+        let points = rows.map { $0[5] == "negative" ? 0 : $0[5].split(separator: "+").count }
         for i in 1..<rows.count {
             XCTAssertTrue((points[i - 1], ratios[i - 1]) >= (points[i], ratios[i]), "worklist order: \(rows)")
         }
