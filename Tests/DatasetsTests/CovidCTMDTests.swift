@@ -33,7 +33,7 @@ final class CovidCTMDTests: XCTestCase {
         let folder = try TestData.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let series = try TestData.data("volumes/lung-pet-ct-dx-a0002-noncovid")
-        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("v1"), withDestinationURL: series)
+        try FileManager.default.copyItem(at: series, to: folder.appendingPathComponent("v1"))
         try "volume,file,sop_instance_uid,slice_location_mm,infection,lobes\nv1,nope.dcm,1.2,0,1,\n"
             .write(to: folder.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try DatasetBuilder.covidCTMD(root: folder)) { XCTAssertTrue("\($0)".contains("v1/nope.dcm"), "\($0)") }
