@@ -179,10 +179,10 @@ struct Train: ParsableCommand {
         _ = try trainer.run(train: splits.train, validation: splits.validation) { report, t in
             print(report.line)
             let ph = t.model.phaseSeconds, steps = Double(max(report.steps, 1))
-            print(String(format: "  seconds per step: forward %.2f, backward %.2f (weight gradients %.2f), Adam %.2f, data and rest %.2f",
+            if !t.probesCachedFeatures { print(String(format: "  seconds per step: forward %.2f, backward %.2f (weight gradients %.2f), Adam %.2f, data and rest %.2f",
                          (ph["forward"] ?? 0) / steps, (ph["backward"] ?? 0) / steps, (ph["weight gradients"] ?? 0) / steps,
                          (ph["adam"] ?? 0) / steps,
-                         (report.seconds - (ph["forward"] ?? 0) - (ph["backward"] ?? 0) - (ph["adam"] ?? 0)) / steps))
+                         (report.seconds - (ph["forward"] ?? 0) - (ph["backward"] ?? 0) - (ph["adam"] ?? 0)) / steps)) }
             t.model.phaseSeconds = [:]
             fflush(stdout)
             if let auc = report.validationAUC, auc > (best?.auc ?? -1) {
