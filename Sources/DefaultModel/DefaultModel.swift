@@ -8,9 +8,9 @@ import Foundation
 /// whose accessor stops the process when the bundle is missing; here a missing bundle is
 /// an error the caller reports.
 public enum DefaultModel {
-    public static let fileName = "ctscreen-default-v1.safetensors"
+    public static let fileName = "ctscreen-default-v2.safetensors"
     /// SHA-256 of the shipped file; loading checks it, so a damaged or swapped file is caught.
-    public static let sha256 = "2b6f1b460d5f3eea6a48affa66b9ff1e6cce49dcfc1f0b52af96cd306a0bce44"
+    public static let sha256 = "3f1d4ccf05f4a05a17023233ce13568491a46d69ac165280d37e869d5fd43c59"
     public static let bundleName = "CTScreen_DefaultModel.resources"
 
     /// Where the file is looked for, in order: the bundle beside the executable (SwiftPM's

@@ -12,11 +12,12 @@ final class RolesInMemoryTests: XCTestCase {
         return ServeLoop(transport: t, configuration: c, stop: StopFlag(), logger: TestSupport.logger)
     }
 
-    private func pushBatch(_ t: InMemoryTransport, study: String, batch: Int, of count: Int, id: String) throws {
+    private func pushBatch(_ t: InMemoryTransport, study: String, batch: Int, of count: Int, id: String,
+                           settings: ScreeningSettings = .standard) throws {
         let crop = PixelRect(row: 0, column: 0, rows: 4, columns: 4)
         let slices = [PreparedSlice(sliceIndex: batch, crop: crop, side: 4, pixels: [Float](repeating: 0, count: 16))]
         let key = t.keys.batchPayload(study, attempt: 1, batch: batch)
-        try t.putPayload(key, try BatchPayload(studyID: study, settings: .standard, studySliceCount: count, slices: slices).encoded(), ttl: 60)
+        try t.putPayload(key, try BatchPayload(studyID: study, settings: settings, studySliceCount: count, slices: slices).encoded(), ttl: 60)
         let d = SliceBatchDescriptor(studyID: study, batchIndex: batch, batchCount: count, sliceIndices: [batch], payloadKey: key)
         try t.push(try MessageCodec(keys: t.keys).encode(Envelope(body: .sliceBatch(d), id: id)), to: .slices, lane: .bulk)
     }
@@ -37,6 +38,25 @@ final class RolesInMemoryTests: XCTestCase {
         XCTAssertEqual(try t.studyRecord("s")?.state, .reducing)
         let result = try BatchResultPayload.decode(try XCTUnwrap(try t.batchResults(studyID: "s", attempt: 1)[1]), what: "r")
         XCTAssertEqual(result.results.map(\.sliceIndex), [1])
+    }
+
+    /// Slices prepared for one model (window, scaling, orientation) must not be scored by
+    /// another: the batch is dead-lettered and the study fails with the reason.
+    func testABatchPreparedForAnotherModelIsRefused() throws {
+        let t = InMemoryTransport()
+        var other = ScreeningSettings.standard
+        other.windowHighHU = 200
+        other.inputSize = 4
+        try pushBatch(t, study: "m", batch: 0, of: 1, id: "m0", settings: other)
+        var standard = ScreeningSettings.standard
+        standard.inputSize = 4
+        let classifier = RuleClassifier(settings: standard) { _ in (0.9, [Float](repeating: 1, count: 16)) }
+        let outcome = try loop(t, .slices).step(Worker(compute: .classifier(classifier)).handle, timeout: 0)
+        guard case .deadLettered? = outcome else { return XCTFail("\(String(describing: outcome))") }
+        guard case .failed(let reason)? = try t.studyRecord("m")?.state else { return XCTFail("study not failed") }
+        XCTAssertTrue(reason.contains("model-mismatch"), reason)
+        XCTAssertTrue(reason.contains("window [-1000.0, 200.0] HU"), reason)
+        XCTAssertEqual(try t.batchResults(studyID: "m", attempt: 1), [:])
     }
 
     func testMissingPayloadIsDeadLettered() throws {

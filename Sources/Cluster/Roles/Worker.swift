@@ -70,8 +70,8 @@ public final class Worker: @unchecked Sendable {
             // Slices prepared for another model would be scored, silently, as garbage.
             let prepared = InputPreparation(settings: batch.settings)
             guard prepared == classifier.preparation else {
-                throw HandlerError.permanent("model-mismatch: the coordinator prepared these slices as \(prepared), "
-                    + "this worker's model wants \(classifier.preparation): give coordinator and workers the same --weights")
+                throw HandlerError.permanent("model-mismatch: the coordinator prepared these slices with \(prepared.summary), "
+                    + "this worker's model wants \(classifier.preparation.summary): give coordinator and workers the same --weights")
             }
             let pipeline = try Pipeline(settings: batch.settings, software: SoftwareInfo(version: "worker"))
             results = try pipeline.classify(batch.slices, with: classifier)

@@ -15,7 +15,7 @@ final class ClusterParityTests: XCTestCase {
         let studies = real + phantoms
         let weights = ["--weights", ClusterHarness.weights]
 
-        try h.start("coordinator", [], name: "coordinator")
+        try h.start("coordinator", weights, name: "coordinator")
         try h.start("worker", weights + ["--threads", "1"], name: "worker-1")
         try h.start("worker", weights + ["--threads", "1"], name: "worker-2")
         try h.start("reducer", [], name: "reducer")
