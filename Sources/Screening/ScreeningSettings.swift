@@ -16,7 +16,8 @@ public struct ScreeningSettings: Codable, Equatable, Sendable {
     public var windowHighHU: Float
     /// Side of the square network input.
     public var inputSize: Int
-    /// ImageNet normalisation per channel (R, G, B).
+    /// Normalisation per channel (R, G, B): ImageNet's by default; a model may say otherwise
+    /// in its metadata (`InputPreparation`).
     public var channelMean: [Float]
     public var channelStd: [Float]
     /// Slices per classifier forward pass.
