@@ -8,7 +8,9 @@ final class FaultyTransport: QueueTransport, @unchecked Sendable {
     private let lock = NSLock()
     /// Operation name → failures left (Int.max: always).
     private var faults: [String: Int]
-    private(set) var failed: [String] = []
+    private var failedOps: [String] = []
+    /// The operations failed so far (thread-safe).
+    var failed: [String] { lock.lock(); defer { lock.unlock() }; return failedOps }
 
     init(_ inner: QueueTransport, failing faults: [String: Int]) {
         self.inner = inner
@@ -19,7 +21,7 @@ final class FaultyTransport: QueueTransport, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard let left = faults[op], left > 0 else { return }
         if left != Int.max { faults[op] = left - 1 }
-        failed.append(op)
+        failedOps.append(op)
         throw ClusterError(.serverError, "NOPERM User worker has no permissions to run the '\(op)' command (injected)")
     }
 

@@ -48,4 +48,6 @@ final class InMemoryTransportTests: XCTestCase {
     func testHungHolderLosesItsItemAfterTheVisibilityTimeout() throws { try suite.hungHolderLosesItsItemAfterTheVisibilityTimeout() }
 
     func testProgressingHolderKeepsItsItem() throws { try suite.progressingHolderKeepsItsItem() }
+
+    func testUnsettleableItemIsLeftToTheReaper() throws { try suite.unsettleableItemIsLeftToTheReaper() }
 }

@@ -64,4 +64,6 @@ final class RedisTransportTests: XCTestCase {
     func testHungHolderLosesItsItemAfterTheVisibilityTimeout() throws { try suite.hungHolderLosesItsItemAfterTheVisibilityTimeout() }
 
     func testProgressingHolderKeepsItsItem() throws { try suite.progressingHolderKeepsItsItem() }
+
+    func testUnsettleableItemIsLeftToTheReaper() throws { try suite.unsettleableItemIsLeftToTheReaper() }
 }

@@ -121,4 +121,38 @@ extension TransportBehaviour {
         XCTAssertEqual(try t.deadLetterCount(), 0)
         XCTAssertEqual(try t.counter("processed:studies"), 1)
     }
+
+    /// Even the hand-back fails (Redis refuses every write): the loop keeps trying instead of
+    /// taking the next item, and on stop exits still registered, so the reaper returns the item.
+    func unsettleableItemIsLeftToTheReaper() throws {
+        let base = try make()
+        let t = FaultyTransport(base, failing: ["addAttempts": Int.max, "settle": Int.max])
+        let m = try TestSupport.studyMessage("stuck", keys: t.keys)
+        try t.push(m, to: .studies, lane: .bulk)
+        try t.push(try TestSupport.studyMessage("next", keys: t.keys), to: .studies, lane: .bulk)
+        let stop = StopFlag()
+        var config = ServeConfiguration(queue: .studies, role: "worker", processID: "w-stuck")
+        config.takeTimeout = 0.1
+        config.heartbeatInterval = 0.05
+        config.heartbeatSlack = 0.2
+        config.reapInterval = nil
+        let loop = ServeLoop(transport: t, configuration: config, stop: stop, logger: log)
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? loop.run { _, _ in }
+            finished.signal()
+        }
+        let until = Date().addingTimeInterval(30)
+        while t.failed.filter({ $0 == "settle" }).count < 3, Date() < until { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertEqual(try base.processingItems(process: "w-stuck", queue: .studies, lane: .bulk), [m])
+        XCTAssertEqual(try base.depth(.studies, lane: .bulk), 1, "the next item is not taken meanwhile")
+        stop.requestStop()
+        XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(try base.registeredProcesses().map(\.id), ["w-stuck"], "exits registered, for the reaper")
+        Thread.sleep(forTimeInterval: 0.4)  // its heartbeat lapses
+        let report = try XCTUnwrap(try Reaper(transport: base, holder: "reaper", logger: log).runOnce())
+        XCTAssertEqual(report.deadProcesses, ["w-stuck"])
+        XCTAssertEqual(report.items.map(\.returned), [true])
+        XCTAssertEqual(try base.depth(.studies, lane: .bulk), 2)
+    }
 }

@@ -253,8 +253,9 @@ public final class ServeLoop: @unchecked Sendable {
             counters.append(("slices", envelope.body.sliceCount))
             metrics?.increment("ctscreen_slices_processed_total", by: Double(envelope.body.sliceCount), help: "Slices classified")
         }
+        let acked = try transport.acknowledge(delivery, messageID: envelope.id, counters: counters)
         strikes[envelope.id] = nil
-        guard try transport.acknowledge(delivery, messageID: envelope.id, counters: counters) else {
+        guard acked else {
             log.notice("item was reclaimed by the reaper before its ack; results stand (idempotent)")
             return .reclaimed
         }
