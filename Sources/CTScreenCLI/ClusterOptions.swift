@@ -42,9 +42,15 @@ struct RoleOptions: ParsableArguments {
     @Option(help: "Seconds between reaper passes (returning the items of dead processes).")
     var reapInterval: Double = 5
 
+    @Option(help: "Visibility timeout (seconds): an item whose handler shows no progress for this long is taken back by the reaper, even from a live process, and the delivery counts as an attempt.")
+    var visibilityTimeout: Double = ClusterDefaults.visibilityTimeout
+
     func validate() throws {
         guard heartbeatInterval > 0, heartbeatSlack > 0, reapInterval > 0 else {
             throw ValidationError("--heartbeat-interval, --heartbeat-slack and --reap-interval must be > 0")
+        }
+        guard visibilityTimeout > heartbeatInterval else {
+            throw ValidationError("--visibility-timeout must be longer than --heartbeat-interval (deadlines are extended on each beat)")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
@@ -77,6 +83,7 @@ enum RoleProcess {
         configuration.heartbeatInterval = options.heartbeatInterval
         configuration.heartbeatSlack = options.heartbeatSlack
         configuration.reapInterval = options.reapInterval
+        configuration.visibilityTimeout = options.visibilityTimeout
         logger[metadataKey: "role"] = "\(role)"
         let loop = ServeLoop(transport: transport, configuration: configuration, stop: stop, metrics: metrics, logger: logger)
         try loop.run(handler)

@@ -19,6 +19,17 @@ public enum ClusterDefaults {
     public static let payloadTTL: Double = 6 * 3600
     /// Result hashes live as long as payloads for the same reason.
     public static let resultTTL: Double = 6 * 3600
+    /// Visibility timeout (seconds): an item whose handler reported no progress for this long
+    /// is taken back by the reaper even though its process still heartbeats (a hung handler,
+    /// or an item the loop lost track of), and the delivery counts as an attempt. Handlers
+    /// report progress between steps; a single step (one batch on the engine, one study read)
+    /// must fit in it. Ten minutes: far above a batch on a slow CPU, short enough that a
+    /// stuck study is noticed the same hour.
+    public static let visibilityTimeout: Double = 600
+    /// A serve loop whose own hand-back of an item keeps failing waits this long between
+    /// tries, doubling from `handBackRetryInitial`.
+    public static let handBackRetryInitial: Double = 0.1
+    public static let handBackRetryCap: Double = 5
     /// Only one reaper runs at a time; its lock expires after this many seconds.
     public static let reaperLockTTL: Double = 10
     /// Blocking takes wait on the urgent lane in slices of this length and then look at both

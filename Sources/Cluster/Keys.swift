@@ -8,6 +8,7 @@
 /// | `ctscreen:queue:<q>:urgent`             | list   | urgent lane, always served before the bulk lane  |
 /// | `ctscreen:queue:dead`                   | list   | dead-letter records (JSON), newest on the left   |
 /// | `ctscreen:processing:<pid>:<q>[:urgent]`| list   | items a process holds (BLMOVE target)            |
+/// | `ctscreen:inflight:<pid>:<q>[:urgent]`  | zset   | item of that processing list → deadline (Redis TIME, ms) |
 /// | `ctscreen:heartbeat:<pid>`              | string | liveness, PX = interval + slack                  |
 /// | `ctscreen:processes`                    | hash   | pid → process record (JSON)                      |
 /// | `ctscreen:attempts`                     | hash   | message id → deliveries so far                   |
@@ -45,6 +46,11 @@ public struct Keys: Sendable, Equatable {
     public func processing(_ process: String, _ queue: QueueName, _ lane: Lane) -> String {
         lane == .urgent ? "\(prefix):processing:\(process):\(queue.rawValue):urgent"
                         : "\(prefix):processing:\(process):\(queue.rawValue)"
+    }
+    /// Deadlines of the items in `processing(process, queue, lane)` (visibility timeout).
+    public func inflight(_ process: String, _ queue: QueueName, _ lane: Lane) -> String {
+        lane == .urgent ? "\(prefix):inflight:\(process):\(queue.rawValue):urgent"
+                        : "\(prefix):inflight:\(process):\(queue.rawValue)"
     }
     public func heartbeat(_ process: String) -> String { "\(prefix):heartbeat:\(process)" }
     public var processes: String { "\(prefix):processes" }

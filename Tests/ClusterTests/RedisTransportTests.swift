@@ -56,4 +56,14 @@ final class RedisTransportTests: XCTestCase {
     func testSlicesCountedAndMetricsRecorded() throws { try suite.slicesCountedAndMetricsRecorded() }
 
     func testHeartbeatKeepsAProcessAliveUntilStopped() throws { try suite.heartbeatKeepsAProcessAliveUntilStopped() }
+
+    func testFailedAttemptCountHandsTheItemBack() throws { try suite.failedAttemptCountHandsTheItemBack() }
+
+    func testFailedResultWriteHandsTheItemBack() throws { try suite.failedResultWriteHandsTheItemBack() }
+
+    func testHungHolderLosesItsItemAfterTheVisibilityTimeout() throws { try suite.hungHolderLosesItsItemAfterTheVisibilityTimeout() }
+
+    func testProgressingHolderKeepsItsItem() throws { try suite.progressingHolderKeepsItsItem() }
+
+    func testUnsettleableItemIsLeftToTheReaper() throws { try suite.unsettleableItemIsLeftToTheReaper() }
 }

@@ -12,9 +12,17 @@ extension QueueTransport {
         let record = DeadLetter(cause: cause, reason: reason, delivery: delivery, attempts: attempts,
                                 messageID: messageID, studyID: studyID)
         guard try settle(delivery, .deadLetter(record.encoded())) else { return nil }
-        if let messageID { try clearAttempts(messageID) }
+        // The item is settled: a failing command from here on must not make the caller
+        // settle it again. The study state matters most, so it goes first.
         if let studyID, Keys.isValidID(studyID) {
-            try transition(studyID: studyID, to: .failed("\(cause.rawValue): \(reason)"), attempt: studyAttempt)
+            do { try transition(studyID: studyID, to: .failed("\(cause.rawValue): \(reason)"), attempt: studyAttempt) } catch {
+                logger.error("dead-lettered an item but could not mark study \(studyID) failed", metadata: ["error": "\(error)"])
+            }
+        }
+        if let messageID {
+            do { try clearAttempts(messageID) } catch {
+                logger.warning("could not forget the attempt count of a dead letter", metadata: ["error": "\(error)"])
+            }
         }
         logger.warning("dead-lettered an item", metadata: [
             "queue": "\(delivery.queue.rawValue)", "cause": "\(cause.rawValue)", "reason": "\(reason)",

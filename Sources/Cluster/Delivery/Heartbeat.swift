@@ -13,6 +13,8 @@ public final class Heartbeat: @unchecked Sendable {
     private let lock = NSLock()
     private var running = false
     private var finished = DispatchSemaphore(value: 0)
+    /// The item of the serve loop, whose visibility deadline each beat moves along.
+    public var held: HeldItem?
 
     public init(transport: QueueTransport, record: ProcessRecord, interval: Double = ClusterDefaults.heartbeatInterval,
                 slack: Double = ClusterDefaults.heartbeatSlack, logger: Logger) {
@@ -39,6 +41,9 @@ public final class Heartbeat: @unchecked Sendable {
                 // reaper, and must be known again or its next items could never be reaped.
                 do { try transport.beat(record.id, ttl: ttl); try transport.register(record) } catch {
                     logger.warning("heartbeat refresh failed", metadata: ["error": "\(error)"])
+                }
+                do { try held?.extend(on: transport) } catch {
+                    logger.warning("could not extend the deadline of the item in hand", metadata: ["error": "\(error)"])
                 }
             }
         }

@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 
-/// Returns the items of dead processes (registered, heartbeat expired) to the head of their
-/// queues, or dead-letters them once they have used up their attempts. Any process may run
-/// it; one holder at a time through a lock key (SET NX PX).
+/// Returns to the head of their queues, or dead-letters once they have used up their
+/// attempts: the items of dead processes (registered, heartbeat expired), and the items of
+/// live processes held past their visibility deadline (a hung handler, or an item its loop
+/// lost track of). Any process may run it; one holder at a time through a lock key.
 public final class Reaper: @unchecked Sendable {
     public struct Recovered: Equatable, Sendable {
         public var messageID: String?
@@ -18,6 +19,8 @@ public final class Reaper: @unchecked Sendable {
 
     public struct Report: Equatable, Sendable {
         public var deadProcesses: [String] = []
+        /// Items taken back from live processes past their deadline (also listed in `items`).
+        public var expired = 0
         public var items: [Recovered] = []
     }
 
@@ -25,16 +28,18 @@ public final class Reaper: @unchecked Sendable {
     private let holder: String
     private let maxAttempts: Int
     private let lockTTL: Double
+    private let visibilityTimeout: Double
     private let codec: MessageCodec
     private let logger: Logger
 
     public init(transport: QueueTransport, holder: String, maxAttempts: Int = ClusterDefaults.maxAttempts,
-                lockTTL: Double = ClusterDefaults.reaperLockTTL,
+                lockTTL: Double = ClusterDefaults.reaperLockTTL, visibilityTimeout: Double = ClusterDefaults.visibilityTimeout,
                 maxMessageBytes: Int = ClusterDefaults.maxMessageBytes, logger: Logger) {
         self.transport = transport
         self.holder = holder
         self.maxAttempts = maxAttempts
         self.lockTTL = lockTTL
+        self.visibilityTimeout = visibilityTimeout
         self.codec = MessageCodec(keys: transport.keys, maxMessageBytes: maxMessageBytes)
         self.logger = logger
     }
@@ -45,14 +50,28 @@ public final class Reaper: @unchecked Sendable {
         guard try transport.acquireLock(lockKey, holder: holder, ttl: lockTTL) else { return nil }
         defer { try? transport.releaseLock(lockKey, holder: holder) }
         var report = Report()
-        for process in try transport.registeredProcesses() where try !transport.isAlive(process.id) {
+        let processes = try transport.registeredProcesses()
+        for process in processes where try transport.isAlive(process.id) {
+            for queue in QueueName.allCases {
+                for lane in Lane.allCases {
+                    let items = try transport.expiredItems(process: process.id, queue: queue, lane: lane, grace: visibilityTimeout)
+                    for raw in items {
+                        let delivery = Delivery(raw: raw, queue: queue, lane: lane, process: process.id)
+                        let why = "held past its visibility timeout (\(visibilityTimeout) s) by live process \(process.id)"
+                        if let item = try recover(delivery, why: why) { report.items.append(item); report.expired += 1 }
+                    }
+                }
+            }
+        }
+        for process in processes where try !transport.isAlive(process.id) {
             report.deadProcesses.append(process.id)
             for queue in QueueName.allCases {
                 for lane in Lane.allCases {
                     // Newest first: each goes to the head, so the oldest ends up taken first again.
                     for raw in try transport.processingItems(process: process.id, queue: queue, lane: lane) {
                         let delivery = Delivery(raw: raw, queue: queue, lane: lane, process: process.id)
-                        if let item = try recover(delivery) { report.items.append(item) }
+                        let why = "the holding process stopped heartbeating (last: \(process.id))"
+                        if let item = try recover(delivery, why: why) { report.items.append(item) }
                     }
                 }
             }
@@ -62,7 +81,7 @@ public final class Reaper: @unchecked Sendable {
         return report
     }
 
-    private func recover(_ delivery: Delivery) throws -> Recovered? {
+    private func recover(_ delivery: Delivery, why: String) throws -> Recovered? {
         let envelope: Envelope
         do {
             envelope = try codec.decode(delivery.raw, expecting: delivery.queue.messageKind)
@@ -79,7 +98,7 @@ public final class Reaper: @unchecked Sendable {
         var item = Recovered(messageID: envelope.id, studyID: envelope.studyID, queue: delivery.queue, lane: delivery.lane,
                              fromProcess: delivery.process, attempts: attempts, returned: true)
         if attempts >= maxAttempts {
-            let reason = "delivered \(attempts) times; the holding process stopped heartbeating (last: \(delivery.process))"
+            let reason = "delivered \(attempts) times; \(why)"
             guard try transport.deadLetter(delivery, cause: .attemptsExhausted, reason: reason, attempts: attempts,
                                            messageID: envelope.id, studyID: envelope.studyID, studyAttempt: envelope.attempt,
                                            logger: logger) != nil
@@ -91,6 +110,7 @@ public final class Reaper: @unchecked Sendable {
         logger.notice("reaper recovered an item", metadata: [
             "message.id": "\(envelope.id)", "study.id": "\(envelope.studyID)", "queue": "\(delivery.queue.rawValue)",
             "lane": "\(delivery.lane.rawValue)", "from.process": "\(delivery.process)", "attempts": "\(attempts)",
+            "why": "\(why)",
         ])
         return item
     }

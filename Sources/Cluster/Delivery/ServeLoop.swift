@@ -21,6 +21,12 @@ public struct HandlerContext {
     /// Long handlers look at it and throw `HandlerError.handBack` to stop early.
     public var stop: StopFlag
     public var metrics: MetricsRegistry?
+    /// Keeps the item's visibility deadline moving (nil outside a serve loop).
+    public var held: HeldItem?
+
+    /// Tells the cluster the handler is alive and moving: call between steps. A handler
+    /// silent for a whole visibility timeout is taken for hung and loses the item.
+    public func progress() { held?.progress() }
 }
 
 /// How one taken item ended.
@@ -46,6 +52,8 @@ public struct ServeConfiguration: Sendable {
     public var heartbeatSlack = ClusterDefaults.heartbeatSlack
     /// Run a reaper pass this often (seconds); nil: this process never reaps.
     public var reapInterval: Double? = 5
+    /// Seconds without handler progress after which the item in hand may be taken back.
+    public var visibilityTimeout = ClusterDefaults.visibilityTimeout
 
     public init(queue: QueueName, role: String, processID: String? = nil) {
         self.queue = queue
@@ -57,6 +65,10 @@ public struct ServeConfiguration: Sendable {
 /// The generic role loop: take → validate → handle → ack, or retry, or dead-letter, or hand
 /// back; heartbeat while running; reap dead processes now and then; stop cleanly on the
 /// stop flag (the item in hand is finished or handed back, then the loop returns).
+///
+/// Every taken item ends acked, back in its queue, or dead-lettered before the next take:
+/// when a Redis command fails mid-item the item is handed back (see `giveBack`), never left
+/// in the processing list of a process that goes on serving.
 public final class ServeLoop: @unchecked Sendable {
     public typealias Handler = (Envelope, HandlerContext) throws -> Void
 
@@ -67,6 +79,14 @@ public final class ServeLoop: @unchecked Sendable {
     private let codec: MessageCodec
     private var logger: Logger
     private var lastReap = Date.distantPast
+    public let held: HeldItem
+    /// Bookkeeping failures per message id on this process (the shared attempt counter may
+    /// be the command that fails, e.g. NOPERM on HINCRBY).
+    private var strikes: [String: Int] = [:]
+    private var failureStreak = 0
+    /// Set when an item could not be handed back before a stop: the process then exits
+    /// registered, so its heartbeat lapses and the reaper returns the item.
+    private var abandoned = false
 
     public init(transport: QueueTransport, configuration: ServeConfiguration, stop: StopFlag,
                 metrics: MetricsRegistry? = nil, logger: Logger = Logger(label: "ctscreen.cluster")) {
@@ -75,6 +95,7 @@ public final class ServeLoop: @unchecked Sendable {
         self.stop = stop
         self.metrics = metrics
         self.codec = MessageCodec(keys: transport.keys, maxMessageBytes: configuration.maxMessageBytes)
+        self.held = HeldItem(visibilityTimeout: configuration.visibilityTimeout)
         var l = logger
         l[metadataKey: "process.id"] = "\(configuration.processID)"
         self.logger = l
@@ -86,10 +107,11 @@ public final class ServeLoop: @unchecked Sendable {
         let record = ProcessRecord(id: configuration.processID, role: configuration.role)
         let heartbeat = Heartbeat(transport: try transport.companion(), record: record,
                                   interval: configuration.heartbeatInterval, slack: configuration.heartbeatSlack, logger: logger)
+        heartbeat.held = held
         try heartbeat.start()
         logger.info("serving", metadata: ["queue": "\(configuration.queue.rawValue)", "role": "\(configuration.role)"])
         defer {
-            heartbeat.stop(deregister: true)
+            heartbeat.stop(deregister: !abandoned)
             logger.info("stopped", metadata: ["queue": "\(configuration.queue.rawValue)"])
         }
         while !stop.isSet {
@@ -101,6 +123,22 @@ public final class ServeLoop: @unchecked Sendable {
             } catch {
                 logger.error("serve loop error; continuing", metadata: ["error": "\(error)"])
                 stop.sleep(0.5)
+                handBackOrphans()
+            }
+        }
+    }
+
+    /// Between items this process holds nothing: whatever is in its processing lists came
+    /// from a take that failed half-way (e.g. the deadline write after the move). Back to the head.
+    private func handBackOrphans() {
+        for lane in Lane.allCases {
+            do {
+                for raw in try transport.processingItems(process: configuration.processID, queue: configuration.queue, lane: lane) {
+                    let d = Delivery(raw: raw, queue: configuration.queue, lane: lane, process: configuration.processID)
+                    if try transport.settle(d, .handBack) { logger.notice("handed back an item left by a failed take") }
+                }
+            } catch {
+                logger.warning("could not hand back orphaned items; the reaper will", metadata: ["error": "\(error)"])
             }
         }
     }
@@ -111,10 +149,11 @@ public final class ServeLoop: @unchecked Sendable {
         guard let interval = configuration.reapInterval, Date().timeIntervalSince(lastReap) >= interval else { return }
         lastReap = Date()
         let reaper = Reaper(transport: transport, holder: configuration.processID, maxAttempts: configuration.maxAttempts,
+                            visibilityTimeout: configuration.visibilityTimeout,
                             maxMessageBytes: configuration.maxMessageBytes, logger: logger)
         if let report = try reaper.runOnce() {
             metrics?.increment("ctscreen_reaper_recovered_total", by: Double(report.items.count),
-                               help: "Items the reaper took back from dead processes")
+                               help: "Items the reaper took back from dead processes or past their visibility timeout")
         }
         if let metrics {
             for queue in QueueName.allCases {
@@ -133,7 +172,17 @@ public final class ServeLoop: @unchecked Sendable {
         guard let delivery = try transport.take(from: queue, process: configuration.processID, timeout: timeout, stop: stop)
         else { return nil }
         let started = Date()
-        let outcome = try handle(delivery, handler)
+        held.hold(delivery)
+        defer { held.hold(nil) }
+        let outcome: ItemOutcome
+        do {
+            try held.extend(on: transport)  // the first deadline: take time + timeout
+            outcome = try handle(delivery, handler)
+            failureStreak = 0
+        } catch {
+            held.hold(nil)  // no more extensions: if the hand-back fails too, the reaper gets it
+            outcome = try giveBack(delivery, after: error)
+        }
         let labels = ["queue": queue.rawValue]
         metrics?.observe("ctscreen_item_duration_seconds", Date().timeIntervalSince(started), labels: labels,
                          help: "Time from take to settlement")
@@ -182,7 +231,7 @@ public final class ServeLoop: @unchecked Sendable {
             return try deadLetter(.missingPayload, "payload key '\(key)' does not exist (expired or never written)")
         }
         let context = HandlerContext(envelope: envelope, delivery: delivery, attempt: attempt, transport: transport,
-                                     logger: log, stop: stop, metrics: metrics)
+                                     logger: log, stop: stop, metrics: metrics, held: held)
         do {
             try handler(envelope, context)
         } catch HandlerError.handBack {
@@ -204,7 +253,9 @@ public final class ServeLoop: @unchecked Sendable {
             counters.append(("slices", envelope.body.sliceCount))
             metrics?.increment("ctscreen_slices_processed_total", by: Double(envelope.body.sliceCount), help: "Slices classified")
         }
-        guard try transport.acknowledge(delivery, messageID: envelope.id, counters: counters) else {
+        let acked = try transport.acknowledge(delivery, messageID: envelope.id, counters: counters)
+        strikes[envelope.id] = nil
+        guard acked else {
             log.notice("item was reclaimed by the reaper before its ack; results stand (idempotent)")
             return .reclaimed
         }
@@ -214,8 +265,57 @@ public final class ServeLoop: @unchecked Sendable {
     private func handBack(_ delivery: Delivery, _ envelope: Envelope, _ log: Logger) throws -> ItemOutcome {
         // A hand-back is not the item's fault: it does not use up an attempt.
         guard try transport.settle(delivery, .handBack) else { return .reclaimed }
-        try transport.addAttempts(envelope.id, -1)
+        do { try transport.addAttempts(envelope.id, -1) } catch {
+            log.warning("handed back, but could not give the attempt back", metadata: ["error": "\(error)"])
+        }
         log.info("handed the item back to the head of its queue")
         return .handedBack
+    }
+    /// A command failed mid-item (attempt counter, payload check, result write, settle):
+    /// hand the item back to the tail of its queue (a retry; its attempt was counted if the
+    /// counter worked), or dead-letter it once it failed here `maxAttempts` times (the
+    /// counter may be what fails, so the count is this process's). Then back off. If even
+    /// that fails, keep trying; on stop, throw and exit still registered, so the reaper
+    /// returns the item. Never goes on to the next item with this one still held.
+    private func giveBack(_ delivery: Delivery, after error: Error) throws -> ItemOutcome {
+        let envelope = try? codec.decode(delivery.raw, expecting: configuration.queue.messageKind)
+        let messageID = envelope?.id ?? MessageCodec.peekID(delivery.raw)?.id ?? "?"
+        let studyID = envelope?.studyID ?? MessageCodec.peekID(delivery.raw)?.studyID
+        if strikes.count > 10_000 { strikes.removeAll() }  // bounded: ids of items long gone
+        let strike = (strikes[messageID] ?? 0) + 1
+        strikes[messageID] = strike
+        failureStreak += 1
+        var log = logger
+        log[metadataKey: "study.id"] = "\(studyID ?? "-")"
+        log[metadataKey: "message.id"] = "\(messageID)"
+        let reason = "study \(studyID ?? "?"): bookkeeping failed \(strike) times on \(configuration.processID); last error: \(error)"
+        var wait = ClusterDefaults.handBackRetryInitial
+        while true {
+            do {
+                let outcome: ItemOutcome
+                if strike >= configuration.maxAttempts {
+                    strikes[messageID] = nil
+                    let record = try transport.deadLetter(delivery, cause: .attemptsExhausted, reason: reason, attempts: strike,
+                                                          messageID: messageID, studyID: studyID,
+                                                          studyAttempt: envelope?.attempt, logger: log)
+                    outcome = record == nil ? .reclaimed : .deadLettered(.attemptsExhausted, reason)
+                } else {
+                    outcome = try transport.settle(delivery, .retry) ? .retried(reason) : .reclaimed
+                    log.error("a command failed mid-item; item handed back to its queue", metadata: ["error": "\(error)"])
+                }
+                let pause = min(ClusterDefaults.handBackRetryCap, ClusterDefaults.handBackRetryInitial * pow(2, Double(failureStreak - 1)))
+                stop.sleep(pause)
+                return outcome
+            } catch let again {
+                log.error("could not hand the item back; trying again", metadata: ["error": "\(again)"])
+                if stop.isSet {
+                    abandoned = true
+                    throw ClusterError(.stopped, "stopped holding an item of study \(studyID ?? "?") that could not be handed back "
+                                       + "(\(again)); exiting registered so the reaper returns it")
+                }
+                stop.sleep(wait)
+                wait = min(wait * 2, ClusterDefaults.handBackRetryCap)
+            }
+        }
     }
 }

@@ -56,10 +56,12 @@ public final class Coordinator: @unchecked Sendable {
         let name = reportID(d)
         let volume = measuresRead ? try clock.measure("read") { try reader.read(d.sources) } : try reader.read(d.sources)
         onStage?("segment")
+        context.progress()
         let region = try clock.measure("segment") { try segmenter(name).segment(volume) }
         let prepared = try clock.measure("prepare") {
             try pipeline.prepare(volume: volume, region: region, studyID: name, source: d.sources.first ?? "")
         }
+        context.progress()
         let batches = pipeline.batches(of: prepared)
         let keys = t.keys
         let contextPayload = StudyContext(study: prepared, region: region, settings: pipeline.settings, sources: d.sources,
@@ -67,7 +69,8 @@ public final class Coordinator: @unchecked Sendable {
         try t.putPayload(keys.contextPayload(d.studyID, attempt: d.attempt), try contextPayload.encoded(), ttl: payloadTTL)
         let codec = MessageCodec(keys: keys)
         for (n, batch) in batches.enumerated() {
-            guard try Backpressure.waitBelow(highWaterMark, queue: .slices, transport: t, stop: context.stop) else {
+            guard try Backpressure.waitBelow(highWaterMark, queue: .slices, transport: t, stop: context.stop,
+                                                 progress: context.progress) else {
                 throw HandlerError.handBack
             }
             let key = keys.batchPayload(d.studyID, attempt: d.attempt, batch: n)

@@ -89,10 +89,12 @@ public final class Reducer: @unchecked Sendable {
             try pipeline.reduce(study: study.study, region: study.region, results: results,
                                 model: model ?? ModelInfo(sha256: "", description: ""), timings: [])
         }
+        context.progress()  // each stage may take a while; together they may exceed the visibility timeout
         let output = folder(study.outputRoot ?? outputRoot,
                             StudyIDs.folderName(studyID: d.studyID, label: study.label, attempt: d.attempt))
         try StudyOutputs.prepareFolder(output)
         let volume = try volumeCache?(d.studyID) ?? reader.read(study.sources)
+        context.progress()
         onStage?("write")
         var reduced = reduction.report
         if let label = study.label { reduced.study.label = label }

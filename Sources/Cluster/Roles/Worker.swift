@@ -84,6 +84,7 @@ public final class Worker: @unchecked Sendable {
             }
             model = ModelInfo(sha256: "simulated", description: "simulated compute, \(ms) ms per batch")
         }
+        context.progress()  // the engine call is one step: it must fit in the visibility timeout
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let encoded = try BatchResultPayload(model: model, seconds: seconds, results: results).encoded()
         let reduce = ReduceDescriptor(studyID: d.studyID, attempt: d.attempt, batchCount: d.batchCount,

@@ -13,6 +13,8 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
     private var strings: [String: (value: [UInt8], expires: Double?)] = [:]
     private var hashes: [String: [String: [UInt8]]] = [:]
     private var sets: [String: Set<String>] = [:]
+    /// Deadlines (monotonic seconds) per `Keys.inflight` key, like the Redis zsets.
+    private var deadlines: [String: [[UInt8]: Double]] = [:]
 
     public init(keys: Keys = .standard) { self.keys = keys }
 
@@ -62,6 +64,7 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
             let pkey = keys.processing(delivery.process, delivery.queue, delivery.lane)
             guard let i = lists[pkey]?.firstIndex(of: delivery.raw) else { return false }
             lists[pkey]!.remove(at: i)
+            if !lists[pkey]!.contains(delivery.raw) { forgetDeadline(delivery) }
             let qkey = keys.queue(delivery.queue, delivery.lane)
             switch settlement {
             case .ack: break
@@ -71,6 +74,38 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
             }
             cond.broadcast()
             return true
+        }
+    }
+
+    private func forgetDeadline(_ d: Delivery) {
+        deadlines[keys.inflight(d.process, d.queue, d.lane)]?[d.raw] = nil
+    }
+
+    public func extend(_ delivery: Delivery, by seconds: Double) throws -> Bool {
+        locked {
+            let pkey = keys.processing(delivery.process, delivery.queue, delivery.lane)
+            guard lists[pkey]?.contains(delivery.raw) == true else { forgetDeadline(delivery); return false }
+            deadlines[keys.inflight(delivery.process, delivery.queue, delivery.lane), default: [:]][delivery.raw] = Self.now() + seconds
+            return true
+        }
+    }
+
+    /// Same rule as the `expired` script (LuaScripts.swift).
+    public func expiredItems(process: String, queue: QueueName, lane: Lane, grace: Double) throws -> [[UInt8]] {
+        locked {
+            let ikey = keys.inflight(process, queue, lane)
+            let items = lists[keys.processing(process, queue, lane)] ?? []
+            if items.isEmpty { deadlines[ikey] = nil; return [] }
+            let now = Self.now()
+            var out: [[UInt8]] = []
+            for item in items {
+                if let d = deadlines[ikey]?[item] {
+                    if d <= now { out.append(item) }
+                } else {
+                    deadlines[ikey, default: [:]][item] = now + grace
+                }
+            }
+            return out
         }
     }
 

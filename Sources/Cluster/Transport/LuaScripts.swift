@@ -3,7 +3,7 @@
 /// KEYS and ARGV at the top. Run with EVALSHA, loaded on first use and again after NOSCRIPT
 /// (a restarted Redis has forgotten them).
 enum LuaScript: String, CaseIterable {
-    case take, settle, batchResult, transition, claim
+    case take, settle, extend, expired, batchResult, transition, claim
 
     var source: String {
         switch self {
@@ -23,13 +23,51 @@ enum LuaScript: String, CaseIterable {
             return """
             -- Remove an item from a processing list and, only if it was there, push a value.
             -- KEYS[1] processing list   KEYS[2] destination list (queue or dead letters)
+            -- KEYS[3] deadlines of the processing list (zset)   KEYS[4] (ack only, optional) attempts hash
             -- ARGV[1] the item   ARGV[2] mode: ack | head | tail   ARGV[3] value to push
+            -- ARGV[4] (with KEYS[4]) message id whose attempt count an ack forgets, only if the
+            -- item was still held: a reclaimed item's count must survive a late ack.
             -- head = RPUSH (taken next), tail = LPUSH (taken last). Returns 1 if removed, else 0.
             local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
+            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then redis.call('ZREM', KEYS[3], ARGV[1]) end
             if removed == 0 then return 0 end
+            if KEYS[4] then redis.call('HDEL', KEYS[4], ARGV[4]) end
             if ARGV[2] == 'head' then redis.call('RPUSH', KEYS[2], ARGV[3])
             elseif ARGV[2] == 'tail' then redis.call('LPUSH', KEYS[2], ARGV[3]) end
             return 1
+            """
+        case .extend:
+            return """
+            -- Set the deadline of an item this process holds to now + ARGV[2] ms (server clock,
+            -- so hosts with skewed clocks agree); an item no longer held loses its deadline.
+            -- KEYS[1] processing list   KEYS[2] deadlines (zset)   ARGV[1] the item   ARGV[2] ms
+            -- Returns 1 if the item is held, else 0.
+            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then
+              redis.call('ZREM', KEYS[2], ARGV[1])
+              return 0
+            end
+            local t = redis.call('TIME')
+            redis.call('ZADD', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[2]), ARGV[1])
+            return 1
+            """
+        case .expired:
+            return """
+            -- The items of a processing list whose deadline has passed. An item without a
+            -- deadline (taken by an older build, or its deadline write failed) gets one of
+            -- now + ARGV[1] ms, so it too is returned if nobody extends it.
+            -- KEYS[1] processing list   KEYS[2] deadlines (zset)   ARGV[1] ms
+            -- Returns the expired items.
+            local t = redis.call('TIME')
+            local now = t[1] * 1000 + math.floor(t[2] / 1000)
+            local items = redis.call('LRANGE', KEYS[1], 0, -1)
+            if #items == 0 then redis.call('DEL', KEYS[2]); return {} end
+            local out = {}
+            for _, v in ipairs(items) do
+              local d = redis.call('ZSCORE', KEYS[2], v)
+              if not d then redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), v)
+              elseif tonumber(d) <= now then table.insert(out, v) end
+            end
+            return out
             """
         case .batchResult:
             return """

@@ -24,6 +24,13 @@ public protocol QueueTransport: AnyObject, Sendable {
     /// Acks a delivery, forgets its attempt count and bumps cluster-wide counters, in one
     /// round trip where the store allows. Returns what `settle(_, .ack)` returns.
     func acknowledge(_ delivery: Delivery, messageID: String, counters: [(String, Int)]) throws -> Bool
+    /// Visibility timeout: sets the deadline of a held item to now + `seconds`. False (and no
+    /// deadline kept) if the item is no longer in the processing list.
+    @discardableResult
+    func extend(_ delivery: Delivery, by seconds: Double) throws -> Bool
+    /// Items of a processing list whose deadline has passed, oldest-taken last (list order);
+    /// an item without a deadline gets now + `grace` and is not returned this time.
+    func expiredItems(process: String, queue: QueueName, lane: Lane, grace: Double) throws -> [[UInt8]]
     func depth(_ queue: QueueName, lane: Lane) throws -> Int
     func processingItems(process: String, queue: QueueName, lane: Lane) throws -> [[UInt8]]
     /// Dead-letter records, newest first.

@@ -141,25 +141,40 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         case .retry: (destination, mode, value) = (keys.queue(delivery.queue, delivery.lane), "tail", delivery.raw)
         case .deadLetter(let record): (destination, mode, value) = (keys.deadLetters, "tail", record)
         }
-        let reply = try eval(.settle, keys: [processing, destination], args: [delivery.raw, mode, value])
+        let reply = try eval(.settle, keys: [processing, destination, inflight(delivery)], args: [delivery.raw, mode, value])
         return reply.integer == 1
     }
 
-    /// One pipeline: settle script, HDEL attempts, INCRBY counters. The counters are bumped
+    private func inflight(_ d: Delivery) -> String { keys.inflight(d.process, d.queue, d.lane) }
+
+    public func extend(_ delivery: Delivery, by seconds: Double) throws -> Bool {
+        let processing = keys.processing(delivery.process, delivery.queue, delivery.lane)
+        return try eval(.extend, keys: [processing, inflight(delivery)], args: [delivery.raw, Self.ms(seconds)]).integer == 1
+    }
+
+    public func expiredItems(process: String, queue: QueueName, lane: Lane, grace: Double) throws -> [[UInt8]] {
+        let reply = try eval(.expired, keys: [keys.processing(process, queue, lane), keys.inflight(process, queue, lane)],
+                             args: [Self.ms(grace)])
+        return (reply.array ?? []).compactMap(\.bytes)
+    }
+
+    /// One pipeline: settle script (which forgets the attempt count), INCRBY counters. The counters are bumped
     /// even if the item was reclaimed meanwhile: its work was done either way.
     public func acknowledge(_ delivery: Delivery, messageID: String, counters: [(String, Int)]) throws -> Bool {
         let processing = keys.processing(delivery.process, delivery.queue, delivery.lane)
         return try retrying("acknowledge") {
             let sha = try loadedSHA(.settle)
             var commands: [[any RedisArgument]] = [
-                ["EVALSHA", sha, 2, processing, processing, delivery.raw, "ack", ""],
-                ["HDEL", keys.attempts, messageID],
+                ["EVALSHA", sha, 4, processing, processing, inflight(delivery), keys.attempts, delivery.raw, "ack", "", messageID],
             ]
             for (name, by) in counters { commands.append(["INCRBY", keys.counter(name), by]) }
             let replies = try connection.pipeline(commands)
             if case .error(let e) = replies[0], e.hasPrefix("NOSCRIPT") {
                 lock.lock(); scriptSHA[.settle] = nil; lock.unlock()
-                return try settle(delivery, .ack)  // the rest of the pipeline ran; only the script is repeated
+                // The counters ran; only the script's part is repeated.
+                guard try settle(delivery, .ack) else { return false }
+                try clearAttempts(messageID)
+                return true
             }
             for (i, r) in replies.enumerated() { try r.checked(i == 0 ? "script settle" : "acknowledge") }
             return replies[0].integer == 1
