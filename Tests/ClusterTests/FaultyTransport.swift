@@ -63,7 +63,14 @@ final class FaultyTransport: QueueTransport, @unchecked Sendable {
         try inner.claimStudy(c, message: message, lane: lane, newAttempt: newAttempt)
     }
     func transition(studyID: String, to state: StudyState, attempt: Int?) throws -> StudyState {
-        try inner.transition(studyID: studyID, to: state, attempt: attempt)
+        try check("transition:\(state.name.rawValue)")
+        return try inner.transition(studyID: studyID, to: state, attempt: attempt)
+    }
+    func completeStudy(studyID: String, attempt: Int, summaryKey: String, summary: [UInt8], summaryTTL: Double,
+                       deleting: [String]) throws -> CompletionOutcome {
+        try check("complete")
+        return try inner.completeStudy(studyID: studyID, attempt: attempt, summaryKey: summaryKey, summary: summary,
+                                       summaryTTL: summaryTTL, deleting: deleting)
     }
     func studyRecord(_ id: String) throws -> StudyRecord? { try inner.studyRecord(id) }
     func studies(in state: StudyState.Name) throws -> [String] { try inner.studies(in: state) }

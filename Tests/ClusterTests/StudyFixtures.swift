@@ -58,13 +58,13 @@ enum StudyFixtures {
     /// Coordinator, worker and reducer over one transport; `drain()` runs them until every
     /// queue is empty (the order a cluster would also reach).
     final class Roles {
-        let transport: InMemoryTransport
+        let transport: QueueTransport
         let coordinator: Coordinator
         let worker: Worker
         let reducer: Reducer
         private var loops: [QueueName: ServeLoop] = [:]
 
-        init(transport: InMemoryTransport = InMemoryTransport(), outputRoot: URL) throws {
+        init(transport: QueueTransport = InMemoryTransport(), outputRoot: URL) throws {
             self.transport = transport
             var settings = ScreeningSettings.standard
             settings.batchSize = 4

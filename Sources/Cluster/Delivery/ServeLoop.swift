@@ -228,6 +228,10 @@ public final class ServeLoop: @unchecked Sendable {
             return try deadLetter(.attemptsExhausted, "delivered \(attempt) times, limit \(configuration.maxAttempts)")
         }
         for key in envelope.body.payloadKeys where try !transport.payloadExists(key) {
+            // The reducer frees a done attempt's payloads, and a new attempt makes an old one's moot:
+            // then a redelivered item is the handler's to ack as a no-op, not a missing payload.
+            if let record = try transport.studyRecord(envelope.studyID),
+               record.state == .done || record.attempt != envelope.attempt { break }
             return try deadLetter(.missingPayload, "payload key '\(key)' does not exist (expired or never written)")
         }
         let context = HandlerContext(envelope: envelope, delivery: delivery, attempt: attempt, transport: transport,

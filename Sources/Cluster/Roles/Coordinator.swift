@@ -50,6 +50,13 @@ public final class Coordinator: @unchecked Sendable {
             context.logger.notice("study attempt \(d.attempt) is no longer current: skipped")
             return
         }
+        // A redelivered study message (its coordinator died after pushing every batch, or the study
+        // is done or failed): splitting it again would classify its slices twice. The batches are
+        // all pushed before `classifying` is set, so from there on there is nothing left to do.
+        if let state = try t.studyRecord(d.studyID)?.state, state.name != .queued, state.name != .ingesting {
+            context.logger.notice("study \(d.studyID) attempt \(d.attempt) is already \(state.name.rawValue): not split again")
+            return
+        }
         try t.transition(studyID: d.studyID, to: .ingesting, attempt: d.attempt)
         var clock = StageClock()
         for timing in leadingTimings { clock.add(timing.stage, seconds: timing.seconds) }

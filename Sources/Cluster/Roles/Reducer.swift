@@ -5,8 +5,14 @@ import Volumes
 
 /// The reducer role (queue `reduce`): gather every batch result of the attempt → 3D fusion,
 /// scores, report (`Pipeline.reduce`) → the same files as `analyze` in
-/// `<output root>/<label>--<id>/` (`StudyIDs.folderName`) → delete the attempt's payloads and
-/// results → state `done`, with a summary under `<prefix>:report:<id>:a<k>`.
+/// `<output root>/<label>--<id>/` (`StudyIDs.folderName`) → one atomic step
+/// (`QueueTransport.completeStudy`): state `done` with a summary under `<prefix>:report:<id>:a<k>`,
+/// and the attempt's payloads and results deleted.
+///
+/// Idempotent: the files are the same for the same inputs (report.json written via temp +
+/// rename), and the last step is one transport call. A crash before it leaves the inputs in
+/// place for the redelivery; after it, a redelivered item finds the study done and is acked as
+/// a no-op (never dead-lettered as `missing-payload`, never failing a finished study).
 public final class Reducer: @unchecked Sendable {
     public var software: SoftwareInfo
     public var reader: StudyReading
@@ -62,8 +68,17 @@ public final class Reducer: @unchecked Sendable {
             try t.deleteResults(studyID: d.studyID, attempt: d.attempt)
             return
         }
+        if let state = try t.studyRecord(d.studyID)?.state, let why = Self.finished(state) {
+            context.logger.notice("study \(d.studyID) attempt \(d.attempt) is already \(why): redelivered reduce item acked, nothing done")
+            return
+        }
         try t.transition(studyID: d.studyID, to: .reducing, attempt: d.attempt)
         guard let contextBytes = try t.payload(contextKey) else {
+            // Another reducer may have completed the study since the check above.
+            if let state = try t.studyRecord(d.studyID)?.state, let why = Self.finished(state) {
+                context.logger.notice("study \(d.studyID) attempt \(d.attempt) is already \(why): nothing done")
+                return
+            }
             throw HandlerError.permanent("missing-payload: study context '\(contextKey)' does not exist (expired or deleted)")
         }
         let study = try StudyContext.decode(contextBytes, key: contextKey)
@@ -104,17 +119,40 @@ public final class Reducer: @unchecked Sendable {
         let reportPath = output.appendingPathComponent(StudyOutputs.reportName).path
         let summary = StudySummary(report: report, reportPath: reportPath, studyID: d.studyID, label: study.label ?? "",
                                    attempt: d.attempt)
-        try t.putPayload(keys.report(d.studyID, attempt: d.attempt), Array(try JSONEncoder().encode(summary)), ttl: summaryTTL)
         // Earlier attempts' batches were dropped (and freed) by the workers; their context and
         // results, if any, are freed here rather than left to their TTL.
         let earlier = Array(1..<max(1, d.attempt))
-        try t.deletePayloads([contextKey] + batchKeys + earlier.map { keys.contextPayload(d.studyID, attempt: $0) })
-        for attempt in earlier + [d.attempt] { try t.deleteResults(studyID: d.studyID, attempt: attempt) }
-        try t.transition(studyID: d.studyID, to: .done, attempt: d.attempt)
+        let freed = [contextKey] + batchKeys + earlier.map { keys.contextPayload(d.studyID, attempt: $0) }
+            + (earlier + [d.attempt]).map { keys.results(d.studyID, attempt: $0) }
+        let outcome = try t.completeStudy(studyID: d.studyID, attempt: d.attempt, summaryKey: keys.report(d.studyID, attempt: d.attempt),
+                                          summary: Array(try JSONEncoder().encode(summary)), summaryTTL: summaryTTL, deleting: freed)
+        switch outcome {
+        case .completed: break
+        case .alreadyDone:
+            context.logger.notice("study \(d.studyID) attempt \(d.attempt) was completed by another delivery meanwhile")
+            return
+        case .stale:
+            context.logger.notice("study \(d.studyID) attempt \(d.attempt) is no longer current: report \(reportPath) not recorded")
+            return
+        case .failed(let reason):
+            context.logger.notice("study \(d.studyID) failed meanwhile (\(reason)): report \(reportPath) not recorded")
+            return
+        }
         onReport?(report, output)
         context.logger.info("study done", metadata: [
             "positive.ratio": "\(report.positiveRatio)", "corona.score": "\(report.coronaScore)", "report": "\(reportPath)",
         ])
+    }
+}
+
+extension Reducer {
+    /// "done" or "failed" if a reduce item of a study in `state` has nothing left to do.
+    static func finished(_ state: StudyState) -> String? {
+        switch state {
+        case .done: return "done"
+        case .failed(let reason): return "failed (\(reason))"
+        default: return nil
+        }
     }
 }
 

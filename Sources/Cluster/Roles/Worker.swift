@@ -55,6 +55,11 @@ public final class Worker: @unchecked Sendable {
             try t.deletePayloads([d.payloadKey])
             return
         }
+        if record?.state == .done {  // a redelivered batch: the reducer already freed its payload
+            context.logger.notice("study \(d.studyID) is already done: batch \(d.batchIndex) skipped")
+            try t.deletePayloads([d.payloadKey])
+            return
+        }
         guard let bytes = try t.payload(d.payloadKey) else {
             throw HandlerError.permanent("missing-payload: payload key '\(d.payloadKey)' does not exist (expired or deleted)")
         }

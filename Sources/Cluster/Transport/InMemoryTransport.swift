@@ -243,6 +243,27 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
         }
     }
 
+    /// Same steps as the `complete` script (LuaScripts.swift), under the one lock.
+    public func completeStudy(studyID: String, attempt: Int, summaryKey: String, summary: [UInt8], summaryTTL: Double,
+                              deleting: [String]) throws -> CompletionOutcome {
+        locked {
+            for k in deleting { strings[k] = nil; hashes[k] = nil }
+            let skey = keys.study(studyID)
+            guard currentAttempt(skey) == attempt else { return .stale }
+            let text = { (f: String) in self.hashes[skey]?[f].map { String(decoding: $0, as: UTF8.self) } }
+            let current = text("state").flatMap(StudyState.Name.init(rawValue:))
+            if current == .done { return .alreadyDone }
+            if current == .failed { return .failed(reason: text("reason") ?? "") }
+            strings[summaryKey] = (summary, Self.now() + summaryTTL)
+            if let current { sets[keys.studies(in: current)]?.remove(studyID) }
+            sets[keys.studies(in: .done), default: []].insert(studyID)
+            hashes[skey, default: [:]]["state"] = Array("done".utf8)
+            hashes[skey]!["reason"] = []
+            hashes[skey]!["updated"] = Array(String(Date().timeIntervalSince1970).utf8)
+            return .completed
+        }
+    }
+
     public func studyRecord(_ studyID: String) throws -> StudyRecord? {
         locked {
             guard let hash = hashes[keys.study(studyID)],

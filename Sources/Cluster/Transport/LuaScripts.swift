@@ -3,7 +3,7 @@
 /// KEYS and ARGV at the top. Run with EVALSHA, loaded on first use and again after NOSCRIPT
 /// (a restarted Redis has forgotten them).
 enum LuaScript: String, CaseIterable {
-    case take, settle, extend, expired, batchResult, transition, claim
+    case take, settle, extend, expired, batchResult, transition, claim, complete
 
     var source: String {
         switch self {
@@ -157,6 +157,28 @@ enum LuaScript: String, CaseIterable {
             redis.call('HDEL', KEYS[1], 'reduce_enqueued')
             redis.call('LPUSH', KEYS[8], ARGV[7])
             return {'claimed', want, 'queued', '', ARGV[4], ARGV[2], ARGV[3]}
+            """
+        case .complete:
+            return """
+            -- The reducer's last step: mark the attempt done with its summary and free its
+            -- payloads and results, in one step, so no crash can leave a finished study with
+            -- its inputs gone but not done (its redelivery would fail it as missing-payload).
+            -- Idempotent: a done, failed or stale study only has the keys deleted (again).
+            -- KEYS[1] study hash   KEYS[2] done set   KEYS[3..8] state sets: queued ingesting
+            -- classifying reducing done failed   KEYS[9] summary key   KEYS[10..] keys to delete
+            -- ARGV[1] study id   ARGV[2] attempt   ARGV[3] now (s)   ARGV[4] summary   ARGV[5] summary TTL (ms)
+            -- Returns {outcome, reason}; outcome: completed | done | stale | failed.
+            for i = 10, #KEYS do redis.call('DEL', KEYS[i]) end
+            if tonumber(redis.call('HGET', KEYS[1], 'attempt') or '1') ~= tonumber(ARGV[2]) then return {'stale', ''} end
+            local cur = redis.call('HGET', KEYS[1], 'state')
+            if cur == 'done' then return {'done', ''} end
+            if cur == 'failed' then return {'failed', redis.call('HGET', KEYS[1], 'reason') or ''} end
+            redis.call('SET', KEYS[9], ARGV[4], 'PX', ARGV[5])
+            local sets = {queued=KEYS[3], ingesting=KEYS[4], classifying=KEYS[5], reducing=KEYS[6], done=KEYS[7], failed=KEYS[8]}
+            if cur and sets[cur] then redis.call('SREM', sets[cur], ARGV[1]) end
+            redis.call('SADD', KEYS[2], ARGV[1])
+            redis.call('HSET', KEYS[1], 'state', 'done', 'reason', '', 'updated', ARGV[3])
+            return {'completed', ''}
             """
         }
     }

@@ -69,6 +69,13 @@ public protocol QueueTransport: AnyObject, Sendable {
     @discardableResult
     func transition(studyID: String, to state: StudyState, attempt: Int?) throws -> StudyState
     func studyRecord(_ studyID: String) throws -> StudyRecord?
+    /// The reducer's last step, atomic: if `attempt` is current and the study neither done nor
+    /// failed, stores `summary` under `summaryKey` (TTL `summaryTTL`) and moves the study to
+    /// `done`; whatever the state, deletes `deleting` (the attempt's payload keys and result
+    /// hashes). Repeating it is harmless, so a reducer that died before it, or a redelivered
+    /// reduce item, just runs it again.
+    func completeStudy(studyID: String, attempt: Int, summaryKey: String, summary: [UInt8], summaryTTL: Double,
+                       deleting: [String]) throws -> CompletionOutcome
     func studies(in state: StudyState.Name) throws -> [String]
 
     // MARK: processes, heartbeats, locks, counters

@@ -154,3 +154,16 @@ public struct ProcessRecord: Codable, Equatable, Sendable {
         return "\(role)-\(String(String.UnicodeScalarView(host.prefix(32))))-\(ProcessInfo.processInfo.processIdentifier)-\(suffix)"
     }
 }
+
+/// What `completeStudy` did. Only `completed` wrote the summary and moved the state; in every
+/// case the attempt's payload and result keys are gone afterwards.
+public enum CompletionOutcome: Equatable, Sendable {
+    /// The study is now `done` for this attempt.
+    case completed
+    /// It already was (a redelivered reduce item, or one whose first run died after the step).
+    case alreadyDone
+    /// A newer attempt owns the study: nothing written.
+    case stale
+    /// The study had failed meanwhile (`failed` is final): nothing written.
+    case failed(reason: String)
+}

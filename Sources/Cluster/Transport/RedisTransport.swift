@@ -279,6 +279,24 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         return StudyState(name: name, reason: parts[2].string ?? "")
     }
 
+    public func completeStudy(studyID: String, attempt: Int, summaryKey: String, summary: [UInt8], summaryTTL: Double,
+                              deleting: [String]) throws -> CompletionOutcome {
+        let reply = try eval(.complete,
+                             keys: [keys.study(studyID), keys.studies(in: .done)] + StudyState.Name.allCases.map { keys.studies(in: $0) }
+                                 + [summaryKey] + deleting,
+                             args: [studyID, attempt, String(Date().timeIntervalSince1970), summary, Self.ms(summaryTTL)])
+        guard let p = reply.array, p.count == 2, let outcome = p[0].string else {
+            throw ClusterError(.unexpectedReply, "complete script gave \(reply) for study \(studyID)")
+        }
+        switch outcome {
+        case "completed": return .completed
+        case "done": return .alreadyDone
+        case "stale": return .stale
+        case "failed": return .failed(reason: p[1].string ?? "")
+        default: throw ClusterError(.unexpectedReply, "complete script gave outcome '\(outcome)' for study \(studyID)")
+        }
+    }
+
     public func studyRecord(_ studyID: String) throws -> StudyRecord? {
         let flat = try call(["HMGET", keys.study(studyID), "state", "reason", "updated", "attempt", "identity", "label"]).array ?? []
         guard flat.count == 6, let name = flat[0].string.flatMap(StudyState.Name.init(rawValue:)) else { return nil }
