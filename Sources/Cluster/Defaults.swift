@@ -9,6 +9,15 @@ public enum ClusterDefaults {
     public static let heartbeatInterval: Double = 2
     /// Heartbeat TTL = interval + slack, so one late refresh does not declare a process dead.
     public static let heartbeatSlack: Double = 8
+    /// Outage grace (seconds): the reaper declares a process dead (heartbeat key missing) only
+    /// once its own connection to Redis has been up without interruption for this long. A
+    /// missing heartbeat right after a reconnect may only mean Redis was away (restart,
+    /// partition) longer than the heartbeat TTL while the process lived; within the grace every
+    /// live process has reconnected (backoff capped at `reconnectCap`, 5 s) and refreshed its
+    /// heartbeat (every `heartbeatInterval`). At least heartbeat TTL + interval (8 + 2 + 2 =
+    /// 12 s) and at least `reconnectCap` + interval. Counts from the first connect too, so a
+    /// process that starts after a cluster-wide outage does not reap the others either.
+    public static let outageGrace: Double = 12
     /// Deliveries of one item before it goes to the dead-letter list.
     public static let maxAttempts = 3
     /// A queue message larger than this is hostile or a bug: descriptors are small, pixels

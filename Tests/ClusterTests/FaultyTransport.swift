@@ -26,6 +26,7 @@ final class FaultyTransport: QueueTransport, @unchecked Sendable {
     }
 
     var keys: Keys { inner.keys }
+    func connectionUptime() -> Double { inner.connectionUptime() }
     func companion() throws -> QueueTransport { self }
     func push(_ m: [[UInt8]], to q: QueueName, lane: Lane) throws { try check("push"); try inner.push(m, to: q, lane: lane) }
     func take(from q: QueueName, process: String, timeout: Double, stop: StopFlag?) throws -> Delivery? {

@@ -50,4 +50,8 @@ final class InMemoryTransportTests: XCTestCase {
     func testProgressingHolderKeepsItsItem() throws { try suite.progressingHolderKeepsItsItem() }
 
     func testUnsettleableItemIsLeftToTheReaper() throws { try suite.unsettleableItemIsLeftToTheReaper() }
+
+    func testReaperWaitsOutAnOutage() throws {
+        try suite.reaperWaitsOutAnOutage { ($0 as! InMemoryTransport).simulateReconnect() }
+    }
 }

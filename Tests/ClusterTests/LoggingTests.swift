@@ -42,7 +42,7 @@ final class LoggingTests: XCTestCase {
         try t.register(ProcessRecord(id: "w-dead", role: "worker"))
         _ = try t.take(from: .studies, process: "w-dead", timeout: 0, stop: nil)
         Thread.sleep(forTimeInterval: 0.05)
-        _ = try Reaper(transport: t, holder: "r", logger: logs.logger()).runOnce()
+        _ = try Reaper(transport: t, holder: "r", outageGrace: 0, logger: logs.logger()).runOnce()
         let record = try XCTUnwrap(logs.records.first { $0.message == "reaper recovered an item" })
         XCTAssertEqual(record.metadata["message.id"], id)
         XCTAssertEqual(record.metadata["study.id"], "1.2.3")

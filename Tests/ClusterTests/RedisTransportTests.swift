@@ -25,6 +25,10 @@ final class RedisTransportTests: XCTestCase {
 
     func testPushTakeAck() throws { try suite.pushTakeAck() }
 
+    func testReaperWaitsOutAnOutage() throws {
+        try suite.reaperWaitsOutAnOutage { ($0 as! RedisTransport).connection.disconnect() }
+    }
+
     func testUrgentBeforeBulk() throws { try suite.urgentBeforeBulk() }
 
     func testBlockingTakeReceivesLaterPush() throws { try suite.blockingTakeReceivesLaterPush() }

@@ -72,7 +72,7 @@ extension TransportBehaviour {
                 done.signal()
             }
             XCTAssertEqual(entered.wait(timeout: .now() + 30), .success)
-            let reaper = Reaper(transport: t, holder: "reaper", maxAttempts: 3, visibilityTimeout: 0.2, logger: log)
+            let reaper = Reaper(transport: t, holder: "reaper", maxAttempts: 3, visibilityTimeout: 0.2, outageGrace: 0, logger: log)
             XCTAssertEqual(try reaper.runOnce()?.items.count, 0, "not before the deadline")
             Thread.sleep(forTimeInterval: 0.4)
             reports.append(try XCTUnwrap(try reaper.runOnce()))
@@ -110,7 +110,7 @@ extension TransportBehaviour {
             }
             stopped.signal()
         }
-        let reaper = Reaper(transport: try t.companion(), holder: "reaper", visibilityTimeout: 0.3, logger: log)
+        let reaper = Reaper(transport: try t.companion(), holder: "reaper", visibilityTimeout: 0.3, outageGrace: 0, logger: log)
         var taken = 0
         while finished.wait(timeout: .now() + 0.1) == .timedOut { taken += try reaper.runOnce()?.items.count ?? 0 }
         stop.requestStop()
@@ -150,7 +150,7 @@ extension TransportBehaviour {
         XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
         XCTAssertEqual(try base.registeredProcesses().map(\.id), ["w-stuck"], "exits registered, for the reaper")
         Thread.sleep(forTimeInterval: 0.4)  // its heartbeat lapses
-        let report = try XCTUnwrap(try Reaper(transport: base, holder: "reaper", logger: log).runOnce())
+        let report = try XCTUnwrap(try Reaper(transport: base, holder: "reaper", outageGrace: 0, logger: log).runOnce())
         XCTAssertEqual(report.deadProcesses, ["w-stuck"])
         XCTAssertEqual(report.items.map(\.returned), [true])
         XCTAssertEqual(try base.depth(.studies, lane: .bulk), 2)

@@ -105,7 +105,7 @@ struct TransportBehaviour {
         _ = try t.addAttempts(try decoded(d0, t.keys).id, 1)
         _ = try t.take(from: .studies, process: "alive", timeout: 0, stop: nil)
         Thread.sleep(forTimeInterval: 0.2)
-        let report = try XCTUnwrap(try Reaper(transport: t, holder: "alive", logger: log).runOnce())
+        let report = try XCTUnwrap(try Reaper(transport: t, holder: "alive", outageGrace: 0, logger: log).runOnce())
         XCTAssertEqual(report.deadProcesses, ["dead"])
         XCTAssertEqual(report.items.map(\.messageID), [try decoded(d1, t.keys).id, try decoded(d0, t.keys).id])
         XCTAssertEqual(report.items.map(\.fromProcess), ["dead", "dead"])
@@ -119,9 +119,9 @@ struct TransportBehaviour {
         XCTAssertEqual(try t.take(from: .studies, process: "alive", timeout: 0, stop: nil)?.raw, msgs[1])
         // The lock: a second holder is refused while the first holds it.
         XCTAssertTrue(try t.acquireLock(t.keys.reaperLock, holder: "a", ttl: 60))
-        XCTAssertNil(try Reaper(transport: t, holder: "b", logger: log).runOnce())
+        XCTAssertNil(try Reaper(transport: t, holder: "b", outageGrace: 0, logger: log).runOnce())
         try t.releaseLock(t.keys.reaperLock, holder: "a")
-        XCTAssertNotNil(try Reaper(transport: t, holder: "b", logger: log).runOnce())
+        XCTAssertNotNil(try Reaper(transport: t, holder: "b", outageGrace: 0, logger: log).runOnce())
     }
 
     func poisonItemDeadLetteredAfterRepeatedDeaths() throws {
@@ -138,7 +138,7 @@ struct TransportBehaviour {
             let d = try XCTUnwrap(try t.take(from: .studies, process: pid, timeout: 0, stop: nil))
             _ = try t.addAttempts(try decoded(d, t.keys).id, 1)
             Thread.sleep(forTimeInterval: 0.15)
-            reports.append(try XCTUnwrap(try Reaper(transport: t, holder: "reaper", maxAttempts: 3, logger: log).runOnce()))
+            reports.append(try XCTUnwrap(try Reaper(transport: t, holder: "reaper", maxAttempts: 3, outageGrace: 0, logger: log).runOnce()))
         }
         XCTAssertEqual(reports.map { $0.items.map(\.returned) }, [[true], [true], [false]])
         XCTAssertEqual(try t.depth(.studies, lane: .bulk), 0)
@@ -460,7 +460,40 @@ struct TransportBehaviour {
         hb.stop(deregister: false)
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertFalse(try t.isAlive("hb"), "expired once refreshes stopped")
-        XCTAssertEqual(try Reaper(transport: t, holder: "r", logger: log).runOnce()?.deadProcesses, ["hb"])
+        XCTAssertEqual(try Reaper(transport: t, holder: "r", outageGrace: 0, logger: log).runOnce()?.deadProcesses, ["hb"])
         XCTAssertEqual(try t.registeredProcesses().map(\.id), [])
+    }
+
+    /// Issue 12.3: heartbeats expire while Redis is away; right after the reconnect nothing is
+    /// reaped; after the outage grace only the process that never heartbeats again is.
+    /// `outage` makes the transport's next command run on a fresh connection.
+    func reaperWaitsOutAnOutage(outage: (QueueTransport) throws -> Void) throws {
+        let t = try make()
+        let grace = 1.0
+        for id in ["dead", "alive"] {
+            try t.register(ProcessRecord(id: id, role: "worker"))
+            try t.beat(id, ttl: 0.1)
+            try t.push(try TestSupport.studyMessage("o-\(id)", keys: t.keys), to: .studies, lane: .bulk)
+            _ = try XCTUnwrap(try t.take(from: .studies, process: id, timeout: 0, stop: nil))
+        }
+        Thread.sleep(forTimeInterval: 0.3)  // the outage outlasts the heartbeat TTL
+        try outage(t)
+        XCTAssertFalse(try t.isAlive("alive"), "both heartbeats expired during the outage")
+        let first = try XCTUnwrap(try Reaper(transport: t, holder: "r", outageGrace: grace, logger: log).runOnce())
+        XCTAssertEqual(first.deadProcesses, [], "right after a reconnect nobody is declared dead")
+        XCTAssertEqual(first.items, [])
+        XCTAssertTrue(first.awaitingOutageGrace)
+        XCTAssertEqual(try t.processingItems(process: "alive", queue: .studies, lane: .bulk).count, 1)
+        XCTAssertEqual(try t.processingItems(process: "dead", queue: .studies, lane: .bulk).count, 1)
+        XCTAssertEqual(Set(try t.registeredProcesses().map(\.id)), ["alive", "dead"])
+        // The live process is back and heartbeats again; the dead one never does.
+        try t.beat("alive", ttl: 60)
+        Thread.sleep(forTimeInterval: grace + 0.2)
+        let second = try XCTUnwrap(try Reaper(transport: t, holder: "r", outageGrace: grace, logger: log).runOnce())
+        XCTAssertEqual(second.deadProcesses, ["dead"])
+        XCTAssertEqual(second.items.map(\.fromProcess), ["dead"])
+        XCTAssertFalse(second.awaitingOutageGrace)
+        XCTAssertEqual(try t.processingItems(process: "alive", queue: .studies, lane: .bulk).count, 1)
+        XCTAssertEqual(try t.registeredProcesses().map(\.id), ["alive"])
     }
 }

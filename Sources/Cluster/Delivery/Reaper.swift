@@ -5,6 +5,12 @@ import Logging
 /// attempts: the items of dead processes (registered, heartbeat expired), and the items of
 /// live processes held past their visibility deadline (a hung handler, or an item its loop
 /// lost track of). Any process may run it; one holder at a time through a lock key.
+///
+/// "Dead" needs the reaper's own connection to have been up for `outageGrace`: a heartbeat
+/// missing right after a (re)connect may only mean Redis was away longer than the TTL, so
+/// until then no process is declared dead (`Report.awaitingOutageGrace`). Deadline returns
+/// from live processes go on meanwhile: deadlines are on Redis's clock and live holders
+/// extend them.
 public final class Reaper: @unchecked Sendable {
     public struct Recovered: Equatable, Sendable {
         public var messageID: String?
@@ -22,6 +28,9 @@ public final class Reaper: @unchecked Sendable {
         /// Items taken back from live processes past their deadline (also listed in `items`).
         public var expired = 0
         public var items: [Recovered] = []
+        /// True if dead-process detection was skipped because the reaper's connection had not
+        /// been up for the outage grace yet.
+        public var awaitingOutageGrace = false
     }
 
     private let transport: QueueTransport
@@ -29,17 +38,19 @@ public final class Reaper: @unchecked Sendable {
     private let maxAttempts: Int
     private let lockTTL: Double
     private let visibilityTimeout: Double
+    private let outageGrace: Double
     private let codec: MessageCodec
     private let logger: Logger
 
     public init(transport: QueueTransport, holder: String, maxAttempts: Int = ClusterDefaults.maxAttempts,
                 lockTTL: Double = ClusterDefaults.reaperLockTTL, visibilityTimeout: Double = ClusterDefaults.visibilityTimeout,
-                maxMessageBytes: Int = ClusterDefaults.maxMessageBytes, logger: Logger) {
+                outageGrace: Double = ClusterDefaults.outageGrace, maxMessageBytes: Int = ClusterDefaults.maxMessageBytes, logger: Logger) {
         self.transport = transport
         self.holder = holder
         self.maxAttempts = maxAttempts
         self.lockTTL = lockTTL
         self.visibilityTimeout = visibilityTimeout
+        self.outageGrace = outageGrace
         self.codec = MessageCodec(keys: transport.keys, maxMessageBytes: maxMessageBytes)
         self.logger = logger
     }
@@ -64,6 +75,15 @@ public final class Reaper: @unchecked Sendable {
             }
         }
         for process in processes where try !transport.isAlive(process.id) {
+            // Checked after the heartbeat read: a reconnect during it resets the uptime.
+            let uptime = transport.connectionUptime()
+            guard uptime >= outageGrace else {
+                report.awaitingOutageGrace = true
+                logger.info("heartbeat missing but the Redis connection is too recent to call it dead; waiting out the outage grace",
+                            metadata: ["process.id": "\(process.id)", "connection.uptime_s": "\(uptime)",
+                                       "outage_grace_s": "\(outageGrace)"])
+                continue
+            }
             report.deadProcesses.append(process.id)
             for queue in QueueName.allCases {
                 for lane in Lane.allCases {

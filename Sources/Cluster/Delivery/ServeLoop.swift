@@ -52,6 +52,9 @@ public struct ServeConfiguration: Sendable {
     public var heartbeatSlack = ClusterDefaults.heartbeatSlack
     /// Run a reaper pass this often (seconds); nil: this process never reaps.
     public var reapInterval: Double? = 5
+    /// The reaper declares processes dead only after its connection has been up this long
+    /// (see `ClusterDefaults.outageGrace`).
+    public var outageGrace = ClusterDefaults.outageGrace
     /// Seconds without handler progress after which the item in hand may be taken back.
     public var visibilityTimeout = ClusterDefaults.visibilityTimeout
 
@@ -149,7 +152,7 @@ public final class ServeLoop: @unchecked Sendable {
         guard let interval = configuration.reapInterval, Date().timeIntervalSince(lastReap) >= interval else { return }
         lastReap = Date()
         let reaper = Reaper(transport: transport, holder: configuration.processID, maxAttempts: configuration.maxAttempts,
-                            visibilityTimeout: configuration.visibilityTimeout,
+                            visibilityTimeout: configuration.visibilityTimeout, outageGrace: configuration.outageGrace,
                             maxMessageBytes: configuration.maxMessageBytes, logger: logger)
         if let report = try reaper.runOnce() {
             metrics?.increment("ctscreen_reaper_recovered_total", by: Double(report.items.count),

@@ -31,6 +31,10 @@ public final class RedisConnection: @unchecked Sendable {
     private let lock = NSLock()
     private var context: UnsafeMutablePointer<redisContext>?
     private var everConnected = false
+    /// Monotonic time of the last successful connect (nil while disconnected); own lock, so
+    /// `uptime` never waits behind a blocking command.
+    private let uptimeLock = NSLock()
+    private var connectedAt: Double?
     /// How many times the connection was re-established after a loss.
     public private(set) var reconnectCount = 0
 
@@ -47,6 +51,17 @@ public final class RedisConnection: @unchecked Sendable {
             try connectOnce()
         }
     }
+
+    /// Seconds since the last (re)connect, 0 while disconnected. The reaper waits for this to
+    /// pass `ClusterDefaults.outageGrace` before trusting missing heartbeats.
+    public var uptime: Double {
+        uptimeLock.lock(); defer { uptimeLock.unlock() }
+        return connectedAt.map { Self.monotonicNow() - $0 } ?? 0
+    }
+
+    private static func monotonicNow() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    private func setConnectedAt(_ t: Double?) { uptimeLock.lock(); connectedAt = t; uptimeLock.unlock() }
 
     deinit { if let c = context { redisFree(c) } }
 
@@ -93,6 +108,7 @@ public final class RedisConnection: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         if let c = context { redisFree(c) }
         context = nil
+        setConnectedAt(nil)
     }
 
     // MARK: - internals (lock held)
@@ -124,6 +140,7 @@ public final class RedisConnection: @unchecked Sendable {
 
     private func connectOnce() throws {
         if let c = context { redisFree(c); context = nil }
+        setConnectedAt(nil)
         guard let c = redisConnectWithTimeout(url.host, Int32(url.port), Self.timeval(options.connectTimeout)) else {
             throw ClusterError(.connectionFailed, "cannot allocate a hiredis context for \(url)")
         }
@@ -152,6 +169,7 @@ public final class RedisConnection: @unchecked Sendable {
             }
         }
         everConnected = true
+        setConnectedAt(Self.monotonicNow())
     }
 
     private func setSocketTimeout(_ seconds: Double) {
@@ -182,6 +200,7 @@ public final class RedisConnection: @unchecked Sendable {
         let why = Self.errorString(c)
         redisFree(c)
         context = nil
+        setConnectedAt(nil)
         return ClusterError(.connectionLost, "connection to \(url) lost (\(stage)): \(why)")
     }
 

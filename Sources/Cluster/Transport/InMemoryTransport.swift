@@ -305,6 +305,14 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
         locked { strings[keys.heartbeat(process)] = (Array(String(Date().timeIntervalSince1970).utf8), Self.now() + ttl) }
     }
 
+    /// Monotonic time of the last simulated reconnect (never: the store is never away).
+    private var reconnectedAt = -Double.infinity
+
+    public func connectionUptime() -> Double { locked { Self.now() - reconnectedAt } }
+
+    /// Test hook: behave as if the connection to the store had just come back after an outage.
+    public func simulateReconnect() { locked { reconnectedAt = Self.now() } }
+
     public func isAlive(_ process: String) throws -> Bool { locked { liveString(keys.heartbeat(process)) != nil } }
 
     public func acquireLock(_ name: String, holder: String, ttl: Double) throws -> Bool {

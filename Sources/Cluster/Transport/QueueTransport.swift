@@ -79,6 +79,10 @@ public protocol QueueTransport: AnyObject, Sendable {
     func studies(in state: StudyState.Name) throws -> [String]
 
     // MARK: processes, heartbeats, locks, counters
+    /// Seconds this transport's connection to the store has been up without interruption
+    /// (since its last connect or reconnect); 0 while disconnected. A store that cannot be
+    /// away (in-memory) reports a large value unless a test simulates a reconnect.
+    func connectionUptime() -> Double
     func register(_ record: ProcessRecord) throws
     func deregister(_ process: String) throws
     func registeredProcesses() throws -> [ProcessRecord]

@@ -341,6 +341,8 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         _ = try call(["SET", keys.heartbeat(process), String(Date().timeIntervalSince1970), "PX", Self.ms(ttl)])
     }
 
+    public func connectionUptime() -> Double { connection.uptime }
+
     public func isAlive(_ process: String) throws -> Bool { try call(["EXISTS", keys.heartbeat(process)]).integer == 1 }
 
     public func acquireLock(_ name: String, holder: String, ttl: Double) throws -> Bool {
