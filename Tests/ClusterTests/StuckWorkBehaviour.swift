@@ -5,6 +5,15 @@ import XCTest
 /// Issue 12, item 2: work must not stick to a live process. Part of the behavioural suite
 /// (run against both transports).
 extension TransportBehaviour {
+    /// A worker loop on the studies queue with quick takes and heartbeats and no reaper of its own.
+    private func fastConfiguration(_ processID: String) -> ServeConfiguration {
+        var config = ServeConfiguration(queue: .studies, role: "worker", processID: processID)
+        config.takeTimeout = 0.1
+        config.heartbeatInterval = 0.05
+        config.reapInterval = nil
+        return config
+    }
+
     private func deadLetter(_ t: QueueTransport) throws -> DeadLetter {
         try XCTUnwrap(DeadLetter.decode(try XCTUnwrap(try t.deadLetters(limit: 1).first)))
     }
@@ -95,11 +104,8 @@ extension TransportBehaviour {
         let t = try make()
         try t.push(try TestSupport.studyMessage("long", keys: t.keys), to: .studies, lane: .bulk)
         let stop = StopFlag()
-        var config = ServeConfiguration(queue: .studies, role: "worker", processID: "w-long")
+        var config = fastConfiguration("w-long")
         config.visibilityTimeout = 0.3
-        config.heartbeatInterval = 0.05
-        config.takeTimeout = 0.1
-        config.reapInterval = nil
         let loop = ServeLoop(transport: t, configuration: config, stop: stop, logger: log)
         let finished = DispatchSemaphore(value: 0), stopped = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
@@ -131,11 +137,8 @@ extension TransportBehaviour {
         try t.push(m, to: .studies, lane: .bulk)
         try t.push(try TestSupport.studyMessage("next", keys: t.keys), to: .studies, lane: .bulk)
         let stop = StopFlag()
-        var config = ServeConfiguration(queue: .studies, role: "worker", processID: "w-stuck")
-        config.takeTimeout = 0.1
-        config.heartbeatInterval = 0.05
+        var config = fastConfiguration("w-stuck")
         config.heartbeatSlack = 0.2
-        config.reapInterval = nil
         let loop = ServeLoop(transport: t, configuration: config, stop: stop, logger: log)
         let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
