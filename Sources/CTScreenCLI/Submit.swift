@@ -40,10 +40,17 @@ struct Submit: ParsableCommand {
     func run() throws {
         var refused = 0
         var ids: [String] = []
+        var unusable: [StudyDiscovery.Unusable] = []
         do {
             let t = try cluster.transport()
-            let studies = try StudyDiscovery.find(paths, recursive: recursive)
-            guard !studies.isEmpty else { throw ClusterError(.invalidArgument, "no series or NIfTI file found under \(paths.joined(separator: " "))") }
+            let discovered = try StudyDiscovery.discover(paths, recursive: recursive)
+            let studies = discovered.found
+            unusable = discovered.unusable
+            // A path with no study is never silent: one line each, the others still go on.
+            for u in unusable { FileHandle.standardError.write(Data("ctscreen submit: \(u.path): \(u.reason)\n".utf8)) }
+            guard !studies.isEmpty else {
+                throw ClusterError(.invalidArgument, "no series or NIfTI file found under \(paths.joined(separator: " "))")
+            }
             let submission = Submission(transport: t, lane: priority == .urgent ? .urgent : .bulk,
                                         outputRoot: outputRoot.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
                                         newAttempt: newAttempt)
@@ -64,13 +71,18 @@ struct Submit: ParsableCommand {
                     refused += 1
                 }
             }
+            if !unusable.isEmpty {
+                FileHandle.standardError.write(Data(("ctscreen submit: \(ids.count) stud\(ids.count == 1 ? "y" : "ies") submitted or known; "
+                    + "\(unusable.count) path\(unusable.count == 1 ? "" : "s") yielded no study: "
+                    + unusable.map(\.path).joined(separator: ", ") + "\n").utf8))
+            }
             if wait { try follow(t, ids: ids) }
         } catch let e as ExitCode {
             throw e
         } catch {
             throw RoleProcess.fail("submit", error)
         }
-        if refused > 0 { throw ExitCode.failure }
+        if refused > 0 || !unusable.isEmpty { throw ExitCode.failure }
     }
 
     private func follow(_ t: QueueTransport, ids: [String]) throws {

@@ -57,4 +57,29 @@ final class SubmitCommandTests: XCTestCase {
         XCTAssertEqual(try t.studyRecord(idA)?.attempt, 2)
         XCTAssertEqual(try t.studyRecord(queued.first { $0 != idA }!)?.attempt, 1)
     }
+
+    func testFolderOfUnreadableFilesIsReportedAndFailsWhileOthersAreSubmitted() throws {
+        guard let url = ProcessInfo.processInfo.environment["CTSCREEN_TEST_REDIS_URL"], !url.isEmpty else {
+            throw XCTSkip("CTSCREEN_TEST_REDIS_URL is not set (Scripts/test sets it): skipping the Redis test")
+        }
+        let prefix = "t\(UInt32.random(in: 0...UInt32.max))"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-submit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("good"), bad = dir.appendingPathComponent("bad")
+        try writeSeries(good, seed: 30)
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        for name in ["a.dcm", "b.txt"] { try Data("not a DICOM file".utf8).write(to: bad.appendingPathComponent(name)) }
+
+        let found = try StudyDiscovery.discover([good.path, bad.path], recursive: false)
+        XCTAssertEqual(found.found.count, 1)
+        XCTAssertEqual(found.unusable.map(\.path), [bad.path])
+        XCTAssertTrue(found.unusable.first?.reason.contains("2 files not readable as DICOM") == true, "\(found.unusable)")
+
+        let t = try RedisTransport(url: RedisURL(parsing: url), keys: Keys(prefix: prefix))
+        XCTAssertThrowsError(try Submit.parse(["--redis-url", url, "--prefix", prefix, good.path, bad.path]).run(),
+                             "a path that yields no study must fail the command") { error in
+            XCTAssertEqual((error as? ExitCode)?.rawValue, ExitCode.failure.rawValue)
+        }
+        XCTAssertEqual(try t.studies(in: .queued).count, 1, "the readable folder is still submitted")
+    }
 }

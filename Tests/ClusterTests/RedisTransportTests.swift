@@ -70,4 +70,33 @@ final class RedisTransportTests: XCTestCase {
     func testProgressingHolderKeepsItsItem() throws { try suite.progressingHolderKeepsItsItem() }
 
     func testUnsettleableItemIsLeftToTheReaper() throws { try suite.unsettleableItemIsLeftToTheReaper() }
+
+    /// The reaper lock is released by one compare-and-delete script: no GET or DEL of its own
+    /// (between which a lock taken over by another holder could be deleted), and a lock held by
+    /// another holder is left alone.
+    func testLockReleaseIsOneAtomicStepAndSparesAnotherHolder() throws {
+        let raw = try RedisConnection(url: url)
+        func clients() throws -> [String: String] {  // client id -> last command
+            var out: [String: String] = [:]
+            for line in (try raw.command(["CLIENT", "LIST"]).string ?? "").split(whereSeparator: \.isNewline) {
+                let fields = Dictionary(line.split(separator: " ").compactMap { f -> (String, String)? in
+                    let kv = f.split(separator: "=", maxSplits: 1)
+                    return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
+                }, uniquingKeysWith: { a, _ in a })
+                if let id = fields["id"] { out[id] = fields["cmd"] ?? "" }
+            }
+            return out
+        }
+        let before = try clients()
+        let t = try RedisTransport(url: url, keys: try Keys(prefix: TestSupport.randomPrefix()), logger: TestSupport.logger)
+        let key = t.keys.reaperLock
+        XCTAssertTrue(try t.acquireLock(key, holder: "old", ttl: 60))
+        let mine = try XCTUnwrap(Set(try clients().keys).subtracting(before.keys).first, "the transport's connection")
+        _ = try raw.command(["SET", key, "new", "PX", 60_000])  // "old" expired; "new" took it
+        try t.releaseLock(key, holder: "old")
+        XCTAssertEqual(try clients()[mine], "evalsha", "release must be one script, not GET then DEL (not atomic)")
+        XCTAssertEqual(try raw.command(["GET", key]).string, "new", "another holder's lock is left alone")
+        try t.releaseLock(key, holder: "new")
+        XCTAssertNil(try raw.command(["GET", key]).string)
+    }
 }

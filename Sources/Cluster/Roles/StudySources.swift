@@ -45,11 +45,24 @@ public enum StudyDiscovery {
         public var acquired: String?
     }
 
+    /// A path given to `submit` that yielded no study, and why (for one error line).
+    public struct Unusable: Equatable, Sendable {
+        public var path: String
+        public var reason: String
+    }
+
     /// `recursive`: also look for NIfTI files in subfolders (DICOM scans are always recursive).
     /// A series found twice (two paths, or a copy in another folder) is listed once, under its
     /// first path.
     public static func find(_ paths: [String], recursive: Bool) throws -> [Found] {
+        try discover(paths, recursive: recursive).found
+    }
+
+    /// As `find`, and also every folder that yielded no study (empty, or no file readable as
+    /// DICOM and no NIfTI file), with the reason: how many files, and the first file's problem.
+    public static func discover(_ paths: [String], recursive: Bool) throws -> (found: [Found], unusable: [Unusable]) {
         var found: [Found] = []
+        var unusable: [Unusable] = []
         let fm = FileManager.default
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -57,6 +70,7 @@ public enum StudyDiscovery {
                 throw ClusterError(.invalidArgument, "\(path): no such file or folder")
             }
             let url = URL(fileURLWithPath: path).standardizedFileURL
+            let before = found.count
             if !isDirectory.boolValue {
                 found.append(try nifti(url))
                 continue
@@ -84,8 +98,21 @@ public enum StudyDiscovery {
                                    source: shared ? folder + FileStudyReader.seriesMarker + series.seriesInstanceUID : folder,
                                    patientID: h?.patientID, acquired: h?.studyDate))
             }
+            if found.count == before {
+                unusable.append(Unusable(path: path, reason: noStudyReason(scan, recursive: recursive)))
+            }
         }
-        return try unique(found)
+        return (try unique(found), unusable)
+    }
+
+    static func noStudyReason(_ scan: DICOMFolderScan, recursive: Bool) -> String {
+        let nifti = recursive ? "NIfTI file" : "NIfTI file (subfolders not searched without --recursive)"
+        guard let first = scan.problems.first else {
+            return scan.copies.isEmpty ? "no study: empty folder (no files to read)"
+                : "no study: only \(scan.copies.count) duplicate DICOM files"
+        }
+        let n = scan.problems.count
+        return "no study: \(n) file\(n == 1 ? "" : "s") not readable as DICOM and no \(nifti); first: \(first)"
     }
 
     /// One entry per id; two identities under one id (a hash collision) is refused.

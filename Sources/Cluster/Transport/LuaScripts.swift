@@ -3,7 +3,7 @@
 /// KEYS and ARGV at the top. Run with EVALSHA, loaded on first use and again after NOSCRIPT
 /// (a restarted Redis has forgotten them).
 enum LuaScript: String, CaseIterable {
-    case take, settle, extend, expired, batchResult, transition, claim, complete
+    case take, settle, extend, expired, batchResult, transition, claim, complete, releaseLock
 
     var source: String {
         switch self {
@@ -179,6 +179,15 @@ enum LuaScript: String, CaseIterable {
             redis.call('SADD', KEYS[2], ARGV[1])
             redis.call('HSET', KEYS[1], 'state', 'done', 'reason', '', 'updated', ARGV[3])
             return {'completed', ''}
+            """
+        case .releaseLock:
+            return """
+            -- Release a lock only if the caller still holds it: compare and delete in one step,
+            -- so a lock that expired and was taken by another holder is never deleted.
+            -- KEYS[1] lock key   ARGV[1] holder
+            -- Returns 1 if deleted, else 0.
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
             """
         }
     }

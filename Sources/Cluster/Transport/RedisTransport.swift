@@ -352,7 +352,8 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     }
 
     public func releaseLock(_ name: String, holder: String) throws {
-        if try call(["GET", name]).string == holder { _ = try call(["DEL", name]) }
+        // Compare and delete atomically (a GET then DEL could delete a lock taken over meanwhile).
+        _ = try eval(.releaseLock, keys: [name], args: [holder])
     }
 
     public func incrementCounter(_ name: String, by: Int) throws -> Int {
