@@ -94,13 +94,9 @@ extension TrainableResNet {
     /// returns ∂loss/∂x (NCHW) when `inputGradient`.
     @discardableResult
     func backward(_ pass: Pass, dLogits: [Float], inputGradient: Bool = false) -> [Float]? {
-        let ws = workspace, s = store, n = pass.n, c = featureCount
-        let fc = Linear(weight: s.values[fcWeight], bias: s.values[fcBias], inFeatures: c, outFeatures: 1)
-        // Local copies: two overlapping mutable accesses to `grads` would be an exclusivity violation.
-        var dW = s.grads[fcWeight], dB = s.grads[fcBias]
-        fc.backwardWeights(pass.pooled, dLogits, n: n, dW: &dW, dB: &dB)
-        s.grads[fcWeight] = dW
-        s.grads[fcBias] = dB
+        let ws = workspace, n = pass.n, c = featureCount
+        let fc = head()
+        accumulateHeadGradients(pooled: pass.pooled, dLogits: dLogits, n: n)
         var dPooled = [Float](repeating: 0, count: n * c)
         fc.backwardInput(dLogits, n: n, into: &dPooled)
         var dPlanes = [Float](repeating: 0, count: c * n)

@@ -44,9 +44,23 @@ extension TrainableResNet {
         forward(x, n: n, height: height, width: width).pooled
     }
 
+    /// The fc head with the store's current weights.
+    func head() -> Linear {
+        Linear(weight: store.values[fcWeight], bias: store.values[fcBias], inFeatures: featureCount, outFeatures: 1)
+    }
+
+    /// Adds the head's weight and bias gradients for pooled features [N][C] and ∂loss/∂logits.
+    func accumulateHeadGradients(pooled: [Float], dLogits: [Float], n: Int) {
+        // Local copies: two overlapping mutable accesses to `grads` would be an exclusivity violation.
+        var dW = store.grads[fcWeight], dB = store.grads[fcBias]
+        head().backwardWeights(pooled, dLogits, n: n, dW: &dW, dB: &dB)
+        store.grads[fcWeight] = dW
+        store.grads[fcBias] = dB
+    }
+
     /// The head's logits for pooled features [N][C].
     public func headLogits(_ pooled: [Float], n: Int) -> [Float] {
-        let fc = Linear(weight: store.values[fcWeight], bias: store.values[fcBias], inFeatures: featureCount, outFeatures: 1)
+        let fc = head()
         var z = [Float](repeating: 0, count: n)
         pooled.withUnsafeBufferPointer { p in z.withUnsafeMutableBufferPointer { fc.forward(p.baseAddress!, n: n, into: $0.baseAddress!) } }
         return z
@@ -60,11 +74,7 @@ extension TrainableResNet {
         store.zeroGradients()
         let z = headLogits(pooled, n: n)
         let (loss, dz) = BCEWithLogits.lossAndGradient(logits: z, labels: labels)
-        let fc = Linear(weight: store.values[fcWeight], bias: store.values[fcBias], inFeatures: featureCount, outFeatures: 1)
-        var dW = store.grads[fcWeight], dB = store.grads[fcBias]
-        fc.backwardWeights(pooled, dz, n: n, dW: &dW, dB: &dB)
-        store.grads[fcWeight] = dW
-        store.grads[fcBias] = dB
+        accumulateHeadGradients(pooled: pooled, dLogits: dz, n: n)
         optimizer.update(store)
         return loss
     }
