@@ -123,4 +123,24 @@ final class TrainCommandTests: XCTestCase {
             XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("error") || $0.hasPrefix("Error") }.count, 1, err)
         }
     }
+
+    /// Bad split and stage inputs each give one clear error line: forced groups that no
+    /// sample has, held stages without --init.
+    func testSplitAndStageBadInputsGiveOneClearErrorLine() throws {
+        let (binary, ucsd, model) = try inputs()
+        let out = try SharedFolder.temporaryFolder("split-errors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let common = ["train", "--ucsd", ucsd, "--max-steps", "1", "--limit", "4", "--batch-size", "4", "--input-size", "64",
+                      "--threads", "1", "--epochs", "1", "--out", out.path]
+        for (arguments, expected) in [
+            (["--init", model, "--test-group", "covid-ct-md/p001-covid"], "no group named 'covid-ct-md/p001-covid'"),
+            (["--init", model, "--train-group", "nope", "--test-group", "nope"], "no group named 'nope'"),
+            (["--train-from", "layer4"], "--train-from layer4 holds stages at their initial weights: give --init"),
+        ] {
+            let (status, _, err) = try AnalyzeTests.run(binary, common + arguments)
+            XCTAssertNotEqual(status, 0, "\(arguments)")
+            XCTAssertTrue(err.contains(expected), "\(arguments): \(err)")
+            XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("error") || $0.hasPrefix("Error") }.count, 1, err)
+        }
+    }
 }

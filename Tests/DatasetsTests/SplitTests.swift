@@ -124,4 +124,28 @@ final class BatchScheduleTests: XCTestCase {
         let turned = Sample(source: .image(path: "/y.png"), label: false, group: "p2", orientation: .spineLeft)
         XCTAssertEqual(try JSONDecoder().decode(Sample.self, from: JSONEncoder().encode(turned)), turned)
     }
+
+    /// Forced groups land whole where they are told, the rest stays as dealt; unknown or
+    /// contradictory names are errors, not silently ignored.
+    func testForcedGroupsGoWholeWhereTheyAreTold() throws {
+        let data = Dataset(name: "d", samples: (0..<40).map {
+            Sample(source: .image(path: "i\($0)"), label: $0 % 2 == 0, group: "g\($0 / 4)")
+        })
+        let dealt = try DatasetSplits.split(data, seed: 1)
+        let s = try dealt.forcing(train: ["g0", "g1"], test: ["g2"])
+        XCTAssertEqual(Set(s.train.samples.filter { ["g0", "g1"].contains($0.group) }.map(\.group)), ["g0", "g1"])
+        XCTAssertFalse(s.validation.samples.contains { ["g0", "g1", "g2"].contains($0.group) })
+        XCTAssertFalse(s.test.samples.contains { ["g0", "g1"].contains($0.group) })
+        XCTAssertEqual(s.test.samples.filter { $0.group == "g2" }.count, 4)
+        XCTAssertEqual(s.train.samples.count + s.validation.samples.count + s.test.samples.count, 40)
+        for other in (3..<10).map({ "g\($0)" }) {
+            let where0 = [dealt.train, dealt.validation, dealt.test].firstIndex { $0.samples.contains { $0.group == other } }
+            let where1 = [s.train, s.validation, s.test].firstIndex { $0.samples.contains { $0.group == other } }
+            XCTAssertEqual(where0, where1, other)
+        }
+        XCTAssertThrowsError(try dealt.forcing(train: ["g99"], test: [])) { XCTAssertTrue("\($0)".contains("no group named 'g99'"), "\($0)") }
+        XCTAssertThrowsError(try dealt.forcing(train: ["g1"], test: ["g1"])) {
+            XCTAssertTrue("\($0)".contains("'g1' cannot be forced into train and test"), "\($0)")
+        }
+    }
 }
