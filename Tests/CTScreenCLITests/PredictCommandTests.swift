@@ -97,6 +97,11 @@ final class PredictCommandTests: XCTestCase {
             (["convert-weights", notWeights.path, out], ["not-weights.safetensors"]),
             (["convert-weights", notWeights.path, out, "--dtype", "bf16"], ["--dtype must be f16 or f32"]),
             (["convert-weights", notWeights.path, out, "--metadata", "epochs"], ["--metadata takes KEY=VALUE, got 'epochs'"]),
+            (["predict", "--covid-ct-md", "/nonexistent/covid-ct-md", "--output", out], ["/nonexistent/covid-ct-md/labels.csv"]),
+            // --features naming a folder: the write fails, naming it
+            (["predict", "--medseg", AnalyzeTests.shared.appendingPathComponent("data/slices/medseg-covid19").path,
+              "--max-per-group", "1", "--weights", AnalyzeTests.weights, "--threads", "1",
+              "--output", tmp.appendingPathComponent("scores.csv").path, "--features", tmp.path], [tmp.path]),
         ]
         for (arguments, expected) in cases {
             let (status, _, err) = try AnalyzeTests.run(binary, arguments)
