@@ -10,6 +10,9 @@ public struct ClusterError: Error, CustomStringConvertible, Equatable, Sendable 
         case connectionLost
         /// Redis answered a command with an error reply (including AUTH failures).
         case serverError
+        /// Redis refused a write because it is over `maxmemory` (an OOM reply): back-pressure,
+        /// not a failure of the item — wait and retry.
+        case outOfMemory
         /// A reply did not have the shape the caller expected.
         case unexpectedReply
         /// A queue message was rejected (bad JSON, unknown version, oversized, missing payload).

@@ -28,6 +28,25 @@ public enum ClusterDefaults {
     public static let payloadTTL: Double = 6 * 3600
     /// Result hashes live as long as payloads for the same reason.
     public static let resultTTL: Double = 6 * 3600
+    /// A message's delivery count lives this long after its last delivery: longer than any
+    /// item stays queued or held, short enough that counts of vanished items do not pile up.
+    public static let attemptsTTL: Double = 7 * 24 * 3600
+    /// The dead-letter list keeps its newest records only (the failed study keeps its reason
+    /// in its record either way), so a flood of hostile messages cannot fill Redis.
+    public static let deadLetterCap = 10_000
+    /// Admission by bytes: a coordinator splits a study only when Redis's used memory plus
+    /// the study's estimated bytes (pixels + results) stays below this share of the memory
+    /// limit (`maxmemory`, or `--redis-memory-budget` if smaller). The rest is headroom for
+    /// studies admitted concurrently by other coordinators and for Redis's own overhead.
+    public static let admissionShare = 0.7
+    /// A study larger than the whole admission allowance (Redis too small for it) is admitted
+    /// alone: once used memory is below this share of the limit. It may then push Redis past
+    /// `maxmemory`; workers and reducers keep draining (their scripts allow it).
+    public static let aloneShare = 0.25
+    /// Out-of-memory back-pressure: a step refused because Redis is over `maxmemory` is
+    /// retried after a wait that doubles from `oomWaitInitial` to `oomWaitCap` (seconds).
+    public static let oomWaitInitial: Double = 0.2
+    public static let oomWaitCap: Double = 10
     /// Visibility timeout (seconds): an item whose handler reported no progress for this long
     /// is taken back by the reaper even though its process still heartbeats (a hung handler,
     /// or an item the loop lost track of), and the delivery counts as an attempt. Handlers

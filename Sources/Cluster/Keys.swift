@@ -6,12 +6,12 @@
 /// |-----------------------------------------|--------|--------------------------------------------------|
 /// | `ctscreen:queue:<q>`                    | list   | bulk lane: message envelopes, LPUSH in, taken from the right |
 /// | `ctscreen:queue:<q>:urgent`             | list   | urgent lane, always served before the bulk lane  |
-/// | `ctscreen:queue:dead`                   | list   | dead-letter records (JSON), newest on the left   |
+/// | `ctscreen:queue:dead`                   | list   | dead-letter records (JSON), newest on the left, capped |
 /// | `ctscreen:processing:<pid>:<q>[:urgent]`| list   | items a process holds (BLMOVE target)            |
 /// | `ctscreen:inflight:<pid>:<q>[:urgent]`  | zset   | item of that processing list → deadline (Redis TIME, ms) |
 /// | `ctscreen:heartbeat:<pid>`              | string | liveness, PX = interval + slack                  |
 /// | `ctscreen:processes`                    | hash   | pid → process record (JSON)                      |
-/// | `ctscreen:attempts`                     | hash   | message id → deliveries so far                   |
+/// | `ctscreen:attempts:<message id>`        | string | deliveries of that message so far, with TTL      |
 /// | `ctscreen:study:<id>`                   | hash   | state, reason, updated, attempt, identity, label, reduce_enqueued |
 /// | `ctscreen:studies:<state>`              | set    | study ids in that state                          |
 /// | `ctscreen:payload:<id>:a<k>:batch:<n>`  | string | slice-batch pixels of attempt k (binary), with TTL |
@@ -20,6 +20,9 @@
 /// | `ctscreen:report:<id>:a<k>`             | string | summary of attempt k once done (JSON), long TTL  |
 /// | `ctscreen:lock:reaper`                  | string | holder of the reaper role (SET NX EX)            |
 /// | `ctscreen:metrics:<name>`               | string | cluster-wide counters (INCRBY)                   |
+///
+/// Everything but the study hashes and state sets (the record of each study) expires or is
+/// deleted when used, so Redis memory is bounded by the work in flight (sizing: Deploy/README.md).
 ///
 /// A study id names one series (`StudyIDs`); `<k>` is the study's attempt (1 on first
 /// submission, +1 per `submit --new-attempt`), so the keys of two attempts never meet.
@@ -54,7 +57,8 @@ public struct Keys: Sendable, Equatable {
     }
     public func heartbeat(_ process: String) -> String { "\(prefix):heartbeat:\(process)" }
     public var processes: String { "\(prefix):processes" }
-    public var attempts: String { "\(prefix):attempts" }
+    /// Delivery count of one message (a key each, so every count expires: `attemptsTTL`).
+    public func attempts(_ messageID: String) -> String { "\(prefix):attempts:\(messageID)" }
     public func study(_ studyID: String) -> String { "\(prefix):study:\(studyID)" }
     public func studies(in state: StudyState.Name) -> String { "\(prefix):studies:\(state.rawValue)" }
     public func batchPayload(_ studyID: String, attempt: Int, batch: Int) -> String {

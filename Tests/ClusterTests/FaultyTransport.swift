@@ -52,12 +52,20 @@ final class FaultyTransport: QueueTransport, @unchecked Sendable {
     func payload(_ k: String) throws -> [UInt8]? { try inner.payload(k) }
     func payloadExists(_ k: String) throws -> Bool { try check("payloadExists"); return try inner.payloadExists(k) }
     func deletePayloads(_ k: [String]) throws { try inner.deletePayloads(k) }
-    func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8],
+    func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8], payloadKey: String,
                           reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome {
         try check("writeBatchResult")
         return try inner.writeBatchResult(studyID: studyID, attempt: attempt, batch: batch, batchCount: batchCount, result: result,
-                                          reduceMessage: reduceMessage, lane: lane, ttl: ttl)
+                                          payloadKey: payloadKey, reduceMessage: reduceMessage, lane: lane, ttl: ttl)
     }
+    func hasBatchResult(studyID: String, attempt: Int, batch: Int) throws -> Bool {
+        try inner.hasBatchResult(studyID: studyID, attempt: attempt, batch: batch)
+    }
+    func deadLetterAndFail(_ d: Delivery, record: [UInt8], messageID: String?, failing: StudyFailure?) throws -> Bool {
+        try check("deadLetter")
+        return try inner.deadLetterAndFail(d, record: record, messageID: messageID, failing: failing)
+    }
+    func memoryUsage() throws -> MemoryUsage { try inner.memoryUsage() }
     func batchResults(studyID: String, attempt: Int) throws -> [Int: [UInt8]] { try inner.batchResults(studyID: studyID, attempt: attempt) }
     func deleteResults(studyID: String, attempt: Int) throws { try inner.deleteResults(studyID: studyID, attempt: attempt) }
     func claimStudy(_ c: StudyClaim, message: [UInt8], lane: Lane, newAttempt: Bool) throws -> StudyClaimOutcome {

@@ -9,6 +9,8 @@ final class InMemoryTransportTests: XCTestCase {
 
     func testPushTakeAck() throws { try suite.pushTakeAck() }
 
+    func testDeadLetterAndStudyFailureAreOneStep() throws { try suite.deadLetterAndStudyFailureAreOneStep() }
+
     func testUrgentBeforeBulk() throws { try suite.urgentBeforeBulk() }
 
     func testBlockingTakeReceivesLaterPush() throws { try suite.blockingTakeReceivesLaterPush() }

@@ -3,10 +3,18 @@ import Screening
 import XCTest
 @testable import Cluster
 
-/// The binary payloads between the roles: exact round trips (bit patterns, NaN-free
-/// extremes included) and clear errors on damaged bytes.
+/// The binary payloads between the roles: windowed pixels and Grad-CAM maps in 16-bit fixed
+/// point (within 1/131070 of the value), features in Float16, scores exact; anything outside
+/// [0, 1] kept exact; clear errors on damaged bytes.
 final class PayloadCodecTests: XCTestCase {
-    func testBatchPayloadRoundTripsExactly() throws {
+    private func assertClose(_ a: [Float], _ b: [Float], within tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        for (x, y) in zip(a, b) where abs(x - y) > tolerance {
+            XCTFail("\(x) differs from \(y) by more than \(tolerance)", file: file, line: line)
+        }
+    }
+
+    func testBatchPayloadKeepsUnitIntervalPixelsToSixteenBits() throws {
         let crop = PixelRect(row: 3, column: 5, rows: 100, columns: 90)
         let odd: [Float] = [0, 1, .leastNonzeroMagnitude, 0.1, 1 - .ulpOfOne, 0.333333343]
         let slices = (0..<3).map { k in
@@ -14,25 +22,66 @@ final class PayloadCodecTests: XCTestCase {
         }
         let payload = BatchPayload(studyID: "s1", settings: .standard, studySliceCount: 40, slices: slices)
         let bytes = try payload.encoded()
-        // Binary, not JSON floats: 3 × 16 values × 4 bytes plus a small header.
-        XCTAssertLessThan(bytes.count, 3 * 16 * 4 + 1500)
-        XCTAssertEqual(try BatchPayload.decode(bytes, key: "k"), payload)
+        // Binary, 2 bytes a pixel: 3 × 16 values × 2 bytes plus a small header.
+        XCTAssertLessThan(bytes.count, 3 * 16 * 2 + 1500)
+        XCTAssertGreaterThanOrEqual(bytes.count, 3 * 16 * 2)
+        let decoded = try BatchPayload.decode(bytes, key: "k")
+        XCTAssertEqual(decoded.slices.map(\.sliceIndex), [10, 11, 12])
+        XCTAssertEqual(decoded.settings, payload.settings)
+        for (a, b) in zip(decoded.slices, slices) { assertClose(a.pixels, b.pixels, within: 0.5 / 65535 + 1e-7) }
+        XCTAssertEqual(decoded.slices[0].pixels[0], 0)
+        XCTAssertEqual(decoded.slices[0].pixels[1], 1)  // the interval's ends are exact
+        // One value outside [0, 1]: that slice travels as exact Float32, the others stay compact.
+        var wide = slices
+        wide[1].pixels[3] = -0.25
+        let wideDecoded = try BatchPayload.decode(try BatchPayload(studyID: "s1", settings: .standard, studySliceCount: 40,
+                                                                   slices: wide).encoded(), key: "k")
+        XCTAssertEqual(wideDecoded.slices[1].pixels, wide[1].pixels)
+        XCTAssertNotEqual(wideDecoded.slices[0].pixels, wide[0].pixels)
     }
 
-    func testBatchResultRoundTripsExactly() throws {
+    func testBatchResultKeepsScoresExactAndMapsFeaturesCompact() throws {
         let crop = PixelRect(row: 0, column: 0, rows: 8, columns: 8)
         let slice = PreparedSlice(sliceIndex: 7, crop: crop, side: 2, pixels: [0, 0, 0, 0])
-        var positive = SliceResult(slice: slice, output: SliceOutput(logit: 2.5, probability: 0.924141812, features: [1, -2, 3.25],
+        var positive = SliceResult(slice: slice, output: SliceOutput(logit: 2.5, probability: 0.924141812, features: [1, -2, 3.25, 0.1234567],
                                                                      fusedMap: [0.1, 0.2, 0.3, 0.4]), positiveThreshold: 0.5)
         positive.sliceIndex = 7
-        var negative = SliceResult(slice: slice, output: SliceOutput(logit: -1e-7, probability: 0.49999997, features: [0, 0, 0],
+        var negative = SliceResult(slice: slice, output: SliceOutput(logit: -1e-7, probability: 0.49999997, features: [0, 0, 0, 7e4],
                                                                      fusedMap: nil), positiveThreshold: 0.5)
         negative.sliceIndex = 8
         let payload = BatchResultPayload(model: ModelInfo(sha256: "ab", description: "m"), seconds: 0.25, results: [positive, negative])
         let decoded = try BatchResultPayload.decode(try payload.encoded(), what: "r")
-        XCTAssertEqual(decoded, payload)
+        XCTAssertEqual(decoded.model, payload.model)
         XCTAssertEqual(decoded.results.map(\.isPositive), [true, false])
+        XCTAssertEqual(decoded.results.map(\.sliceIndex), [7, 8])
         XCTAssertEqual(decoded.results[1].probability.bitPattern, Float(0.49999997).bitPattern)
+        XCTAssertEqual(decoded.results[1].logit.bitPattern, Float(-1e-7).bitPattern)
+        XCTAssertEqual(decoded.results[0].logit, 2.5)
+        assertClose(decoded.results[0].fusedMap ?? [], [0.1, 0.2, 0.3, 0.4], within: 0.5 / 65535 + 1e-7)
+        XCTAssertNil(decoded.results[1].fusedMap)
+        // Float16: relative error below 2^-11; a value beyond its range keeps the array in Float32.
+        for (a, b) in zip(decoded.results[0].features, positive.features) { XCTAssertEqual(a, b, accuracy: abs(b) / 2048) }
+        XCTAssertNotEqual(decoded.results[0].features[3], positive.features[3])
+        XCTAssertEqual(decoded.results[1].features, negative.features)
+    }
+
+    func testVersionOnePayloadsStillDecode() throws {
+        // Version 1 framing: Float32 arrays without a storage byte (what older workers wrote).
+        struct Header: Codable { var name: String }
+        var bytes = Array("TEST".utf8) + [1]
+        let json = Array(try JSONEncoder().encode(Header(name: "v1")))
+        func u32(_ v: Int) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24 & 0xff)] }
+        bytes += u32(json.count) + json + u32(1) + u32(2)
+        for v: Float in [0.1, -3] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        let (header, arrays) = try BinaryPayload.decode(bytes, magic: "TEST", as: Header.self, what: "k")
+        XCTAssertEqual(header.name, "v1")
+        XCTAssertEqual(arrays, [[0.1, -3]])
+        // An unknown storage code in a version 2 payload is refused, naming the key.
+        var v2 = try BinaryPayload.encode(magic: "TEST", header: header, arrays: [[0.5]])
+        v2[v2.count - 5] = 9
+        XCTAssertThrowsError(try BinaryPayload.decode(v2, magic: "TEST", as: Header.self, what: "the-key")) { error in
+            XCTAssertTrue("\(error)".contains("the-key") && "\(error)".contains("storage"), "\(error)")
+        }
     }
 
     func testDamagedPayloadsThrowNamingTheKey() throws {

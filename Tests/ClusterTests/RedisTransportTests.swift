@@ -25,6 +25,8 @@ final class RedisTransportTests: XCTestCase {
 
     func testPushTakeAck() throws { try suite.pushTakeAck() }
 
+    func testDeadLetterAndStudyFailureAreOneStep() throws { try suite.deadLetterAndStudyFailureAreOneStep() }
+
     func testReaperWaitsOutAnOutage() throws {
         try suite.reaperWaitsOutAnOutage { ($0 as! RedisTransport).connection.disconnect() }
     }

@@ -79,12 +79,12 @@ enum StudyFixtures {
             }
         }
 
-        /// Runs every queue empty; returns the outcomes per queue.
+        /// Runs every queue of `queues` empty; returns the outcomes per queue.
         @discardableResult
-        func drain() throws -> [QueueName: [ItemOutcome]] {
+        func drain(_ queues: Set<QueueName> = Set(QueueName.allCases)) throws -> [QueueName: [ItemOutcome]] {
             var outcomes: [QueueName: [ItemOutcome]] = [:]
             let handlers: [(QueueName, ServeLoop.Handler)] = [(.studies, coordinator.handle), (.slices, worker.handle),
-                                                              (.reduce, reducer.handle)]
+                                                              (.reduce, reducer.handle)].filter { queues.contains($0.0) }
             var progressed = true
             while progressed {
                 progressed = false

@@ -14,6 +14,27 @@ struct TransportBehaviour {
         return try MessageCodec(keys: keys).decode(d.raw)
     }
 
+    /// Dead-lettering and failing the study are one step (issue 12, item 6).
+    func deadLetterAndStudyFailureAreOneStep() throws {
+        let t = try make()
+        try t.transition(studyID: "s", to: .classifying)
+        try t.push(try TestSupport.studyMessage("s", keys: t.keys), to: .studies, lane: .bulk)
+        let d = try XCTUnwrap(try t.take(from: .studies, process: "p", timeout: 0, stop: nil))
+        try t.addAttempts("m", 2)
+        let failing = StudyFailure(studyID: "s", attempt: 1, reason: "permanent-failure: broken")
+        XCTAssertTrue(try t.deadLetterAndFail(d, record: Array("r".utf8), messageID: "m", failing: failing))
+        XCTAssertEqual(try t.studyRecord("s")?.state, .failed("permanent-failure: broken"))
+        XCTAssertEqual(try t.deadLetters(limit: 5), [Array("r".utf8)])
+        XCTAssertEqual(try t.addAttempts("m", 0), 0, "the dead letter's attempt count is forgotten")
+        XCTAssertEqual(try t.processingItems(process: "p", queue: .studies, lane: .bulk), [])
+        // No longer held: nothing changes, the study of another attempt is not failed.
+        try t.transition(studyID: "t", to: .classifying)
+        XCTAssertFalse(try t.deadLetterAndFail(d, record: [1], messageID: nil,
+                                               failing: StudyFailure(studyID: "t", attempt: nil, reason: "x")))
+        XCTAssertEqual(try t.studyRecord("t")?.state, .classifying)
+        XCTAssertEqual(try t.deadLetterCount(), 1)
+    }
+
     func pushTakeAck() throws {
         let t = try make()
         let msgs = try (0..<3).map { try TestSupport.studyMessage("s\($0)", keys: t.keys) }
@@ -248,7 +269,7 @@ struct TransportBehaviour {
                 for b in [0, 1, 2, 3].shuffled() {
                     do {
                         let o = try tw.writeBatchResult(studyID: "s", attempt: 1, batch: b, batchCount: 4, result: [UInt8(b), UInt8(w)],
-                                                        reduceMessage: reduceMsg, lane: .bulk, ttl: 60)
+                                                        payloadKey: "\(t.keys.payloadPrefix)none", reduceMessage: reduceMsg, lane: .bulk, ttl: 60)
                         lock.lock(); stored += o.stored ? 1 : 0; enqueued += o.reduceEnqueued ? 1 : 0; lock.unlock()
                     } catch { lock.lock(); failures.append(error); lock.unlock() }
                 }
@@ -263,13 +284,13 @@ struct TransportBehaviour {
         XCTAssertEqual(results.keys.sorted(), [0, 1, 2, 3])
         XCTAssertEqual(results.map { $0.value[0] }.sorted(), [0, 1, 2, 3])
         // A late duplicate changes nothing.
-        let late = try t.writeBatchResult(studyID: "s", attempt: 1, batch: 2, batchCount: 4, result: [9], reduceMessage: reduceMsg, lane: .bulk, ttl: 60)
+        let late = try t.writeBatchResult(studyID: "s", attempt: 1, batch: 2, batchCount: 4, result: [9], payloadKey: "\(t.keys.payloadPrefix)none", reduceMessage: reduceMsg, lane: .bulk, ttl: 60)
         XCTAssertEqual(late, BatchResultOutcome(stored: false, reduceEnqueued: false))
         XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
         try t.deleteResults(studyID: "s", attempt: 1)
         XCTAssertEqual(try t.batchResults(studyID: "s", attempt: 1).count, 0)
         // Urgent studies reduce on the urgent lane.
-        let u = try t.writeBatchResult(studyID: "u", attempt: 1, batch: 0, batchCount: 1, result: [1], reduceMessage: reduceMsg, lane: .urgent, ttl: 60)
+        let u = try t.writeBatchResult(studyID: "u", attempt: 1, batch: 0, batchCount: 1, result: [1], payloadKey: "\(t.keys.payloadPrefix)none", reduceMessage: reduceMsg, lane: .urgent, ttl: 60)
         XCTAssertEqual(u, BatchResultOutcome(stored: true, reduceEnqueued: true))
         XCTAssertEqual(try t.depth(.reduce, lane: .urgent), 1)
     }
@@ -335,15 +356,24 @@ struct TransportBehaviour {
         XCTAssertEqual(try t.depth(.studies, lane: .bulk), 2)
         // Attempt 1's late work moves nothing and stores nothing.
         XCTAssertEqual(try t.transition(studyID: "dcm-a", to: .failed("late"), attempt: 1), .queued)
+        // Either way the batch's pixels are freed by the same step.
+        let oldPixels = t.keys.batchPayload("dcm-a", attempt: 1, batch: 0), newPixels = t.keys.batchPayload("dcm-a", attempt: 2, batch: 0)
+        try t.putPayload(oldPixels, [7], ttl: 60)
+        try t.putPayload(newPixels, [8], ttl: 60)
         let late = try t.writeBatchResult(studyID: "dcm-a", attempt: 1, batch: 0, batchCount: 1, result: [1],
-                                          reduceMessage: [1], lane: .bulk, ttl: 60)
+                                          payloadKey: oldPixels, reduceMessage: [1], lane: .bulk, ttl: 60)
         XCTAssertEqual(late, BatchResultOutcome(stored: false, reduceEnqueued: false, stale: true))
+        XCTAssertFalse(try t.payloadExists(oldPixels))
+        XCTAssertTrue(try t.payloadExists(newPixels))
+        XCTAssertFalse(try t.hasBatchResult(studyID: "dcm-a", attempt: 1, batch: 0))
         XCTAssertEqual(try t.batchResults(studyID: "dcm-a", attempt: 1), [:])
         XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 0)
         // Attempt 2's result completes it and enqueues its reduce item once (marker was cleared).
         let fresh = try t.writeBatchResult(studyID: "dcm-a", attempt: 2, batch: 0, batchCount: 1, result: [2],
-                                           reduceMessage: [2], lane: .bulk, ttl: 60)
+                                           payloadKey: newPixels, reduceMessage: [2], lane: .bulk, ttl: 60)
         XCTAssertEqual(fresh, BatchResultOutcome(stored: true, reduceEnqueued: true))
+        XCTAssertFalse(try t.payloadExists(newPixels))
+        XCTAssertTrue(try t.hasBatchResult(studyID: "dcm-a", attempt: 2, batch: 0))
         XCTAssertEqual(try t.batchResults(studyID: "dcm-a", attempt: 2), [0: [2]])
         XCTAssertEqual(try t.transition(studyID: "dcm-a", to: .ingesting, attempt: 2), .ingesting)
     }

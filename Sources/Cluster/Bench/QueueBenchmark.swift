@@ -84,7 +84,8 @@ public struct QueueBenchmark {
                         let reduce = try codec.encode(Envelope(body: .reduce(ReduceDescriptor(
                             studyID: d.studyID, batchCount: d.batchCount, sliceCount: d.batchCount * d.sliceCount))))
                         _ = try ctx.transport.writeBatchResult(studyID: d.studyID, attempt: d.attempt, batch: d.batchIndex, batchCount: d.batchCount,
-                                                               result: result, reduceMessage: reduce, lane: env.lane, ttl: 3600)
+                                                               result: result, payloadKey: d.payloadKey, reduceMessage: reduce,
+                                                               lane: env.lane, ttl: 3600)
                     }, timeout: 0) {}
                 } catch {
                     failures.append("\(error)")

@@ -29,7 +29,10 @@ public final class Heartbeat: @unchecked Sendable {
     /// (Beat before register: the reaper never sees a registered process without a heartbeat.)
     public func start() throws {
         try transport.beat(record.id, ttl: ttl)
-        try transport.register(record)
+        try OutOfMemoryWait.retrying("register process \(record.id)", limit: 3600, logger: logger) {
+            try transport.beat(record.id, ttl: ttl)
+            try transport.register(record)
+        }
         lock.lock(); running = true; lock.unlock()
         let t = Thread { [self] in
             defer { finished.signal() }

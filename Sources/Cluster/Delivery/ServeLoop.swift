@@ -87,6 +87,8 @@ public final class ServeLoop: @unchecked Sendable {
     /// be the command that fails, e.g. NOPERM on HINCRBY).
     private var strikes: [String: Int] = [:]
     private var failureStreak = 0
+    /// Consecutive items handed back because Redis was full (sets the back-pressure pause).
+    private var outOfMemoryStreak = 0
     /// Set when an item could not be handed back before a stop: the process then exits
     /// registered, so its heartbeat lapses and the reaper returns the item.
     private var abandoned = false
@@ -182,6 +184,10 @@ public final class ServeLoop: @unchecked Sendable {
             try held.extend(on: transport)  // the first deadline: take time + timeout
             outcome = try handle(delivery, handler)
             failureStreak = 0
+            if outcome != .handedBack { outOfMemoryStreak = 0 }
+        } catch let e as ClusterError where e.code == .outOfMemory {
+            held.hold(nil)
+            outcome = try backPressure(delivery, e)
         } catch {
             held.hold(nil)  // no more extensions: if the hand-back fails too, the reaper gets it
             outcome = try giveBack(delivery, after: error)
@@ -235,6 +241,9 @@ public final class ServeLoop: @unchecked Sendable {
             // then a redelivered item is the handler's to ack as a no-op, not a missing payload.
             if let record = try transport.studyRecord(envelope.studyID),
                record.state == .done || record.attempt != envelope.attempt { break }
+            // A batch's pixels are freed when its result is stored: a redelivery after that is a no-op too.
+            if case .sliceBatch(let d) = envelope.body,
+               try transport.hasBatchResult(studyID: d.studyID, attempt: d.attempt, batch: d.batchIndex) { break }
             return try deadLetter(.missingPayload, "payload key '\(key)' does not exist (expired or never written)")
         }
         let context = HandlerContext(envelope: envelope, delivery: delivery, attempt: attempt, transport: transport,
@@ -247,6 +256,9 @@ public final class ServeLoop: @unchecked Sendable {
             return try deadLetter(.permanentFailure, reason)
         } catch let e as ClusterError where e.code == .stopped {
             return try handBack(delivery, envelope, log)
+        } catch let e as ClusterError where e.code == .outOfMemory {
+            try? transport.addAttempts(envelope.id, -1)  // Redis being full is not the item's fault
+            return try backPressure(delivery, e)
         } catch {
             let reason = "\(error)"
             if attempt >= configuration.maxAttempts {
@@ -267,6 +279,22 @@ public final class ServeLoop: @unchecked Sendable {
             return .reclaimed
         }
         return .acked
+    }
+
+    /// Redis refused a write because it is over `maxmemory`: back-pressure, not a failure.
+    /// The item goes back to the head of its queue without using up an attempt, and the loop
+    /// pauses (doubling up to `oomWaitCap`) so the cluster drains; logged and counted for alerts.
+    private func backPressure(_ delivery: Delivery, _ error: ClusterError) throws -> ItemOutcome {
+        outOfMemoryStreak += 1
+        let pause = min(ClusterDefaults.oomWaitCap, ClusterDefaults.oomWaitInitial * pow(2, Double(outOfMemoryStreak - 1)))
+        logger.warning("Redis is full (over maxmemory): item handed back, pausing", metadata: [
+            "error": "\(error.message)", "pause.seconds": "\(pause)", "queue": "\(configuration.queue.rawValue)",
+        ])
+        metrics?.increment("ctscreen_redis_out_of_memory_total", labels: ["queue": configuration.queue.rawValue],
+                           help: "Steps refused because Redis was over maxmemory (back-pressure; alert if it keeps rising)")
+        let outcome: ItemOutcome = try transport.settle(delivery, .handBack) ? .handedBack : .reclaimed
+        stop.sleep(pause)
+        return outcome
     }
 
     private func handBack(_ delivery: Delivery, _ envelope: Envelope, _ log: Logger) throws -> ItemOutcome {

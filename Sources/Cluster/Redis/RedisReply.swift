@@ -43,7 +43,9 @@ public enum RedisReply: Equatable, Sendable {
     /// Throws a `serverError` for an error reply, so callers can write `try reply.checked()`.
     @discardableResult
     public func checked(_ command: String) throws -> RedisReply {
-        if case .error(let e) = self { throw ClusterError(.serverError, "Redis \(command): \(e)") }
+        if case .error(let e) = self {
+            throw ClusterError(e.hasPrefix("OOM ") ? .outOfMemory : .serverError, "Redis \(command): \(e)")
+        }
         return self
     }
 }

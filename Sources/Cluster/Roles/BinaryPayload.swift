@@ -1,25 +1,56 @@
 import Foundation
 
-/// The compact binary framing of payload keys and batch results: floats travel as raw
-/// little-endian Float32 (exact, 4 bytes each), never as JSON text.
+/// The compact binary framing of payload keys and batch results: floats travel as binary,
+/// never as JSON text, each array in the narrowest storage that keeps what it carries.
 ///
 ///   magic (4 ASCII bytes) | version u8 | header length u32 LE | header (JSON, small)
-///   | array count u32 LE | for each array: value count u32 LE, values Float32 LE
+///   | array count u32 LE | for each array: value count u32 LE, storage u8 (version 2), values
+///
+/// Storage: 0 Float32 LE (exact); 1 unsigned 16-bit fixed point of [0, 1] (error ≤ 7.7e-6;
+/// windowed pixels and Grad-CAM maps); 2 Float16 LE (relative error ≤ 4.9e-4; pooled
+/// features). Version 1 (Float32 only, no storage byte) is still read.
 public enum BinaryPayload {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
 
-    public static func encode<H: Encodable>(magic: String, header: H, arrays: [[Float]]) throws -> [UInt8] {
+    public enum Storage: UInt8, Sendable {
+        case float32 = 0, unitInterval16 = 1, float16 = 2
+
+        var bytesPerValue: Int { self == .float32 ? 4 : 2 }
+
+        /// Fixed point when every value lies in [0, 1] (the values are then kept to within
+        /// 7.7e-6), else Float32, so a value outside the interval is never clipped.
+        public static func unitIntervalIfPossible(_ values: [Float]) -> Storage {
+            values.allSatisfy { $0 >= 0 && $0 <= 1 } ? .unitInterval16 : .float32
+        }
+
+        /// Float16 when every value is within its range, else Float32 (never infinities).
+        public static func float16IfInRange(_ values: [Float]) -> Storage {
+            values.allSatisfy { abs($0) <= 65504 } ? .float16 : .float32
+        }
+    }
+
+    /// Encodes `arrays`, array i in `storage(i, array)` (default: Float32 for all).
+    public static func encode<H: Encodable>(magic: String, header: H, arrays: [[Float]],
+                                            storage: (Int, [Float]) -> Storage = { _, _ in .float32 }) throws -> [UInt8] {
         let json = Array(try JSONEncoder().encode(header))
+        let kinds = arrays.enumerated().map { storage($0.offset, $0.element) }
         var out: [UInt8] = []
-        out.reserveCapacity(16 + json.count + arrays.reduce(0) { $0 + 4 + 4 * $1.count })
+        out.reserveCapacity(16 + json.count + zip(arrays, kinds).reduce(0) { $0 + 5 + $1.1.bytesPerValue * $1.0.count })
         out += Array(magic.utf8.prefix(4))
         out.append(version)
         append(UInt32(json.count), to: &out)
         out += json
         append(UInt32(arrays.count), to: &out)
-        for array in arrays {
+        for (array, kind) in zip(arrays, kinds) {
             append(UInt32(array.count), to: &out)
-            array.withUnsafeBytes { out.append(contentsOf: $0) }
+            out.append(kind.rawValue)
+            switch kind {
+            case .float32: array.withUnsafeBytes { out.append(contentsOf: $0) }
+            case .unitInterval16:
+                for v in array { append16(UInt16((v * 65535).rounded()), to: &out) }
+            case .float16:
+                for v in array { append16(Float16(v).bitPattern, to: &out) }
+            }
         }
         return out
     }
@@ -28,7 +59,9 @@ public enum BinaryPayload {
     public static func decode<H: Decodable>(_ bytes: [UInt8], magic: String, as: H.Type, what: String) throws -> (H, [[Float]]) {
         var reader = Reader(bytes: bytes, what: what)
         guard Array(try reader.take(4)) == Array(magic.utf8) else { throw reader.failure("not a \(magic) payload") }
-        guard try reader.take(1).first == version else { throw reader.failure("unsupported payload version") }
+        guard let format = try reader.take(1).first, format == 1 || format == version else {
+            throw reader.failure("unsupported payload version")
+        }
         let headerBytes = try reader.take(Int(try reader.u32()))
         let header: H
         do { header = try JSONDecoder().decode(H.self, from: Data(headerBytes)) } catch {
@@ -40,19 +73,41 @@ public enum BinaryPayload {
         arrays.reserveCapacity(count)
         for _ in 0..<count {
             let n = Int(try reader.u32())
-            let raw = try reader.take(4 * n)
+            var kind = Storage.float32
+            if format >= 2 {
+                let code = try reader.take(1).first!
+                guard let k = Storage(rawValue: code) else { throw reader.failure("unknown array storage \(code)") }
+                kind = k
+            }
+            guard n <= bytes.count else { throw reader.failure("array of \(n) values exceeds the payload") }
+            let raw = try reader.take(kind.bytesPerValue * n)
+            arrays.append(values(raw, count: n, kind))
+        }
+        guard reader.offset == bytes.count else { throw reader.failure("\(bytes.count - reader.offset) trailing bytes") }
+        return (header, arrays)
+    }
+
+    private static func values(_ raw: ArraySlice<UInt8>, count n: Int, _ kind: Storage) -> [Float] {
+        let s = raw.startIndex
+        func u16(_ i: Int) -> UInt16 { UInt16(raw[s + 2 * i]) | UInt16(raw[s + 2 * i + 1]) << 8 }
+        switch kind {
+        case .float32:
             // Little-endian hosts only (x86-64, arm64): the bytes are the Float32 values.
-            arrays.append([Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            return [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
                 if n > 0 {
                     raw.withUnsafeBytes { src in
                         UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: src.baseAddress!, byteCount: 4 * n)
                     }
                 }
                 initialized = n
-            })
+            }
+        case .unitInterval16: return (0..<n).map { Float(u16($0)) / 65535 }
+        case .float16: return (0..<n).map { Float(Float16(bitPattern: u16($0))) }
         }
-        guard reader.offset == bytes.count else { throw reader.failure("\(bytes.count - reader.offset) trailing bytes") }
-        return (header, arrays)
+    }
+
+    private static func append16(_ v: UInt16, to out: inout [UInt8]) {
+        out.append(UInt8(v & 0xff)); out.append(UInt8(v >> 8))
     }
 
     private static func append(_ v: UInt32, to out: inout [UInt8]) {

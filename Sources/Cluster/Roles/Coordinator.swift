@@ -14,6 +14,8 @@ public final class Coordinator: @unchecked Sendable {
     public var payloadTTL = ClusterDefaults.payloadTTL
     /// Stop splitting while the slice queue (both lanes) holds this many items or more.
     public var highWaterMark = 1000
+    /// Admission by bytes: a study is split only when Redis has room for all of it.
+    public var admission = Admission()
     /// The study id written into the report (default: the descriptor's id). `analyze` keeps
     /// the input's name, which may lie outside the id alphabet of keys.
     public var reportID: (StudyDescriptor) -> String = { $0.studyID }
@@ -70,6 +72,11 @@ public final class Coordinator: @unchecked Sendable {
         }
         context.progress()
         let batches = pipeline.batches(of: prepared)
+        let bytes = Admission.estimatedBytes(slices: prepared.slices.count, side: pipeline.settings.inputSize)
+        guard try admission.waitForRoom(bytes: bytes, transport: t, stop: context.stop, logger: context.logger,
+                                        progress: context.progress) else {
+            throw HandlerError.handBack
+        }
         let keys = t.keys
         let contextPayload = StudyContext(study: prepared, region: region, settings: pipeline.settings, sources: d.sources,
                                           outputRoot: d.outputRoot, timings: clock.timings, label: d.label)

@@ -28,7 +28,10 @@ public struct BatchPayload: Equatable, Sendable {
     public func encoded() throws -> [UInt8] {
         let header = Header(studyID: studyID, settings: settings, studySliceCount: studySliceCount,
                             slices: slices.map { SliceHeader(index: $0.sliceIndex, crop: $0.crop, side: $0.side) })
-        return try BinaryPayload.encode(magic: Self.magic, header: header, arrays: slices.map(\.pixels))
+        // Windowed pixels lie in [0, 1]: 2 bytes each (Redis memory), within 7.7e-6.
+        return try BinaryPayload.encode(magic: Self.magic, header: header, arrays: slices.map(\.pixels)) { _, values in
+            .unitIntervalIfPossible(values)
+        }
     }
 
     public static func decode(_ bytes: [UInt8], key: String) throws -> BatchPayload {
@@ -64,15 +67,19 @@ public struct BatchResultPayload: Equatable, Sendable {
         self.model = model; self.seconds = seconds; self.results = results
     }
 
-    /// Arrays: [logit, probability] of every slice, then each slice's features, then the
-    /// fused maps of the slices that have one.
+    /// Arrays: [logit, probability] of every slice (Float32, exact), then each slice's features
+    /// (Float16: they feed clustering, not decisions), then the fused maps of the slices that
+    /// have one (fixed point when they lie in [0, 1], as Grad-CAM maps do).
     public func encoded() throws -> [UInt8] {
         let header = Header(model: model, seconds: seconds, slices: results.map {
             SliceHeader(index: $0.sliceIndex, crop: $0.crop, positive: $0.isPositive, mapSide: $0.mapSide, hasMap: $0.fusedMap != nil)
         })
         let scalars = results.flatMap { [$0.logit, $0.probability] }
+        let n = results.count
         return try BinaryPayload.encode(magic: Self.magic, header: header,
-                                        arrays: [scalars] + results.map(\.features) + results.compactMap(\.fusedMap))
+                                        arrays: [scalars] + results.map(\.features) + results.compactMap(\.fusedMap)) { i, values in
+            i == 0 ? .float32 : i <= n ? .float16IfInRange(values) : .unitIntervalIfPossible(values)
+        }
     }
 
     public static func decode(_ bytes: [UInt8], what: String) throws -> BatchResultPayload {

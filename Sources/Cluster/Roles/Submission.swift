@@ -10,6 +10,8 @@ public struct Submission {
     public var outputRoot: String?
     /// Start a new attempt of a known series (its earlier attempts' work is then ignored).
     public var newAttempt: Bool
+    /// How long a claim waits while Redis is full (over `maxmemory`) before giving up.
+    public var outOfMemoryWait: Double = 600
 
     public enum Outcome: Equatable, Sendable {
         case submitted(attempt: Int)
@@ -33,7 +35,12 @@ public struct Submission {
             let envelope = Envelope(body: .study(descriptor), lane: lane)
             let claim = StudyClaim(studyID: study.studyID, identity: study.identity, label: study.label, attempt: attempt,
                                    token: envelope.id)
-            switch try transport.claimStudy(claim, message: try codec.encode(envelope), lane: lane, newAttempt: newAttempt) {
+            let message = try codec.encode(envelope)
+            // Admitting work into a full Redis is what Redis refuses: wait for it to drain.
+            let outcome = try OutOfMemoryWait.retrying("submit \(study.label)", limit: outOfMemoryWait) {
+                try transport.claimStudy(claim, message: message, lane: lane, newAttempt: newAttempt)
+            }
+            switch outcome {
             case .claimed(let n): return .submitted(attempt: n)
             case .exists(let record): return .exists(record)
             case .clash(let other):

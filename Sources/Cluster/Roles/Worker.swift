@@ -3,8 +3,9 @@ import Logging
 import Screening
 
 /// The worker role (queue `slices`): skip batches of failed studies → load the batch payload
-/// → classify (ResNet-50 + Grad-CAM) → store the batch result idempotently; the write that completes the study enqueues its
-/// reduce item exactly once (one transport call, atomic in Redis).
+/// → classify (ResNet-50 + Grad-CAM) → store the batch result idempotently and free the batch's
+/// pixels; the write that completes the study enqueues its reduce item exactly once (one
+/// transport call, atomic in Redis).
 public final class Worker: @unchecked Sendable {
     /// What classifies a batch: the real network, or a stand-in that only spends time.
     public enum Compute {
@@ -61,6 +62,12 @@ public final class Worker: @unchecked Sendable {
             return
         }
         guard let bytes = try t.payload(d.payloadKey) else {
+            // Storing a result frees its pixels in the same step: a redelivered batch (its worker
+            // died before the ack) finds its result instead, and has nothing left to do.
+            if try t.hasBatchResult(studyID: d.studyID, attempt: d.attempt, batch: d.batchIndex) {
+                context.logger.notice("batch \(d.batchIndex) already has its result: redelivery acked, nothing done")
+                return
+            }
             throw HandlerError.permanent("missing-payload: payload key '\(d.payloadKey)' does not exist (expired or deleted)")
         }
         let batch = try BatchPayload.decode(bytes, key: d.payloadKey)
@@ -97,10 +104,10 @@ public final class Worker: @unchecked Sendable {
         let message = try MessageCodec(keys: t.keys).encode(Envelope(body: .reduce(reduce), lane: envelope.lane,
                                                                      id: UUID().uuidString.lowercased()))
         let outcome = try t.writeBatchResult(studyID: d.studyID, attempt: d.attempt, batch: d.batchIndex, batchCount: d.batchCount,
-                                             result: encoded, reduceMessage: message, lane: envelope.lane, ttl: resultTTL)
+                                             result: encoded, payloadKey: d.payloadKey, reduceMessage: message,
+                                             lane: envelope.lane, ttl: resultTTL)
         if outcome.stale {
             context.logger.notice("study attempt \(d.attempt) ended while batch \(d.batchIndex) ran: result dropped")
-            try t.deletePayloads([d.payloadKey])
             return
         }
         if outcome.reduceEnqueued {

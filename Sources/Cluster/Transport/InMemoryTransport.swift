@@ -16,6 +16,15 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
     /// Deadlines (monotonic seconds) per `Keys.inflight` key, like the Redis zsets.
     private var deadlines: [String: [[UInt8]: Double]] = [:]
 
+    /// Plays Redis's `maxmemory` (bytes of values held; nil: none): `memoryUsage` reports it
+    /// and `claimStudy` is refused with `outOfMemory` above it, like Redis refuses the claim
+    /// script. (Tests of admission and back-pressure.)
+    public var memoryLimit: Int? {
+        get { locked { limit } }
+        set { locked { limit = newValue } }
+    }
+    private var limit: Int?
+
     public init(keys: Keys = .standard) { self.keys = keys }
 
     public func companion() throws -> QueueTransport { self }
@@ -123,13 +132,14 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
 
     public func addAttempts(_ messageID: String, _ delta: Int) throws -> Int {
         locked {
-            let current = hashes[keys.attempts]?[messageID].flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-            hashes[keys.attempts, default: [:]][messageID] = Array(String(current + delta).utf8)
+            let key = keys.attempts(messageID)
+            let current = liveString(key).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            strings[key] = (Array(String(current + delta).utf8), Self.now() + ClusterDefaults.attemptsTTL)
             return current + delta
         }
     }
 
-    public func clearAttempts(_ messageID: String) throws { locked { _ = hashes[keys.attempts]?.removeValue(forKey: messageID) } }
+    public func clearAttempts(_ messageID: String) throws { locked { strings[keys.attempts(messageID)] = nil } }
 
     // MARK: payloads
 
@@ -145,9 +155,10 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
 
     // MARK: results
 
-    public func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8],
+    public func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8], payloadKey: String,
                                  reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome {
         locked {
+            strings[payloadKey] = nil
             let skey = keys.study(studyID)
             guard currentAttempt(skey) == attempt else { return BatchResultOutcome(stored: false, reduceEnqueued: false, stale: true) }
             let rkey = keys.results(studyID, attempt: attempt)
@@ -163,6 +174,10 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
             }
             return BatchResultOutcome(stored: stored, reduceEnqueued: enqueued)
         }
+    }
+
+    public func hasBatchResult(studyID: String, attempt: Int, batch: Int) throws -> Bool {
+        locked { hashes[keys.results(studyID, attempt: attempt)]?[Keys.resultField(batch: batch)] != nil }
     }
 
     public func batchResults(studyID: String, attempt: Int) throws -> [Int: [UInt8]] {
@@ -188,7 +203,10 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
 
     /// Same steps as the `claim` script (LuaScripts.swift), under the one lock.
     public func claimStudy(_ claim: StudyClaim, message: [UInt8], lane: Lane, newAttempt: Bool) throws -> StudyClaimOutcome {
-        locked {
+        try locked {
+            if let limit, bytesHeld() > limit {
+                throw ClusterError(.outOfMemory, "claim: OOM command not allowed when used memory > 'maxmemory' (in-memory limit \(limit))")
+            }
             let skey = keys.study(claim.studyID)
             let text = { (f: String) in self.hashes[skey]?[f].map { String(decoding: $0, as: UTF8.self) } }
             let attempt = currentAttempt(skey)
@@ -223,24 +241,51 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
     }
 
     public func transition(studyID: String, to state: StudyState, attempt: Int?) throws -> StudyState {
+        locked { move(studyID: studyID, to: state, attempt: attempt) }
+    }
+
+    public func deadLetterAndFail(_ delivery: Delivery, record: [UInt8], messageID: String?, failing: StudyFailure?) throws -> Bool {
         locked {
-            let skey = keys.study(studyID)
-            let hash = hashes[skey] ?? [:]
-            let current = hash["state"].flatMap { StudyState.Name(rawValue: String(decoding: $0, as: UTF8.self)) }
-            let reason = hash["reason"].map { String(decoding: $0, as: UTF8.self) } ?? ""
-            if let attempt, currentAttempt(skey) != attempt {
-                return StudyState(name: current ?? state.name, reason: reason)  // a stale attempt moves nothing
+            let pkey = keys.processing(delivery.process, delivery.queue, delivery.lane)
+            guard let i = lists[pkey]?.firstIndex(of: delivery.raw) else { return false }
+            lists[pkey]!.remove(at: i)
+            if !lists[pkey]!.contains(delivery.raw) { forgetDeadline(delivery) }
+            lists[keys.deadLetters, default: []].insert(record, at: 0)
+            if lists[keys.deadLetters]!.count > ClusterDefaults.deadLetterCap {
+                lists[keys.deadLetters]!.removeLast(lists[keys.deadLetters]!.count - ClusterDefaults.deadLetterCap)
             }
-            if !StudyState.allows(from: current, to: state.name), let current {
-                return StudyState(name: current, reason: reason)
-            }
-            if let current { sets[keys.studies(in: current)]?.remove(studyID) }
-            sets[keys.studies(in: state.name), default: []].insert(studyID)
-            hashes[skey, default: [:]]["state"] = Array(state.name.rawValue.utf8)
-            hashes[skey]!["reason"] = Array(state.reason.utf8)
-            hashes[skey]!["updated"] = Array(String(Date().timeIntervalSince1970).utf8)
-            return state
+            if let messageID { strings[keys.attempts(messageID)] = nil }
+            if let failing { _ = move(studyID: failing.studyID, to: .failed(failing.reason), attempt: failing.attempt) }
+            return true
         }
+    }
+
+    /// Bytes of every value held (keys and bookkeeping not counted).
+    private func bytesHeld() -> Int {
+        strings.values.reduce(0) { $0 + $1.value.count } + lists.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+            + hashes.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
+    }
+
+    public func memoryUsage() throws -> MemoryUsage { locked { MemoryUsage(used: bytesHeld(), limit: limit ?? 0) } }
+
+    /// Same rules as the `transition` script (LuaScripts.swift). Call with the lock held.
+    private func move(studyID: String, to state: StudyState, attempt: Int?) -> StudyState {
+        let skey = keys.study(studyID)
+        let hash = hashes[skey] ?? [:]
+        let current = hash["state"].flatMap { StudyState.Name(rawValue: String(decoding: $0, as: UTF8.self)) }
+        let reason = hash["reason"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+        if let attempt, currentAttempt(skey) != attempt {
+            return StudyState(name: current ?? state.name, reason: reason)  // a stale attempt moves nothing
+        }
+        if !StudyState.allows(from: current, to: state.name), let current {
+            return StudyState(name: current, reason: reason)
+        }
+        if let current { sets[keys.studies(in: current)]?.remove(studyID) }
+        sets[keys.studies(in: state.name), default: []].insert(studyID)
+        hashes[skey, default: [:]]["state"] = Array(state.name.rawValue.utf8)
+        hashes[skey]!["reason"] = Array(state.reason.utf8)
+        hashes[skey]!["updated"] = Array(String(Date().timeIntervalSince1970).utf8)
+        return state
     }
 
     /// Same steps as the `complete` script (LuaScripts.swift), under the one lock.

@@ -2,10 +2,49 @@
 /// KEYS[] (so the scripts stay valid on a Redis Cluster with hash tags) and documents its
 /// KEYS and ARGV at the top. Run with EVALSHA, loaded on first use and again after NOSCRIPT
 /// (a restarted Redis has forgotten them).
+///
+/// Memory: every script starts with a shebang, so Redis judges it whole before running it
+/// (a script without one could free keys and then fail half-way on its first write when
+/// Redis is full). Scripts that move, shrink or free what work already holds, or write a few
+/// bytes of bookkeeping, carry `allow-oom`: workers, reducers and the reaper keep draining a
+/// full Redis, which is what frees it. Only admitting new work (`claim`) and registering a
+/// process are refused when Redis is over `maxmemory`; callers wait and retry (back-pressure).
 enum LuaScript: String, CaseIterable {
     case take, settle, extend, expired, batchResult, transition, claim, complete, releaseLock
+    case push, putPayload, attempt, beat, lock, count, deadLetter
+
+    /// Whether the script may run while Redis is over `maxmemory` (see above).
+    var allowsOutOfMemory: Bool { self != .claim }
 
     var source: String {
+        (allowsOutOfMemory ? "#!lua flags=allow-oom\n" : "#!lua\n") + body
+    }
+
+    /// The transition rules, shared by `transition` and `deadLetter` (one definition).
+    /// `move(study hash, sets, id, new state, reason, now, attempt or '')` → applied, state, reason.
+    private static let moveFunction = """
+        local function move(hash, sets, id, new, why, now, attempt)
+          local rank = {queued=1, ingesting=2, classifying=3, reducing=4, done=5, failed=5}
+          if not rank[new] then return redis.error_reply('unknown state ' .. new) end
+          local cur = redis.call('HGET', hash, 'state')
+          local reason = redis.call('HGET', hash, 'reason') or ''
+          if attempt ~= '' and tonumber(redis.call('HGET', hash, 'attempt') or '1') ~= tonumber(attempt) then
+            return {0, cur or new, reason}
+          end
+          if cur and rank[cur] then
+            local final = (cur == 'done' or cur == 'failed')
+            if final or (new ~= 'failed' and rank[new] < rank[cur]) then
+              return {0, cur, reason}
+            end
+          end
+          if cur and sets[cur] then redis.call('SREM', sets[cur], id) end
+          redis.call('SADD', sets[new], id)
+          redis.call('HSET', hash, 'state', new, 'reason', why, 'updated', now)
+          return {1, new, why}
+        end
+        """
+
+    private var body: String {
         switch self {
         case .take:
             return """
@@ -23,15 +62,15 @@ enum LuaScript: String, CaseIterable {
             return """
             -- Remove an item from a processing list and, only if it was there, push a value.
             -- KEYS[1] processing list   KEYS[2] destination list (queue or dead letters)
-            -- KEYS[3] deadlines of the processing list (zset)   KEYS[4] (ack only, optional) attempts hash
+            -- KEYS[3] deadlines of the processing list (zset)   KEYS[4] (ack only, optional) attempt
+            -- count of the message, forgotten only if the item was still held: a reclaimed
+            -- item's count must survive a late ack.
             -- ARGV[1] the item   ARGV[2] mode: ack | head | tail   ARGV[3] value to push
-            -- ARGV[4] (with KEYS[4]) message id whose attempt count an ack forgets, only if the
-            -- item was still held: a reclaimed item's count must survive a late ack.
             -- head = RPUSH (taken next), tail = LPUSH (taken last). Returns 1 if removed, else 0.
             local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
             if redis.call('LPOS', KEYS[1], ARGV[1]) == false then redis.call('ZREM', KEYS[3], ARGV[1]) end
             if removed == 0 then return 0 end
-            if KEYS[4] then redis.call('HDEL', KEYS[4], ARGV[4]) end
+            if KEYS[4] then redis.call('DEL', KEYS[4]) end
             if ARGV[2] == 'head' then redis.call('RPUSH', KEYS[2], ARGV[3])
             elseif ARGV[2] == 'tail' then redis.call('LPUSH', KEYS[2], ARGV[3]) end
             return 1
@@ -71,13 +110,17 @@ enum LuaScript: String, CaseIterable {
             """
         case .batchResult:
             return """
-            -- Store one batch result (first write wins) and enqueue the reduce item exactly once
-            -- when the attempt has all its batch results. A result of an attempt that is no
-            -- longer current writes nothing (a new attempt cleared reduce_enqueued).
+            -- Store one batch result (first write wins), free the batch's pixels, and enqueue the
+            -- reduce item exactly once when the attempt has all its batch results. A result of
+            -- an attempt that is no longer current writes nothing (a new attempt cleared
+            -- reduce_enqueued). The result is smaller than the pixels it replaces, so this runs
+            -- even when Redis is full: it is what drains it.
             -- KEYS[1] results hash of the attempt   KEYS[2] study hash   KEYS[3] reduce queue (lane)
+            -- KEYS[4] the batch's payload key (deleted in every case)
             -- ARGV[1] field   ARGV[2] result bytes   ARGV[3] batch count   ARGV[4] reduce message
             -- ARGV[5] TTL of the results hash (seconds)   ARGV[6] attempt
             -- Returns {stored 0|1, reduce enqueued 0|1, stale 0|1}.
+            redis.call('DEL', KEYS[4])
             if tonumber(redis.call('HGET', KEYS[2], 'attempt') or '1') ~= tonumber(ARGV[6]) then
               return {0, 0, 1}
             end
@@ -99,25 +142,9 @@ enum LuaScript: String, CaseIterable {
             -- ARGV[1] study id   ARGV[2] new state   ARGV[3] reason   ARGV[4] now (s)
             -- ARGV[5] attempt, or '' for whatever attempt is current
             -- Returns {applied 0|1, state after, reason after}.
-            local rank = {queued=1, ingesting=2, classifying=3, reducing=4, done=5, failed=5}
+            \(Self.moveFunction)
             local sets = {queued=KEYS[2], ingesting=KEYS[3], classifying=KEYS[4], reducing=KEYS[5], done=KEYS[6], failed=KEYS[7]}
-            local new = ARGV[2]
-            if not rank[new] then return redis.error_reply('unknown state ' .. new) end
-            local cur = redis.call('HGET', KEYS[1], 'state')
-            local reason = redis.call('HGET', KEYS[1], 'reason') or ''
-            if ARGV[5] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'attempt') or '1') ~= tonumber(ARGV[5]) then
-              return {0, cur or new, reason}
-            end
-            if cur and rank[cur] then
-              local final = (cur == 'done' or cur == 'failed')
-              if final or (new ~= 'failed' and rank[new] < rank[cur]) then
-                return {0, cur, reason}
-              end
-            end
-            if cur and sets[cur] then redis.call('SREM', sets[cur], ARGV[1]) end
-            redis.call('SADD', sets[new], ARGV[1])
-            redis.call('HSET', KEYS[1], 'state', new, 'reason', ARGV[3], 'updated', ARGV[4])
-            return {1, new, ARGV[3]}
+            return move(KEYS[1], sets, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
             """
         case .claim:
             return """
@@ -188,6 +215,74 @@ enum LuaScript: String, CaseIterable {
             -- Returns 1 if deleted, else 0.
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0
+            """
+        case .push:
+            return """
+            -- Push items to a queue (LPUSH: taken last). Descriptors are small; the memory they
+            -- stand for was admitted before (coordinator) or is being moved (reaper).
+            -- KEYS[1] queue   ARGV[1..] items   Returns the queue length.
+            return redis.call('LPUSH', KEYS[1], unpack(ARGV))
+            """
+        case .putPayload:
+            return """
+            -- Store the pixels of a batch of an admitted study (admission by bytes happened
+            -- before the study was split, so its batches are written even if Redis is full:
+            -- refusing them would strand the study's results already stored).
+            -- KEYS[1] payload key   ARGV[1] bytes   ARGV[2] TTL (ms)
+            return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            """
+        case .attempt:
+            return """
+            -- Count a delivery of a message; the count expires with the longest an item may live.
+            -- KEYS[1] attempt count of the message   ARGV[1] delta   ARGV[2] TTL (ms)
+            -- Returns the count after the change.
+            local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            return n
+            """
+        case .beat:
+            return """
+            -- Refresh a process's heartbeat: a full Redis must not make live processes look dead.
+            -- KEYS[1] heartbeat key   ARGV[1] value   ARGV[2] TTL (ms)
+            return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            """
+        case .lock:
+            return """
+            -- Take a lock if free (or already ours).
+            -- KEYS[1] lock key   ARGV[1] holder   ARGV[2] TTL (ms)   Returns 1 if held, else 0.
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+            return 0
+            """
+        case .count:
+            return """
+            -- Bump cluster-wide counters.
+            -- KEYS[i] counter   ARGV[i] increment   Returns the counters' new values.
+            local out = {}
+            for i = 1, #KEYS do out[i] = redis.call('INCRBY', KEYS[i], ARGV[i]) end
+            return out
+            """
+        case .deadLetter:
+            return """
+            -- Dead-letter a held item and fail its study in one step, so no crash can leave a
+            -- dead letter whose study still looks alive (or the reverse).
+            -- KEYS[1] processing list   KEYS[2] dead-letter list   KEYS[3] deadlines (zset)
+            -- KEYS[4] attempt count of the message   KEYS[5] study hash ('' key: no study)
+            -- KEYS[6..11] state sets: queued ingesting classifying reducing done failed
+            -- ARGV[1] the item   ARGV[2] dead-letter record   ARGV[3] list cap (newest kept)
+            -- ARGV[4] study id   ARGV[5] reason for the study   ARGV[6] now (s)   ARGV[7] study attempt or ''
+            -- Returns {removed 0|1, study failed 0|1}; nothing changes if the item was no longer held.
+            \(Self.moveFunction)
+            local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
+            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then redis.call('ZREM', KEYS[3], ARGV[1]) end
+            if removed == 0 then return {0, 0} end
+            redis.call('LPUSH', KEYS[2], ARGV[2])
+            redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
+            redis.call('DEL', KEYS[4])
+            if ARGV[4] == '' then return {1, 0} end
+            local sets = {queued=KEYS[6], ingesting=KEYS[7], classifying=KEYS[8], reducing=KEYS[9], done=KEYS[10], failed=KEYS[11]}
+            local r = move(KEYS[5], sets, ARGV[4], 'failed', ARGV[5], ARGV[6], ARGV[7])
+            return {1, r[1]}
             """
         }
     }

@@ -53,8 +53,13 @@ public protocol QueueTransport: AnyObject, Sendable {
     /// wins) and, if that makes `batchCount` results, pushes `reduceMessage` to the reduce
     /// queue exactly once. Nothing is written if `attempt` is not the study's current one
     /// (`stale`), so an old attempt's late results never mix with a new attempt's.
-    func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8],
+    /// The same step deletes `payloadKey` (the batch's pixels, no longer needed), so Redis
+    /// holds each slice as pixels or as a result, never both.
+    func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8], payloadKey: String,
                           reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome
+    /// Whether batch `batch` of the attempt has a stored result (a redelivered batch whose
+    /// payload is gone because its result was stored).
+    func hasBatchResult(studyID: String, attempt: Int, batch: Int) throws -> Bool
     func batchResults(studyID: String, attempt: Int) throws -> [Int: [UInt8]]
     func deleteResults(studyID: String, attempt: Int) throws
 
@@ -79,6 +84,13 @@ public protocol QueueTransport: AnyObject, Sendable {
     func studies(in state: StudyState.Name) throws -> [String]
 
     // MARK: processes, heartbeats, locks, counters
+    /// Dead-letters a held delivery (`record` pushed to the capped dead-letter list, its
+    /// attempt count forgotten) and, with `failing`, marks that study failed — one atomic
+    /// step. False, with nothing changed, if the delivery had already left the processing list.
+    func deadLetterAndFail(_ delivery: Delivery, record: [UInt8], messageID: String?, failing: StudyFailure?) throws -> Bool
+    /// The store's memory: bytes used and its limit (0: none set).
+    func memoryUsage() throws -> MemoryUsage
+
     /// Seconds this transport's connection to the store has been up without interruption
     /// (since its last connect or reconnect); 0 while disconnected. A store that cannot be
     /// away (in-memory) reports a large value unless a test simulates a reconnect.

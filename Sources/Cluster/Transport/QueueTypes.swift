@@ -167,3 +167,26 @@ public enum CompletionOutcome: Equatable, Sendable {
     /// The study had failed meanwhile (`failed` is final): nothing written.
     case failed(reason: String)
 }
+
+/// A study to mark failed together with a dead letter (`QueueTransport.deadLetterAndFail`).
+public struct StudyFailure: Equatable, Sendable {
+    public var studyID: String
+    /// The study attempt the item belongs to: a stale attempt's poison item never fails a
+    /// newer attempt (nil: whatever attempt is current).
+    public var attempt: Int?
+    public var reason: String
+
+    public init(studyID: String, attempt: Int?, reason: String) {
+        self.studyID = studyID; self.attempt = attempt; self.reason = reason
+    }
+}
+
+/// A store's memory as it reports it (Redis: INFO memory).
+public struct MemoryUsage: Equatable, Sendable {
+    /// Bytes in use.
+    public var used: Int
+    /// `maxmemory` (0: no limit set).
+    public var limit: Int
+
+    public init(used: Int, limit: Int) { self.used = used; self.limit = limit }
+}

@@ -16,6 +16,8 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     private let stop: StopFlag?
     private let lock = NSLock()
     private var scriptSHA: [LuaScript: String] = [:]
+    /// Dead-letter records kept (newest first); older ones are trimmed.
+    public var deadLetterCap = ClusterDefaults.deadLetterCap
 
     public init(url: RedisURL, keys: Keys = .standard, options: RedisConnection.Options = .init(),
                 logger: Logger = Logger(label: "ctscreen.cluster"), stop: StopFlag? = nil) throws {
@@ -81,8 +83,11 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     // MARK: queues
 
     public func push(_ messages: [[UInt8]], to queue: QueueName, lane: Lane) throws {
-        guard !messages.isEmpty else { return }
-        _ = try call(["LPUSH", keys.queue(queue, lane)] + messages)
+        // Chunks keep Lua's unpack() within its stack limit.
+        for start in stride(from: 0, to: messages.count, by: 1000) {
+            let chunk = messages[start..<min(messages.count, start + 1000)]
+            _ = try eval(.push, keys: [keys.queue(queue, lane)], args: Array(chunk))
+        }
     }
 
     public func take(from queue: QueueName, process: String, timeout: Double, stop: StopFlag?) throws -> Delivery? {
@@ -165,19 +170,31 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         return try retrying("acknowledge") {
             let sha = try loadedSHA(.settle)
             var commands: [[any RedisArgument]] = [
-                ["EVALSHA", sha, 4, processing, processing, inflight(delivery), keys.attempts, delivery.raw, "ack", "", messageID],
+                ["EVALSHA", sha, 4, processing, processing, inflight(delivery), keys.attempts(messageID), delivery.raw, "ack", ""],
             ]
-            for (name, by) in counters { commands.append(["INCRBY", keys.counter(name), by]) }
+            if !counters.isEmpty {
+                commands.append(["EVALSHA", try loadedSHA(.count), counters.count] + counters.map { keys.counter($0.0) }
+                                + counters.map { $0.1 })
+            }
             let replies = try connection.pipeline(commands)
+            // A restarted Redis forgot the scripts: repeat only the part that did not run.
+            var acked = replies[0].integer == 1
             if case .error(let e) = replies[0], e.hasPrefix("NOSCRIPT") {
                 lock.lock(); scriptSHA[.settle] = nil; lock.unlock()
-                // The counters ran; only the script's part is repeated.
-                guard try settle(delivery, .ack) else { return false }
-                try clearAttempts(messageID)
-                return true
+                acked = try settle(delivery, .ack)
+                if acked { try clearAttempts(messageID) }
+            } else {
+                try replies[0].checked("script settle")
             }
-            for (i, r) in replies.enumerated() { try r.checked(i == 0 ? "script settle" : "acknowledge") }
-            return replies[0].integer == 1
+            if replies.count > 1 {
+                if case .error(let e) = replies[1], e.hasPrefix("NOSCRIPT") {
+                    lock.lock(); scriptSHA[.count] = nil; lock.unlock()
+                    _ = try eval(.count, keys: counters.map { keys.counter($0.0) }, args: counters.map { $0.1 })
+                } else {
+                    try replies[1].checked("script count")
+                }
+            }
+            return acked
         }
     }
 
@@ -198,15 +215,15 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     // MARK: attempts
 
     public func addAttempts(_ messageID: String, _ delta: Int) throws -> Int {
-        try call(["HINCRBY", keys.attempts, messageID, delta]).integer ?? 0
+        try eval(.attempt, keys: [keys.attempts(messageID)], args: [delta, Self.ms(ClusterDefaults.attemptsTTL)]).integer ?? 0
     }
 
-    public func clearAttempts(_ messageID: String) throws { _ = try call(["HDEL", keys.attempts, messageID]) }
+    public func clearAttempts(_ messageID: String) throws { _ = try call(["DEL", keys.attempts(messageID)]) }
 
     // MARK: payloads
 
     public func putPayload(_ key: String, _ bytes: [UInt8], ttl: Double) throws {
-        _ = try call(["SET", key, bytes, "PX", Self.ms(ttl)])
+        _ = try eval(.putPayload, keys: [key], args: [bytes, Self.ms(ttl)])
     }
 
     public func payload(_ key: String) throws -> [UInt8]? { try call(["GET", key]).bytes }
@@ -220,14 +237,18 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
 
     // MARK: results
 
-    public func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8],
+    public func writeBatchResult(studyID: String, attempt: Int, batch: Int, batchCount: Int, result: [UInt8], payloadKey: String,
                                  reduceMessage: [UInt8], lane: Lane, ttl: Double) throws -> BatchResultOutcome {
         let reply = try eval(.batchResult,
-                             keys: [keys.results(studyID, attempt: attempt), keys.study(studyID), keys.queue(.reduce, lane)],
+                             keys: [keys.results(studyID, attempt: attempt), keys.study(studyID), keys.queue(.reduce, lane), payloadKey],
                              args: [Keys.resultField(batch: batch), result, batchCount, reduceMessage,
                                     max(1, Int(ttl.rounded(.up))), attempt])
         guard let parts = reply.array, parts.count == 3 else { throw ClusterError(.unexpectedReply, "batch result script gave \(reply)") }
         return BatchResultOutcome(stored: parts[0].integer == 1, reduceEnqueued: parts[1].integer == 1, stale: parts[2].integer == 1)
+    }
+
+    public func hasBatchResult(studyID: String, attempt: Int, batch: Int) throws -> Bool {
+        try call(["HEXISTS", keys.results(studyID, attempt: attempt), Keys.resultField(batch: batch)]).integer == 1
     }
 
     public func batchResults(studyID: String, attempt: Int) throws -> [Int: [UInt8]] {
@@ -297,6 +318,33 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         }
     }
 
+    public func deadLetterAndFail(_ delivery: Delivery, record: [UInt8], messageID: String?, failing: StudyFailure?) throws -> Bool {
+        let processing = keys.processing(delivery.process, delivery.queue, delivery.lane)
+        // Without a message id there is no count to forget: name a key that never exists.
+        let attempts = messageID.map { keys.attempts($0) } ?? keys.attempts("-")
+        let reply = try eval(.deadLetter,
+                             keys: [processing, keys.deadLetters, inflight(delivery), attempts,
+                                    failing.map { keys.study($0.studyID) } ?? keys.study("-")]
+                                 + StudyState.Name.allCases.map { keys.studies(in: $0) },
+                             args: [delivery.raw, record, deadLetterCap, failing?.studyID ?? "",
+                                    failing?.reason ?? "", String(Date().timeIntervalSince1970),
+                                    failing?.attempt.map(String.init) ?? ""])
+        guard let p = reply.array, p.count == 2 else { throw ClusterError(.unexpectedReply, "dead-letter script gave \(reply)") }
+        return p[0].integer == 1
+    }
+
+    /// INFO memory: `used_memory` and `maxmemory`.
+    public func memoryUsage() throws -> MemoryUsage {
+        guard let text = try call(["INFO", "memory"]).string else { throw ClusterError(.unexpectedReply, "INFO memory gave no text") }
+        var fields: [String: Int] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, let v = Int(parts[1].trimmingCharacters(in: .whitespaces)) { fields[String(parts[0])] = v }
+        }
+        guard let used = fields["used_memory"] else { throw ClusterError(.unexpectedReply, "INFO memory has no used_memory") }
+        return MemoryUsage(used: used, limit: fields["maxmemory"] ?? 0)
+    }
+
     public func studyRecord(_ studyID: String) throws -> StudyRecord? {
         let flat = try call(["HMGET", keys.study(studyID), "state", "reason", "updated", "attempt", "identity", "label"]).array ?? []
         guard flat.count == 6, let name = flat[0].string.flatMap(StudyState.Name.init(rawValue:)) else { return nil }
@@ -338,7 +386,7 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     }
 
     public func beat(_ process: String, ttl: Double) throws {
-        _ = try call(["SET", keys.heartbeat(process), String(Date().timeIntervalSince1970), "PX", Self.ms(ttl)])
+        _ = try eval(.beat, keys: [keys.heartbeat(process)], args: [String(Date().timeIntervalSince1970), Self.ms(ttl)])
     }
 
     public func connectionUptime() -> Double { connection.uptime }
@@ -346,9 +394,7 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     public func isAlive(_ process: String) throws -> Bool { try call(["EXISTS", keys.heartbeat(process)]).integer == 1 }
 
     public func acquireLock(_ name: String, holder: String, ttl: Double) throws -> Bool {
-        let reply = try call(["SET", name, holder, "NX", "PX", Self.ms(ttl)])
-        if case .status = reply { return true }
-        return try call(["GET", name]).string == holder
+        try eval(.lock, keys: [name], args: [holder, Self.ms(ttl)]).integer == 1
     }
 
     public func releaseLock(_ name: String, holder: String) throws {
@@ -357,7 +403,7 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
     }
 
     public func incrementCounter(_ name: String, by: Int) throws -> Int {
-        try call(["INCRBY", keys.counter(name), by]).integer ?? 0
+        try eval(.count, keys: [keys.counter(name)], args: [by]).array?.first?.integer ?? 0
     }
 
     public func counter(_ name: String) throws -> Int { try call(["GET", keys.counter(name)]).integer ?? 0 }
