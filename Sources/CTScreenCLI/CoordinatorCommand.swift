@@ -21,6 +21,10 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Seconds payload keys live if a study is never reduced.")
     var payloadTTL: Double = ClusterDefaults.payloadTTL
 
+    @Option(help: ArgumentHelp("Admit a study only while Redis holds less than 70 % of this (e.g. 512mb, 4gb), when it is below Redis's own maxmemory. Default: maxmemory alone.", valueName: "size"),
+            transform: CoordinatorCommand.bytes)
+    var redisMemoryBudget: Int?
+
     @Option(help: "The workers' weights, read for how their model wants slices prepared (window, scaling, orientation). Default: $CTSCREEN_WEIGHTS, else the shipped model.")
     var weights: String?
 
@@ -37,10 +41,24 @@ struct CoordinatorCommand: ParsableCommand {
             let coordinator = Coordinator(pipeline: pipeline)
             coordinator.highWaterMark = highWaterMark
             coordinator.payloadTTL = payloadTTL
+            coordinator.admission = Admission(budget: redisMemoryBudget)
             try RoleProcess.serve(role: "coordinator", queue: .studies, cluster: cluster, options: role,
                                   handler: coordinator.handle)
         } catch {
             throw RoleProcess.fail("coordinator", error)
         }
+    }
+}
+
+extension CoordinatorCommand {
+    /// A size as Redis writes `maxmemory`: bytes, or a number with kb, mb or gb (powers of 1024).
+    static func bytes(_ text: String) throws -> Int {
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
+        let (unit, scale) = units.first { lower.hasSuffix($0.0) } ?? ("", 1)
+        guard let n = Double(lower.dropLast(unit.count)), n > 0, n * Double(scale) < 1e18 else {
+            throw ValidationError("--redis-memory-budget '\(text)' is not a size (e.g. 512mb, 4gb, or bytes)")
+        }
+        return Int(n * Double(scale))
     }
 }

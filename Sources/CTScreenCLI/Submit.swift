@@ -37,6 +37,13 @@ struct Submit: ParsableCommand {
     @Flag(help: "Wait until every study is done or failed, showing progress, then print the worklist.")
     var wait = false
 
+    @Option(help: "With --wait: give up after this many seconds, print the worklist as it stands and exit non-zero.")
+    var timeout: Double = 3600
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive (seconds)") }
+    }
+
     func run() throws {
         var refused = 0
         var ids: [String] = []
@@ -87,7 +94,9 @@ struct Submit: ParsableCommand {
 
     private func follow(_ t: QueueTransport, ids: [String]) throws {
         let tty = isatty(STDERR_FILENO) != 0
+        let deadline = Date().addingTimeInterval(timeout)
         var last = ""
+        var timedOut: Int?
         while true {
             var counts: [StudyState.Name: Int] = [:]
             for id in ids { counts[try t.studyRecord(id)?.state.name ?? .queued, default: 0] += 1 }
@@ -98,11 +107,18 @@ struct Submit: ParsableCommand {
                 last = line
             }
             if finished == ids.count { break }
+            if Date() >= deadline { timedOut = finished; break }
             Thread.sleep(forTimeInterval: 0.5)
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         let list = try Worklist.build(t, ids: ids)
         print(list.table())
+        if let finished = timedOut {
+            // The studies go on in the cluster; only the waiting stops.
+            FileHandle.standardError.write(Data(("ctscreen submit: --wait timed out after \(Int(timeout)) s with \(finished) of "
+                + "\(ids.count) studies finished; the rest are still in the cluster (ctscreen status)\n").utf8))
+            throw ExitCode.failure
+        }
         if list.rows.contains(where: { $0.state == "failed" }) { throw ExitCode.failure }
     }
 }

@@ -82,4 +82,34 @@ final class SubmitCommandTests: XCTestCase {
         }
         XCTAssertEqual(try t.studies(in: .queued).count, 1, "the readable folder is still submitted")
     }
+
+    /// `--wait` with nobody serving: it gives up at `--timeout`, prints the worklist as it
+    /// stands and exits non-zero, leaving the study queued in the cluster.
+    func testWaitGivesUpAtItsTimeout() throws {
+        guard let url = ProcessInfo.processInfo.environment["CTSCREEN_TEST_REDIS_URL"], !url.isEmpty else {
+            throw XCTSkip("CTSCREEN_TEST_REDIS_URL is not set (Scripts/test sets it): skipping the Redis test")
+        }
+        let prefix = "t\(UInt32.random(in: 0...UInt32.max))"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-submit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeSeries(dir.appendingPathComponent("CT"), seed: 40)
+        let started = Date()
+        XCTAssertThrowsError(try Submit.parse(["--redis-url", url, "--prefix", prefix, "--wait", "--timeout", "1",
+                                               dir.appendingPathComponent("CT").path]).run()) { error in
+            XCTAssertEqual((error as? ExitCode)?.rawValue, ExitCode.failure.rawValue)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "--wait must not wait past its timeout")
+        let t = try RedisTransport(url: RedisURL(parsing: url), keys: Keys(prefix: prefix))
+        XCTAssertEqual(try t.studies(in: .queued).count, 1, "the study stays in the cluster")
+        XCTAssertThrowsError(try Submit.parse(["--timeout", "0", "x"]))
+    }
+
+    func testRedisMemoryBudgetReadsRedisSizes() throws {
+        XCTAssertEqual(try CoordinatorCommand.bytes("512mb"), 512 << 20)
+        XCTAssertEqual(try CoordinatorCommand.bytes("4GB"), 4 << 30)
+        XCTAssertEqual(try CoordinatorCommand.bytes("1.5g"), 3 << 29)
+        XCTAssertEqual(try CoordinatorCommand.bytes("1000"), 1000)
+        for bad in ["", "lots", "-1mb", "0"] { XCTAssertThrowsError(try CoordinatorCommand.bytes(bad), bad) }
+        XCTAssertEqual(try CoordinatorCommand.parse(["--redis-memory-budget", "2gb"]).redisMemoryBudget, 2 << 30)
+    }
 }
