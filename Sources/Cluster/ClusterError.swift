@@ -13,6 +13,9 @@ public struct ClusterError: Error, CustomStringConvertible, Equatable, Sendable 
         /// Redis refused a write because it is over `maxmemory` (an OOM reply): back-pressure,
         /// not a failure of the item — wait and retry.
         case outOfMemory
+        /// Redis refused a command for this process's ACL user (NOPERM): a configuration
+        /// error of the process, not of the item it holds.
+        case permissionDenied
         /// A reply did not have the shape the caller expected.
         case unexpectedReply
         /// A queue message was rejected (bad JSON, unknown version, oversized, missing payload).

@@ -125,6 +125,12 @@ public final class ServeLoop: @unchecked Sendable {
                 _ = try step(handler, timeout: configuration.takeTimeout)
             } catch let e as ClusterError where e.code == .stopped {
                 break
+            } catch let e as ClusterError where e.code == .permissionDenied {
+                // Every item would fail the same way here: stop serving and say why; other
+                // processes (or this one, once its ACL is fixed) do the work.
+                logger.critical("this process's Redis user lacks a command it needs; stopping", metadata: ["error": "\(e.message)"])
+                throw ClusterError(.permissionDenied, "\(configuration.role) \(configuration.processID) cannot serve: \(e.message). "
+                                   + "Give its Redis user the commands of its role (Deploy/README.md, ACL)")
             } catch {
                 logger.error("serve loop error; continuing", metadata: ["error": "\(error)"])
                 stop.sleep(0.5)
@@ -188,6 +194,14 @@ public final class ServeLoop: @unchecked Sendable {
         } catch let e as ClusterError where e.code == .outOfMemory {
             held.hold(nil)
             outcome = try backPressure(delivery, e)
+        } catch let e as ClusterError where e.code == .permissionDenied {
+            // Not the item's fault: back to the head of its queue, uncounted, for another process.
+            held.hold(nil)
+            if let id = (try? codec.decode(delivery.raw, expecting: configuration.queue.messageKind))?.id {
+                _ = try? transport.addAttempts(id, -1)
+            }
+            do { try transport.settle(delivery, .handBack) } catch { abandoned = true }  // the reaper returns it
+            throw e
         } catch {
             held.hold(nil)  // no more extensions: if the hand-back fails too, the reaper gets it
             outcome = try giveBack(delivery, after: error)
@@ -259,6 +273,8 @@ public final class ServeLoop: @unchecked Sendable {
         } catch let e as ClusterError where e.code == .outOfMemory {
             try? transport.addAttempts(envelope.id, -1)  // Redis being full is not the item's fault
             return try backPressure(delivery, e)
+        } catch let e as ClusterError where e.code == .permissionDenied {
+            throw e  // a misconfigured process: `step` hands the item back and the loop stops
         } catch {
             let reason = "\(error)"
             if attempt >= configuration.maxAttempts {

@@ -42,9 +42,19 @@ public enum RedisReply: Equatable, Sendable {
 
     /// Throws a `serverError` for an error reply, so callers can write `try reply.checked()`.
     @discardableResult
+    /// OOM and ACL refusals get codes of their own: callers treat them as back-pressure and
+    /// as a misconfigured process, not as a fault of the item in hand.
+    static func code(ofError e: String) -> ClusterError.Code {
+        if e.hasPrefix("OOM ") { return .outOfMemory }
+        if e.hasPrefix("NOPERM") || e.contains("can't run this command") || e.contains("No permissions to access") {
+            return .permissionDenied
+        }
+        return .serverError
+    }
+
     public func checked(_ command: String) throws -> RedisReply {
         if case .error(let e) = self {
-            throw ClusterError(e.hasPrefix("OOM ") ? .outOfMemory : .serverError, "Redis \(command): \(e)")
+            throw ClusterError(Self.code(ofError: e), "Redis \(command): \(e)")
         }
         return self
     }
