@@ -59,14 +59,15 @@ final class ClusterHarness {
     var clusterArgs: [String] { ["--redis-url", urlText, "--prefix", prefix] }
 
     @discardableResult
-    func start(_ role: String, _ extra: [String] = [], env: [String: String] = [:], name: String? = nil) throws -> Proc {
+    func start(_ role: String, _ extra: [String] = [], env: [String: String] = [:], name: String? = nil,
+               cluster: [String]? = nil) throws -> Proc {
         let name = name ?? "\(role)-\(processes.count)"
         let log = dir.appendingPathComponent("\(name).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let p = Process()
         p.executableURL = binary
-        p.arguments = [role] + clusterArgs + roleTuning + extra
+        p.arguments = [role] + (cluster ?? clusterArgs) + roleTuning + extra
         p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
         p.standardOutput = handle
         p.standardError = handle
