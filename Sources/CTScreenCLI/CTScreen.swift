@@ -12,6 +12,7 @@ public struct CTScreen: ParsableCommand {
             Explain.self,
             BenchmarkEngine.self,
             SynthSeries.self,
+            CutSeries.self,
             Train.self,
             Predict.self,
             ConvertWeights.self,
