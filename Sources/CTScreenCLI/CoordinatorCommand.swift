@@ -22,7 +22,7 @@ struct CoordinatorCommand: ParsableCommand {
     var payloadTTL: Double = ClusterDefaults.payloadTTL
 
     @Option(help: ArgumentHelp("Admit a study only while Redis holds less than 70 % of this (e.g. 512mb, 4gb), when it is below Redis's own maxmemory. Default: maxmemory alone.", valueName: "size"),
-            transform: CoordinatorCommand.bytes)
+            transform: { try CoordinatorCommand.bytes($0) })
     var redisMemoryBudget: Int?
 
     @Option(help: "The workers' weights, read for how their model wants slices prepared (window, scaling, orientation). Default: $CTSCREEN_WEIGHTS, else the shipped model.")

@@ -321,9 +321,14 @@ final class FaultDrill {
         for q in QueueName.allCases { for lane in Lane.allCases { counts.queuedLeft += try t.depth(q, lane: lane) } }
         let keys = (try conn.command(["KEYS", "\(h.prefix):*"]).array ?? []).compactMap(\.string)
         for k in keys where k.hasPrefix("\(h.prefix):processing:") { counts.heldLeft += try conn.command(["LLEN", k]).integer ?? 0 }
-        counts.transientKeysLeft = keys.filter {
+        let transient = keys.filter {
             $0.hasPrefix("\(h.prefix):payload:") || $0.hasPrefix("\(h.prefix):results:") || $0.hasPrefix("\(h.prefix):attempts:")
-        }.count
+        }
+        counts.transientKeysLeft = transient.count
+        for k in transient.prefix(5) {
+            let value = (try? conn.command(["GET", k]).string).flatMap { $0 } ?? "(not a string)"
+            counts.problems.append("left behind: \(k) = \(value.prefix(40)), TTL \(try conn.command(["PTTL", k]).integer ?? -2) ms")
+        }
         counts.afterBytes = try usedMemory()
     }
 
