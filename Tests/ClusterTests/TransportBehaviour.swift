@@ -21,9 +21,22 @@ struct TransportBehaviour {
         try t.push(try TestSupport.studyMessage("s", keys: t.keys), to: .studies, lane: .bulk)
         let d = try XCTUnwrap(try t.take(from: .studies, process: "p", timeout: 0, stop: nil))
         try t.addAttempts("m", 2)
-        let failing = StudyFailure(studyID: "s", attempt: 1, reason: "permanent-failure: broken")
+        // The attempt's context and results go with the failure: nothing will read them.
+        try t.putPayload(t.keys.contextPayload("s", attempt: 1), [1], ttl: 60)
+        _ = try t.writeBatchResult(studyID: "s", attempt: 1, batch: 0, batchCount: 2, result: [2],
+                                   payloadKey: t.keys.batchPayload("s", attempt: 1, batch: 0), reduceMessage: [3], lane: .bulk, ttl: 60)
+        XCTAssertTrue(try t.hasBatchResult(studyID: "s", attempt: 1, batch: 0))
+        let failing = StudyFailure(studyID: "s", attempt: 1, reason: "permanent-failure: broken",
+                                   freeing: [t.keys.contextPayload("s", attempt: 1), t.keys.results("s", attempt: 1)])
         XCTAssertTrue(try t.deadLetterAndFail(d, record: Array("r".utf8), messageID: "m", failing: failing))
         XCTAssertEqual(try t.studyRecord("s")?.state, .failed("permanent-failure: broken"))
+        XCTAssertFalse(try t.payloadExists(t.keys.contextPayload("s", attempt: 1)))
+        XCTAssertEqual(try t.batchResults(studyID: "s", attempt: 1), [:])
+        // A batch finishing late (a duplicate) stores nothing for a failed study.
+        let late = try t.writeBatchResult(studyID: "s", attempt: 1, batch: 1, batchCount: 2, result: [4],
+                                          payloadKey: t.keys.batchPayload("s", attempt: 1, batch: 1), reduceMessage: [3], lane: .bulk, ttl: 60)
+        XCTAssertTrue(late.stale)
+        XCTAssertEqual(try t.batchResults(studyID: "s", attempt: 1), [:])
         XCTAssertEqual(try t.deadLetters(limit: 5), [Array("r".utf8)])
         XCTAssertEqual(try t.addAttempts("m", 0), 0, "the dead letter's attempt count is forgotten")
         XCTAssertEqual(try t.processingItems(process: "p", queue: .studies, lane: .bulk), [])
@@ -376,6 +389,13 @@ struct TransportBehaviour {
         XCTAssertTrue(try t.hasBatchResult(studyID: "dcm-a", attempt: 2, batch: 0))
         XCTAssertEqual(try t.batchResults(studyID: "dcm-a", attempt: 2), [0: [2]])
         XCTAssertEqual(try t.transition(studyID: "dcm-a", to: .ingesting, attempt: 2), .ingesting)
+        // Once done (the reducer freed the results), a duplicate batch finishing late stores nothing.
+        XCTAssertEqual(try t.completeStudy(studyID: "dcm-a", attempt: 2, summaryKey: t.keys.report("dcm-a", attempt: 2), summary: [1],
+                                           summaryTTL: 60, deleting: [t.keys.results("dcm-a", attempt: 2)]), .completed)
+        let duplicate = try t.writeBatchResult(studyID: "dcm-a", attempt: 2, batch: 0, batchCount: 1, result: [2],
+                                               payloadKey: newPixels, reduceMessage: [2], lane: .bulk, ttl: 60)
+        XCTAssertTrue(duplicate.stale)
+        XCTAssertEqual(try t.batchResults(studyID: "dcm-a", attempt: 2), [:])
     }
 
     /// Many submissions of one series at once: exactly one claim wins and one message is queued.

@@ -12,8 +12,11 @@ extension QueueTransport {
                            messageID: String?, studyID: String?, studyAttempt: Int?, logger: Logger) throws -> DeadLetter? {
         let record = DeadLetter(cause: cause, reason: reason, delivery: delivery, attempts: attempts,
                                 messageID: messageID, studyID: studyID)
-        let failing = studyID.flatMap { Keys.isValidID($0) ? $0 : nil }
-            .map { StudyFailure(studyID: $0, attempt: studyAttempt, reason: "\(cause.rawValue): \(reason)") }
+        // A failed study's context and results will never be read: freed in the same step.
+        let failing = studyID.flatMap { Keys.isValidID($0) ? $0 : nil }.map { id in
+            StudyFailure(studyID: id, attempt: studyAttempt, reason: "\(cause.rawValue): \(reason)",
+                         freeing: studyAttempt.map { [keys.contextPayload(id, attempt: $0), keys.results(id, attempt: $0)] } ?? [])
+        }
         guard try deadLetterAndFail(delivery, record: record.encoded(), messageID: messageID, failing: failing) else { return nil }
         logger.warning("dead-lettered an item", metadata: [
             "queue": "\(delivery.queue.rawValue)", "cause": "\(cause.rawValue)", "reason": "\(reason)",

@@ -160,7 +160,10 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
         locked {
             strings[payloadKey] = nil
             let skey = keys.study(studyID)
-            guard currentAttempt(skey) == attempt else { return BatchResultOutcome(stored: false, reduceEnqueued: false, stale: true) }
+            let state = hashes[skey]?["state"].map { String(decoding: $0, as: UTF8.self) }
+            guard currentAttempt(skey) == attempt, state != "done", state != "failed" else {
+                return BatchResultOutcome(stored: false, reduceEnqueued: false, stale: true)
+            }
             let rkey = keys.results(studyID, attempt: attempt)
             let field = Keys.resultField(batch: batch)
             var stored = false
@@ -255,7 +258,10 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
                 lists[keys.deadLetters]!.removeLast(lists[keys.deadLetters]!.count - ClusterDefaults.deadLetterCap)
             }
             if let messageID { strings[keys.attempts(messageID)] = nil }
-            if let failing { _ = move(studyID: failing.studyID, to: .failed(failing.reason), attempt: failing.attempt) }
+            if let failing, move(studyID: failing.studyID, to: .failed(failing.reason), attempt: failing.attempt)
+                == .failed(failing.reason) {
+                for k in failing.freeing { strings[k] = nil; hashes[k] = nil }
+            }
             return true
         }
     }

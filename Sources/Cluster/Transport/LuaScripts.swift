@@ -112,16 +112,18 @@ enum LuaScript: String, CaseIterable {
             return """
             -- Store one batch result (first write wins), free the batch's pixels, and enqueue the
             -- reduce item exactly once when the attempt has all its batch results. A result of
-            -- an attempt that is no longer current writes nothing (a new attempt cleared
-            -- reduce_enqueued). The result is smaller than the pixels it replaces, so this runs
-            -- even when Redis is full: it is what drains it.
+            -- an attempt that is no longer current (a new attempt cleared reduce_enqueued), or
+            -- of a study already done or failed (a duplicate batch finishing after the reducer
+            -- freed the results), writes nothing. The result is smaller than the pixels it
+            -- replaces, so this runs even when Redis is full: it is what drains it.
             -- KEYS[1] results hash of the attempt   KEYS[2] study hash   KEYS[3] reduce queue (lane)
             -- KEYS[4] the batch's payload key (deleted in every case)
             -- ARGV[1] field   ARGV[2] result bytes   ARGV[3] batch count   ARGV[4] reduce message
             -- ARGV[5] TTL of the results hash (seconds)   ARGV[6] attempt
             -- Returns {stored 0|1, reduce enqueued 0|1, stale 0|1}.
             redis.call('DEL', KEYS[4])
-            if tonumber(redis.call('HGET', KEYS[2], 'attempt') or '1') ~= tonumber(ARGV[6]) then
+            local study = redis.call('HMGET', KEYS[2], 'attempt', 'state')
+            if tonumber(study[1] or '1') ~= tonumber(ARGV[6]) or study[2] == 'done' or study[2] == 'failed' then
               return {0, 0, 1}
             end
             local stored = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
@@ -269,6 +271,7 @@ enum LuaScript: String, CaseIterable {
             -- KEYS[1] processing list   KEYS[2] dead-letter list   KEYS[3] deadlines (zset)
             -- KEYS[4] attempt count of the message   KEYS[5] study hash ('' key: no study)
             -- KEYS[6..11] state sets: queued ingesting classifying reducing done failed
+            -- KEYS[12..] the attempt's context and results, freed if the study is failed now
             -- ARGV[1] the item   ARGV[2] dead-letter record   ARGV[3] list cap (newest kept)
             -- ARGV[4] study id   ARGV[5] reason for the study   ARGV[6] now (s)   ARGV[7] study attempt or ''
             -- Returns {removed 0|1, study failed 0|1}; nothing changes if the item was no longer held.
@@ -282,6 +285,7 @@ enum LuaScript: String, CaseIterable {
             if ARGV[4] == '' then return {1, 0} end
             local sets = {queued=KEYS[6], ingesting=KEYS[7], classifying=KEYS[8], reducing=KEYS[9], done=KEYS[10], failed=KEYS[11]}
             local r = move(KEYS[5], sets, ARGV[4], 'failed', ARGV[5], ARGV[6], ARGV[7])
+            if r[1] == 1 then for i = 12, #KEYS do redis.call('DEL', KEYS[i]) end end
             return {1, r[1]}
             """
         }

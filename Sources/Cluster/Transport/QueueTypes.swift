@@ -127,7 +127,8 @@ public struct BatchResultOutcome: Equatable, Sendable {
     public var stored: Bool
     /// True if this write completed the study and enqueued its reduce item (exactly once).
     public var reduceEnqueued: Bool
-    /// True if the result belongs to an attempt that is no longer current: nothing was written.
+    /// True if the result belongs to an attempt that is no longer current, or to a study
+    /// already done or failed: nothing was written.
     public var stale: Bool = false
 
     public init(stored: Bool, reduceEnqueued: Bool, stale: Bool = false) {
@@ -175,9 +176,12 @@ public struct StudyFailure: Equatable, Sendable {
     /// newer attempt (nil: whatever attempt is current).
     public var attempt: Int?
     public var reason: String
+    /// Keys freed when the study is failed by this step (its attempt's context and results):
+    /// nothing will read them.
+    public var freeing: [String]
 
-    public init(studyID: String, attempt: Int?, reason: String) {
-        self.studyID = studyID; self.attempt = attempt; self.reason = reason
+    public init(studyID: String, attempt: Int?, reason: String, freeing: [String] = []) {
+        self.studyID = studyID; self.attempt = attempt; self.reason = reason; self.freeing = freeing
     }
 }
 

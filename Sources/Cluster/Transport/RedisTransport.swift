@@ -325,7 +325,7 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         let reply = try eval(.deadLetter,
                              keys: [processing, keys.deadLetters, inflight(delivery), attempts,
                                     failing.map { keys.study($0.studyID) } ?? keys.study("-")]
-                                 + StudyState.Name.allCases.map { keys.studies(in: $0) },
+                                 + StudyState.Name.allCases.map { keys.studies(in: $0) } + (failing?.freeing ?? []),
                              args: [delivery.raw, record, deadLetterCap, failing?.studyID ?? "",
                                     failing?.reason ?? "", String(Date().timeIntervalSince1970),
                                     failing?.attempt.map(String.init) ?? ""])
