@@ -4,20 +4,61 @@ import Foundation
 import Logging
 
 /// Where the cluster lives: shared by every cluster subcommand.
+///
+/// The Redis URL comes from, first to last: `--redis-url`, `--redis-url-file`,
+/// `$CTSCREEN_REDIS_URL_FILE`, `$CTSCREEN_REDIS_URL`, the default. A URL holding a password
+/// belongs in a file (or the environment), never in the arguments: every user of a host can
+/// read every process's arguments (`ps`, `/proc/<pid>/cmdline`), while a file's mode and a
+/// process's environment are private to its owner. A file is preferred over the environment
+/// (children do not inherit it, and Kubernetes Secrets, systemd credentials and compose
+/// secrets are all files); it holds the whole URL rather than only a password, so one secret
+/// says everything needed to reach Redis (user, password, host, database) in the one syntax
+/// `--redis-url` already has.
 struct ClusterOptions: ParsableArguments {
-    @Option(help: "Redis URL redis://[user:pass@]host:port/db (default: $CTSCREEN_REDIS_URL, else \(ClusterDefaults.redisURL)).")
+    @Option(help: "Redis URL redis://[user:pass@]host:port/db. Every user of the host can read process arguments: put a URL with a password in --redis-url-file or the environment instead. Default: $CTSCREEN_REDIS_URL_FILE, else $CTSCREEN_REDIS_URL, else \(ClusterDefaults.redisURL).")
     var redisURL: String?
+
+    @Option(help: ArgumentHelp("File holding the Redis URL on one line (a Kubernetes Secret file, a systemd credential, a compose secret); default $CTSCREEN_REDIS_URL_FILE.", valueName: "path"))
+    var redisURLFile: String?
 
     @Option(help: "Key prefix of every Redis key (several clusters can share one Redis).")
     var prefix: String = ClusterDefaults.keyPrefix
 
-    var resolvedURL: String {
-        redisURL ?? ProcessInfo.processInfo.environment["CTSCREEN_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ClusterDefaults.redisURL
+    func validate() throws {
+        if redisURL != nil, redisURLFile != nil {
+            throw ValidationError("give --redis-url or --redis-url-file, not both")
+        }
+    }
+
+    /// Where the URL came from, for messages (never the URL itself).
+    enum Source: Equatable {
+        case argument, file(String), environment, standard
+    }
+
+    /// The URL and where it came from; `environment` is the process's (a parameter for tests).
+    static func resolve(redisURL: String?, redisURLFile: String?,
+                        environment: [String: String]) throws -> (url: RedisURL, source: Source) {
+        func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let text = redisURL { return (try RedisURL(parsing: text), .argument) }
+        if let path = redisURLFile { return (try RedisURL(contentsOfFile: path), .file(path)) }
+        let envFile = nonEmpty("CTSCREEN_REDIS_URL_FILE"), envURL = nonEmpty("CTSCREEN_REDIS_URL")
+        if let path = envFile {
+            guard envURL == nil else {
+                throw ClusterError(.invalidArgument, "both CTSCREEN_REDIS_URL_FILE and CTSCREEN_REDIS_URL are set: unset one")
+            }
+            return (try RedisURL(contentsOfFile: path), .file(path))
+        }
+        if let text = envURL { return (try RedisURL(parsing: text), .environment) }
+        return (try RedisURL(parsing: ClusterDefaults.redisURL), .standard)
     }
 
     func transport(stop: StopFlag? = nil, logger: Logger = Logger(label: "ctscreen.cluster")) throws -> RedisTransport {
-        let url = try RedisURL(parsing: resolvedURL)
+        let (url, source) = try Self.resolve(redisURL: redisURL, redisURLFile: redisURLFile,
+                                             environment: ProcessInfo.processInfo.environment)
+        if source == .argument, url.password != nil {
+            logger.warning("the Redis password is in this process's arguments, readable by every user of the host: use --redis-url-file or CTSCREEN_REDIS_URL_FILE",
+                           metadata: ["redis.url": "\(url)"])
+        }
         return try RedisTransport(url: url, keys: try Keys(prefix: prefix), logger: logger, stop: stop)
     }
 }

@@ -9,6 +9,11 @@
 /// bytes of bookkeeping, carry `allow-oom`: workers, reducers and the reaper keep draining a
 /// full Redis, which is what frees it. Only admitting new work (`claim`) and registering a
 /// process are refused when Redis is over `maxmemory`; callers wait and retry (back-pressure).
+///
+/// Order of writes: a script that fails half-way (a command its ACL user lacks) keeps the
+/// writes before the failing one, so each script writes what keeps work (a pushed copy, a
+/// stored result, the new state) before it deletes anything (the held copy, the pixels).
+/// A refused command then loses nothing.
 enum LuaScript: String, CaseIterable {
     case take, settle, extend, expired, batchResult, transition, claim, complete, releaseLock
     case push, putPayload, attempt, beat, lock, count, deadLetter
@@ -37,9 +42,9 @@ enum LuaScript: String, CaseIterable {
               return {0, cur, reason}
             end
           end
-          if cur and sets[cur] then redis.call('SREM', sets[cur], id) end
-          redis.call('SADD', sets[new], id)
           redis.call('HSET', hash, 'state', new, 'reason', why, 'updated', now)
+          redis.call('SADD', sets[new], id)
+          if cur and sets[cur] and cur ~= new then redis.call('SREM', sets[cur], id) end
           return {1, new, why}
         end
         """
@@ -67,12 +72,15 @@ enum LuaScript: String, CaseIterable {
             -- item's count must survive a late ack.
             -- ARGV[1] the item   ARGV[2] mode: ack | head | tail   ARGV[3] value to push
             -- head = RPUSH (taken next), tail = LPUSH (taken last). Returns 1 if removed, else 0.
-            local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
-            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then redis.call('ZREM', KEYS[3], ARGV[1]) end
-            if removed == 0 then return 0 end
-            if KEYS[4] then redis.call('DEL', KEYS[4]) end
+            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then
+              redis.call('ZREM', KEYS[3], ARGV[1])
+              return 0
+            end
             if ARGV[2] == 'head' then redis.call('RPUSH', KEYS[2], ARGV[3])
             elseif ARGV[2] == 'tail' then redis.call('LPUSH', KEYS[2], ARGV[3]) end
+            redis.call('LREM', KEYS[1], 1, ARGV[1])
+            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then redis.call('ZREM', KEYS[3], ARGV[1]) end
+            if KEYS[4] then redis.call('DEL', KEYS[4]) end
             return 1
             """
         case .extend:
@@ -121,20 +129,22 @@ enum LuaScript: String, CaseIterable {
             -- ARGV[1] field   ARGV[2] result bytes   ARGV[3] batch count   ARGV[4] reduce message
             -- ARGV[5] TTL of the results hash (seconds)   ARGV[6] attempt
             -- Returns {stored 0|1, reduce enqueued 0|1, stale 0|1}.
-            redis.call('DEL', KEYS[4])
             local study = redis.call('HMGET', KEYS[2], 'attempt', 'state')
             if tonumber(study[1] or '1') ~= tonumber(ARGV[6]) or study[2] == 'done' or study[2] == 'failed' then
+              redis.call('DEL', KEYS[4])
               return {0, 0, 1}
             end
             local stored = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
             redis.call('EXPIRE', KEYS[1], ARGV[5])
+            local enqueued = 0
             if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
               if redis.call('HSETNX', KEYS[2], 'reduce_enqueued', '1') == 1 then
                 redis.call('LPUSH', KEYS[3], ARGV[4])
-                return {stored, 1, 0}
+                enqueued = 1
               end
             end
-            return {stored, 0, 0}
+            redis.call('DEL', KEYS[4])
+            return {stored, enqueued, 0}
             """
         case .transition:
             return """
@@ -176,15 +186,15 @@ enum LuaScript: String, CaseIterable {
                 return {'exists', attempt, cur, f[2] or '', f[3] or '0', known or '', f[6] or ''}
               end
               if want ~= attempt + 1 then return {'changed', attempt, cur, '', '0', '', ''} end
-              if sets[cur] then redis.call('SREM', sets[cur], ARGV[1]) end
             elseif want ~= 1 then
               return {'changed', 0, 'queued', '', '0', '', ''}
             end
-            redis.call('SADD', sets['queued'], ARGV[1])
+            redis.call('LPUSH', KEYS[8], ARGV[7])
             redis.call('HSET', KEYS[1], 'state', 'queued', 'reason', '', 'updated', ARGV[4], 'attempt', want,
                        'identity', ARGV[2], 'label', ARGV[3], 'claimed_by', ARGV[8])
+            redis.call('SADD', sets['queued'], ARGV[1])
+            if cur and sets[cur] and cur ~= 'queued' then redis.call('SREM', sets[cur], ARGV[1]) end
             redis.call('HDEL', KEYS[1], 'reduce_enqueued')
-            redis.call('LPUSH', KEYS[8], ARGV[7])
             return {'claimed', want, 'queued', '', ARGV[4], ARGV[2], ARGV[3]}
             """
         case .complete:
@@ -197,16 +207,17 @@ enum LuaScript: String, CaseIterable {
             -- classifying reducing done failed   KEYS[9] summary key   KEYS[10..] keys to delete
             -- ARGV[1] study id   ARGV[2] attempt   ARGV[3] now (s)   ARGV[4] summary   ARGV[5] summary TTL (ms)
             -- Returns {outcome, reason}; outcome: completed | done | stale | failed.
-            for i = 10, #KEYS do redis.call('DEL', KEYS[i]) end
-            if tonumber(redis.call('HGET', KEYS[1], 'attempt') or '1') ~= tonumber(ARGV[2]) then return {'stale', ''} end
+            local function free() for i = 10, #KEYS do redis.call('DEL', KEYS[i]) end end
+            if tonumber(redis.call('HGET', KEYS[1], 'attempt') or '1') ~= tonumber(ARGV[2]) then free(); return {'stale', ''} end
             local cur = redis.call('HGET', KEYS[1], 'state')
-            if cur == 'done' then return {'done', ''} end
-            if cur == 'failed' then return {'failed', redis.call('HGET', KEYS[1], 'reason') or ''} end
+            if cur == 'done' then free(); return {'done', ''} end
+            if cur == 'failed' then free(); return {'failed', redis.call('HGET', KEYS[1], 'reason') or ''} end
             redis.call('SET', KEYS[9], ARGV[4], 'PX', ARGV[5])
-            local sets = {queued=KEYS[3], ingesting=KEYS[4], classifying=KEYS[5], reducing=KEYS[6], done=KEYS[7], failed=KEYS[8]}
-            if cur and sets[cur] then redis.call('SREM', sets[cur], ARGV[1]) end
-            redis.call('SADD', KEYS[2], ARGV[1])
             redis.call('HSET', KEYS[1], 'state', 'done', 'reason', '', 'updated', ARGV[3])
+            redis.call('SADD', KEYS[2], ARGV[1])
+            local sets = {queued=KEYS[3], ingesting=KEYS[4], classifying=KEYS[5], reducing=KEYS[6], done=KEYS[7], failed=KEYS[8]}
+            if cur and sets[cur] and cur ~= 'done' then redis.call('SREM', sets[cur], ARGV[1]) end
+            free()
             return {'completed', ''}
             """
         case .releaseLock:
@@ -276,17 +287,22 @@ enum LuaScript: String, CaseIterable {
             -- ARGV[4] study id   ARGV[5] reason for the study   ARGV[6] now (s)   ARGV[7] study attempt or ''
             -- Returns {removed 0|1, study failed 0|1}; nothing changes if the item was no longer held.
             \(Self.moveFunction)
-            local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
-            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then redis.call('ZREM', KEYS[3], ARGV[1]) end
-            if removed == 0 then return {0, 0} end
+            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then
+              redis.call('ZREM', KEYS[3], ARGV[1])
+              return {0, 0}
+            end
             redis.call('LPUSH', KEYS[2], ARGV[2])
+            local failed = 0
+            if ARGV[4] ~= '' then
+              local sets = {queued=KEYS[6], ingesting=KEYS[7], classifying=KEYS[8], reducing=KEYS[9], done=KEYS[10], failed=KEYS[11]}
+              failed = move(KEYS[5], sets, ARGV[4], 'failed', ARGV[5], ARGV[6], ARGV[7])[1]
+            end
+            redis.call('LREM', KEYS[1], 1, ARGV[1])
+            if redis.call('LPOS', KEYS[1], ARGV[1]) == false then redis.call('ZREM', KEYS[3], ARGV[1]) end
             redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
             redis.call('DEL', KEYS[4])
-            if ARGV[4] == '' then return {1, 0} end
-            local sets = {queued=KEYS[6], ingesting=KEYS[7], classifying=KEYS[8], reducing=KEYS[9], done=KEYS[10], failed=KEYS[11]}
-            local r = move(KEYS[5], sets, ARGV[4], 'failed', ARGV[5], ARGV[6], ARGV[7])
-            if r[1] == 1 then for i = 12, #KEYS do redis.call('DEL', KEYS[i]) end end
-            return {1, r[1]}
+            if failed == 1 then for i = 12, #KEYS do redis.call('DEL', KEYS[i]) end end
+            return {1, failed}
             """
         }
     }
