@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import CTScreenTestSupport
 import Foundation
 import XCTest
 @testable import CTScreenCLI
@@ -10,18 +11,11 @@ import XCTest
 final class ClusterOptionsTests: XCTestCase {
     private var dir: URL!
 
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-options-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { dir = try SharedFolder.temporaryFolder("options") }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    private func file(_ name: String, _ text: String) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url.path
-    }
+    private func file(_ name: String, _ text: String) throws -> String { try SharedFolder.write(text, to: name, in: dir) }
 
     func testPrecedence() throws {
         let fromFile = try file("url", "redis://ctscreen-worker:fromfile@redis-a:6379/0\n")

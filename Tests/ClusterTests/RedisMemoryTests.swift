@@ -10,13 +10,17 @@ import XCTest
 /// without an expiry. (Before the fix the same run dead-lettered the batches as
 /// `attempts-exhausted … OOM` and the study failed.)
 final class RedisMemoryTests: XCTestCase {
-    func testAFullRedisDrainsAdmittedWorkAndHoldsBackNewWork() throws {
+    /// A redis-server of the test's own (its maxmemory is changed), an admin connection, a transport.
+    private func ownRedis() throws -> (OwnRedisServer, RedisConnection, RedisTransport) {
         let server = try OwnRedisServer()
         try server.start()
-        defer { server.stop() }
         let url = RedisURL(port: server.port)
-        let admin = try RedisConnection(url: url, logger: TestSupport.logger)
-        let t = try RedisTransport(url: url, logger: TestSupport.logger)
+        return (server, try RedisConnection(url: url, logger: TestSupport.logger), try RedisTransport(url: url, logger: TestSupport.logger))
+    }
+
+    func testAFullRedisDrainsAdmittedWorkAndHoldsBackNewWork() throws {
+        let (server, admin, t) = try ownRedis()
+        defer { server.stop() }
         let dir = try StudyFixtures.temporaryFolder("redis-full")
         defer { try? FileManager.default.removeItem(at: dir) }
         let roles = try StudyFixtures.Roles(transport: t, outputRoot: dir.appendingPathComponent("out"))
@@ -73,12 +77,8 @@ final class RedisMemoryTests: XCTestCase {
     }
 
     func testDeliveryCountsExpireAndDeadLettersStayBounded() throws {
-        let server = try OwnRedisServer()
-        try server.start()
+        let (server, admin, t) = try ownRedis()
         defer { server.stop() }
-        let url = RedisURL(port: server.port)
-        let admin = try RedisConnection(url: url, logger: TestSupport.logger)
-        let t = try RedisTransport(url: url, logger: TestSupport.logger)
         XCTAssertEqual(try t.addAttempts("m1", 1), 1)
         XCTAssertEqual(try t.addAttempts("m1", 1), 2)
         let ttl = try XCTUnwrap(try admin.command(["PTTL", t.keys.attempts("m1")]).integer)

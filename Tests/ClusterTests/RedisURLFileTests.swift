@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 @testable import Cluster
@@ -8,18 +9,11 @@ import XCTest
 final class RedisURLFileTests: XCTestCase {
     private var dir: URL!
 
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-urlfile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { dir = try SharedFolder.temporaryFolder("urlfile") }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    private func file(_ name: String, _ text: String) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url.path
-    }
+    private func file(_ name: String, _ text: String) throws -> String { try SharedFolder.write(text, to: name, in: dir) }
 
     func testReadsOneURLIgnoringSurroundingWhitespace() throws {
         let path = try file("url", "  redis://ctscreen-worker:s3cret@127.0.0.1:6380/2\n")

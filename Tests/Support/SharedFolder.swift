@@ -31,4 +31,12 @@ public enum SharedFolder {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }
+
+    /// Writes `text` to `folder/name`; returns the path.
+    @discardableResult
+    public static func write(_ text: String, to name: String, in folder: URL) throws -> String {
+        let url = folder.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
 }

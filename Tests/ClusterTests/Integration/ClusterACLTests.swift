@@ -24,18 +24,7 @@ final class ClusterACLTests: XCTestCase {
 
         /// SIGTERM to every process, SIGKILL after 15 s; the exit statuses by name.
         @discardableResult
-        func stopAll() -> [String: Int32] {
-            var statuses: [String: Int32] = [:]
-            for p in processes where p.process.isRunning { kill(p.process.processIdentifier, SIGTERM) }
-            for p in processes {
-                let end = Date().addingTimeInterval(15)
-                while p.process.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.05) }
-                if p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
-                p.process.waitUntilExit()
-                statuses[p.name] = p.process.terminationStatus
-            }
-            return statuses
-        }
+        func stopAll() -> [String: Int32] { ClusterHarness.stop(processes) }
 
         deinit {
             stopAll()

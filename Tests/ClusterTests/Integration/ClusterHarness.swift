@@ -147,7 +147,10 @@ final class ClusterHarness {
 
     /// SIGTERM to every process still running; returns the exit statuses by name.
     @discardableResult
-    func stopAll() -> [String: Int32] {
+    func stopAll() -> [String: Int32] { Self.stop(processes) }
+
+    /// SIGTERM to each of `processes` still running, SIGKILL after 15 s; the exit statuses by name.
+    static func stop(_ processes: [Proc]) -> [String: Int32] {
         var statuses: [String: Int32] = [:]
         for p in processes where p.process.isRunning { kill(p.process.processIdentifier, SIGTERM) }
         for p in processes {

@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Foundation
 import XCTest
 @testable import Cluster
@@ -267,7 +268,7 @@ final class FaultDrill {
     private func unreadableSeries() throws -> String {
         let folder = h.dir.appendingPathComponent("bad/not-ct")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let samples = ClusterHarness.shared.appendingPathComponent("data/dicom-samples/pydicom")
+        let samples = try SharedFolder.existing("data/dicom-samples/pydicom")
         for name in ["MR_small_implicit.dcm", "MR_small_RLE.dcm"] {
             try FileManager.default.copyItem(at: samples.appendingPathComponent(name), to: folder.appendingPathComponent(name))
         }
