@@ -18,8 +18,7 @@ struct Analyze: ParsableCommand {
     @Argument(help: "A DICOM series folder or a NIfTI file (.nii, .nii.gz).")
     var study: String
 
-    @Option(help: "ResNet-50 weights (safetensors, torchvision names, single logit). Default: $CTSCREEN_WEIGHTS, else the model shipped with CTScreen (SHA-256 checked).")
-    var weights: String?
+    @OptionGroup var model: ModelOptions
 
     @Option(name: .customLong("out"), help: "Output folder (created if missing).")
     var outputFolder: String
@@ -27,26 +26,13 @@ struct Analyze: ParsableCommand {
     @Option(help: "Threads for the neural engine (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "A slice is positive when P(abnormal) ≥ this value.")
-    var threshold: Float = ScreeningSettings.standard.positiveThreshold
-
-    @Option(name: .customLong("operating-point"),
-            help: "Case operating point NAME=PERCENT% (repeatable; replaces the defaults high-sensitivity=1.1% and high-specificity=1.9%).")
-    var operatingPoints: [String] = []
-
-    @Option(help: "Slices per forward pass.")
-    var batchSize: Int = ScreeningSettings.standard.batchSize
+    @OptionGroup var screening: ScreeningOptions
 
     @Flag(help: "Print the time of each stage.")
     var timings = false
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard threshold >= 0, threshold <= 1 else { throw ValidationError("--threshold must be in [0, 1]") }
-        for point in operatingPoints {
-            do { _ = try OperatingPoint.parse(point) } catch { throw ValidationError("\(error)") }
-        }
     }
 
     func run() throws {
@@ -64,13 +50,10 @@ struct Analyze: ParsableCommand {
     private func analyze(studyID: String) throws {
         var clock = StageClock()
         let classifier = try clock.measure("load model") {
-            try AnalyzeComponents.classifier(weights: weights, threads: threads)
+            try AnalyzeComponents.classifier(weights: model.weights, threads: threads)
         }
         // Slices are prepared the way the model says (window, scaling, orientation).
-        var settings = classifier.preparation.applied(to: .standard)
-        settings.positiveThreshold = threshold
-        settings.batchSize = batchSize
-        if !operatingPoints.isEmpty { settings.operatingPoints = try operatingPoints.map(OperatingPoint.parse) }
+        let settings = try screening.applied(to: classifier.preparation.applied(to: .standard))
         let pipeline = try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string))
         let output = URL(fileURLWithPath: outputFolder)
         try StudyOutputs.prepareFolder(output)

@@ -81,7 +81,7 @@ struct RoleOptions: ParsableArguments {
     var heartbeatSlack: Double = ClusterDefaults.heartbeatSlack
 
     @Option(help: "Seconds between reaper passes (returning the items of dead processes).")
-    var reapInterval: Double = 5
+    var reapInterval: Double = ClusterDefaults.reapInterval
 
     @Option(help: "Visibility timeout (seconds): an item whose handler shows no progress for this long is taken back by the reaper, even from a live process, and the delivery counts as an attempt.")
     var visibilityTimeout: Double = ClusterDefaults.visibilityTimeout

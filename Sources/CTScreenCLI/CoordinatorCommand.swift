@@ -12,11 +12,11 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var role: RoleOptions
 
-    @Option(help: "Stop splitting studies while the slices queue holds this many batches or more.")
-    var highWaterMark: Int = 1000
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var screening: ScreeningOptions
 
-    @Option(help: "Slices per batch (one forward pass).")
-    var batchSize: Int = ScreeningSettings.standard.batchSize
+    @Option(help: "Stop splitting studies while the slices queue holds this many batches or more.")
+    var highWaterMark: Int = ClusterDefaults.highWaterMark
 
     @Option(help: "Seconds payload keys live if a study is never reduced.")
     var payloadTTL: Double = ClusterDefaults.payloadTTL
@@ -25,23 +25,13 @@ struct CoordinatorCommand: ParsableCommand {
             transform: { try CoordinatorCommand.bytes($0) })
     var redisMemoryBudget: Int?
 
-    @Option(help: "The workers' weights, read for how their model wants slices prepared (window, scaling, orientation). Default: $CTSCREEN_WEIGHTS, else the shipped model.")
-    var weights: String?
-
     func validate() throws {
         guard highWaterMark >= 1 else { throw ValidationError("--high-water-mark must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws {
         do {
-            var settings = try AnalyzeComponents.preparation(weights: weights).applied(to: .standard)
-            settings.batchSize = batchSize
-            let pipeline = try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string))
-            let coordinator = Coordinator(pipeline: pipeline)
-            coordinator.highWaterMark = highWaterMark
-            coordinator.payloadTTL = payloadTTL
-            coordinator.admission = Admission(budget: redisMemoryBudget)
+            let coordinator = try makeCoordinator()
             try RoleProcess.serve(role: "coordinator", queue: .studies, cluster: cluster, options: role,
                                   handler: coordinator.handle)
         } catch {
@@ -51,6 +41,17 @@ struct CoordinatorCommand: ParsableCommand {
 }
 
 extension CoordinatorCommand {
+    /// The coordinator these options describe: slices prepared as the model wants them, the
+    /// screening settings (threshold, operating points, batch size) every batch carries.
+    func makeCoordinator() throws -> Coordinator {
+        let settings = try screening.applied(to: AnalyzeComponents.preparation(weights: model.weights).applied(to: .standard))
+        let coordinator = Coordinator(pipeline: try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string)))
+        coordinator.highWaterMark = highWaterMark
+        coordinator.payloadTTL = payloadTTL
+        coordinator.admission = Admission(budget: redisMemoryBudget)
+        return coordinator
+    }
+
     /// A size as Redis writes `maxmemory`: bytes, or a number with kb, mb or gb (powers of 1024).
     static func bytes(_ text: String) throws -> Int {
         let lower = text.lowercased().trimmingCharacters(in: .whitespaces)

@@ -13,8 +13,7 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var role: RoleOptions
 
-    @Option(help: "ResNet-50 weights (safetensors). Default: $CTSCREEN_WEIGHTS, else the model shipped with CTScreen (SHA-256 checked).")
-    var weights: String?
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Simulate the compute: sleep this many milliseconds per batch, no model (fabric benchmarks).")
     var simulateMs: Int?
@@ -29,7 +28,7 @@ struct WorkerCommand: ParsableCommand {
             if let ms = simulateMs {
                 compute = .simulated(milliseconds: ms)
             } else {
-                compute = .classifier(try AnalyzeComponents.classifier(weights: weights, threads: role.threads))
+                compute = .classifier(try AnalyzeComponents.classifier(weights: model.weights, threads: role.threads))
             }
             let worker = Worker(compute: compute)
             // Fault injection for the integration tests (a poison study that kills its worker).

@@ -71,6 +71,13 @@ public enum ClusterDefaults {
     public static let reconnectInitial: Double = 0.05
     public static let reconnectMultiplier: Double = 2
     public static let reconnectCap: Double = 5
+    /// Coordinators stop splitting while the slices queue holds this many batches: enough to
+    /// keep 32 workers busy for a while, few enough that a queue of pixels stays small.
+    public static let highWaterMark = 1000
+    /// How long a finished study's summary stays readable by `status`, `result`, `worklist`.
+    public static let summaryTTL: Double = 30 * 24 * 3600
+    /// A serve loop runs a reaper pass this often (seconds).
+    public static let reapInterval: Double = 5
     /// Default Redis URL when none is given.
     public static let redisURL = "redis://127.0.0.1:6379/0"
 }

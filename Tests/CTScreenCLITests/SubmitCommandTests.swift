@@ -103,13 +103,4 @@ final class SubmitCommandTests: XCTestCase {
         XCTAssertEqual(try t.studies(in: .queued).count, 1, "the study stays in the cluster")
         XCTAssertThrowsError(try Submit.parse(["--timeout", "0", "x"]))
     }
-
-    func testRedisMemoryBudgetReadsRedisSizes() throws {
-        XCTAssertEqual(try CoordinatorCommand.bytes("512mb"), 512 << 20)
-        XCTAssertEqual(try CoordinatorCommand.bytes("4GB"), 4 << 30)
-        XCTAssertEqual(try CoordinatorCommand.bytes("1.5g"), 3 << 29)
-        XCTAssertEqual(try CoordinatorCommand.bytes("1000"), 1000)
-        for bad in ["", "lots", "-1mb", "0"] { XCTAssertThrowsError(try CoordinatorCommand.bytes(bad), bad) }
-        XCTAssertEqual(try CoordinatorCommand.parse(["--redis-memory-budget", "2gb"]).redisMemoryBudget, 2 << 30)
-    }
 }

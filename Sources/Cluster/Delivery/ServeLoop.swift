@@ -51,7 +51,7 @@ public struct ServeConfiguration: Sendable {
     public var heartbeatInterval = ClusterDefaults.heartbeatInterval
     public var heartbeatSlack = ClusterDefaults.heartbeatSlack
     /// Run a reaper pass this often (seconds); nil: this process never reaps.
-    public var reapInterval: Double? = 5
+    public var reapInterval: Double? = ClusterDefaults.reapInterval
     /// The reaper declares processes dead only after its connection has been up this long
     /// (see `ClusterDefaults.outageGrace`).
     public var outageGrace = ClusterDefaults.outageGrace

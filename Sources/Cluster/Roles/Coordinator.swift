@@ -13,7 +13,7 @@ public final class Coordinator: @unchecked Sendable {
     public var segmenter: (String) -> LungSegmenting
     public var payloadTTL = ClusterDefaults.payloadTTL
     /// Stop splitting while the slice queue (both lanes) holds this many items or more.
-    public var highWaterMark = 1000
+    public var highWaterMark = ClusterDefaults.highWaterMark
     /// Admission by bytes: a study is split only when Redis has room for all of it.
     public var admission = Admission()
     /// The study id written into the report (default: the descriptor's id). `analyze` keeps
@@ -36,11 +36,7 @@ public final class Coordinator: @unchecked Sendable {
 
     /// The serve-loop handler: study errors are permanent (the same input fails the same way).
     public func handle(_ envelope: Envelope, _ context: HandlerContext) throws {
-        do { try process(envelope, context) } catch let e as HandlerError { throw e } catch let e as ClusterError {
-            throw e.code == .stopped ? HandlerError.handBack : e
-        } catch {
-            throw HandlerError.permanent("\(error)")
-        }
+        do { try process(envelope, context) } catch { throw HandlerError.settling(error) { _ in true } }
     }
 
     /// The work itself; errors are thrown as they come (the in-process runner reports them as is).

@@ -27,7 +27,7 @@ public final class Reducer: @unchecked Sendable {
     /// Threads for writing pictures.
     public var threads = 1
     /// How long summaries stay readable by `status`, `result` and `worklist`.
-    public var summaryTTL: Double = 30 * 24 * 3600
+    public var summaryTTL = ClusterDefaults.summaryTTL
     /// Called with the report once it is written (the in-process runner keeps it).
     public var onReport: ((ScreeningReport, URL) -> Void)?
     /// A volume already in memory (the in-process runner), else the sources are read again.
@@ -43,17 +43,9 @@ public final class Reducer: @unchecked Sendable {
         self.volumeWriter = volumeWriter
     }
 
+    /// Inconsistent inputs or an unwritable folder (`ScreeningError`) fail the same way every time.
     public func handle(_ envelope: Envelope, _ context: HandlerContext) throws {
-        do { try process(envelope, context) } catch let e as HandlerError { throw e } catch let e as ClusterError {
-            switch e.code {
-            case .badPayload: throw HandlerError.permanent("\(e)")
-            case .stopped: throw HandlerError.handBack
-            default: throw e
-            }
-        } catch let e as ScreeningError {
-            // Inconsistent inputs or an unwritable folder fail the same way every time.
-            throw HandlerError.permanent("\(e)")
-        }
+        do { try process(envelope, context) } catch { throw HandlerError.settling(error) { $0 is ScreeningError } }
     }
 
     public func process(_ envelope: Envelope, _ context: HandlerContext) throws {

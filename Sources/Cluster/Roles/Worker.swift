@@ -24,15 +24,9 @@ public final class Worker: @unchecked Sendable {
 
     public init(compute: Compute) { self.compute = compute }
 
+    /// Classifier errors are retried: a worker may lack memory where another would not.
     public func handle(_ envelope: Envelope, _ context: HandlerContext) throws {
-        do { try process(envelope, context) } catch let e as HandlerError { throw e } catch let e as ClusterError {
-            switch e.code {
-            case .badPayload: throw HandlerError.permanent("\(e)")
-            case .stopped: throw HandlerError.handBack
-            default: throw e
-            }
-        }
-        // Classifier errors are retried: a worker may lack memory where another would not.
+        do { try process(envelope, context) } catch { throw HandlerError.settling(error) { _ in false } }
     }
 
     public func process(_ envelope: Envelope, _ context: HandlerContext) throws {
