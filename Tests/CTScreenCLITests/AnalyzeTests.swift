@@ -71,8 +71,9 @@ final class AnalyzeTests: XCTestCase {
         return url
     }
 
-    /// Runs the binary with stdout and stderr captured in files (no pipe can fill up).
-    static func run(_ binary: URL, _ arguments: [String]) throws -> (Int32, String, String) {
+    /// Runs the binary to its end (in `environment`, else this process's), stdout and stderr
+    /// captured in files (no pipe can fill up); (status, stdout, stderr).
+    static func run(_ binary: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -82,6 +83,7 @@ final class AnalyzeTests: XCTestCase {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()

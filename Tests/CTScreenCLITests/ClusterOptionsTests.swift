@@ -97,23 +97,9 @@ final class ClusterOptionsTests: XCTestCase {
 
     /// Runs the binary with extra environment (the URL variables of the caller removed).
     static func run(_ binary: URL, _ arguments: [String], env: [String: String]) throws -> (Int32, String, String) {
-        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-out-\(UUID().uuidString)")
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
         var environment = ProcessInfo.processInfo.environment
         environment["CTSCREEN_REDIS_URL"] = nil
         environment["CTSCREEN_REDIS_URL_FILE"] = nil
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment.merging(env) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8),
-                try String(contentsOf: errURL, encoding: .utf8))
+        return try AnalyzeTests.run(binary, arguments, environment: environment.merging(env) { $1 })
     }
 }
