@@ -42,8 +42,7 @@ struct Analyze: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            AnalyzeInputs.printError("ctscreen analyze: \(studyID): \(AnalyzeInputs.message(error))")
-            throw ExitCode.failure
+            throw CommandFailure.report("analyze", message: "\(studyID): \(error)")
         }
     }
 
@@ -83,15 +82,6 @@ enum AnalyzeInputs {
         var name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
         for suffix in [".nii.gz", ".nii"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
         return name.isEmpty ? path : name
-    }
-
-    static func message(_ error: Error) -> String {
-        let text = "\(error)"
-        return text.split(separator: "\n").joined(separator: "; ")
-    }
-
-    static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
 

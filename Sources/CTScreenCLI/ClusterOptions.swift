@@ -130,8 +130,5 @@ enum RoleProcess {
         try loop.run(handler)
     }
 
-    static func fail(_ command: String, _ error: Error) -> ExitCode {
-        FileHandle.standardError.write(Data("ctscreen \(command): \(error)\n".utf8))
-        return ExitCode.failure
-    }
+    static func fail(_ command: String, _ error: Error) -> ExitCode { CommandFailure.report(command, error) }
 }

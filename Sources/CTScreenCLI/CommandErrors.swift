@@ -1,10 +1,22 @@
 import ArgumentParser
 import Foundation
 
-/// Runs a command's work: an error from the modules (each names its file or study and the
-/// reason) becomes one `error: …` line on stderr and exit status 1. The argument parser's
-/// own errors and exit codes pass through untouched.
-func reportingErrors(_ work: () throws -> Void) throws {
+/// One way every command reports a failure: one line on stderr,
+/// `ctscreen <command>: <what failed, naming the file or study, and why>`, and exit status 1.
+/// The argument parser's own errors (`Error: …`, status 64) and exit codes pass through.
+enum CommandFailure {
+    /// Prints the line for `error` (folded to one line) and returns the exit code to throw.
+    static func report(_ command: String, _ error: Error) -> ExitCode { report(command, message: "\(error)") }
+
+    static func report(_ command: String, message: String) -> ExitCode {
+        let text = message.split(separator: "\n").joined(separator: "; ")
+        FileHandle.standardError.write(Data("ctscreen \(command): \(text)\n".utf8))
+        return .failure
+    }
+}
+
+/// Runs a command's work, reporting a module error as `CommandFailure` does.
+func reportingErrors(_ command: String, _ work: () throws -> Void) throws {
     do {
         try work()
     } catch let e as ExitCode {
@@ -12,7 +24,6 @@ func reportingErrors(_ work: () throws -> Void) throws {
     } catch let e as ValidationError {
         throw e
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(1)
+        throw CommandFailure.report(command, error)
     }
 }

@@ -30,7 +30,7 @@ struct ConvertWeights: ParsableCommand {
         for m in metadata where !m.contains("=") { throw ValidationError("--metadata takes KEY=VALUE, got '\(m)'") }
     }
 
-    func run() throws { try reportingErrors(convert) }
+    func run() throws { try reportingErrors("convert-weights", convert) }
 
     func convert() throws {
         let file = try SafetensorsFile(path: input)

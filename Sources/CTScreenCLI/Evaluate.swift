@@ -48,7 +48,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors { print(try evaluate().summaryLine) }
+        try reportingErrors("evaluate") { print(try evaluate().summaryLine) }
     }
 
     struct Output: Codable {

@@ -26,7 +26,7 @@ struct Inspect: ParsableCommand {
             if json {
                 print(String(decoding: try encoder().encode(["path": path, "error": "\(error)"]), as: UTF8.self))
             } else {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw CommandFailure.report("inspect", error)
             }
             throw ExitCode(1)
         }

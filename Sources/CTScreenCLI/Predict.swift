@@ -48,7 +48,7 @@ struct Predict: ParsableCommand {
         guard threads > 0, batchSize > 0 else { throw ValidationError("--threads and --batch-size must be positive") }
     }
 
-    func run() throws { try reportingErrors(predict) }
+    func run() throws { try reportingErrors("predict", predict) }
 
     /// The chosen split of a run's splits.json.
     static func split(_ name: String, of path: String) throws -> Dataset {

@@ -92,7 +92,7 @@ struct Train: ParsableCommand {
         }
     }
 
-    func run() throws { try reportingErrors(train) }
+    func run() throws { try reportingErrors("train", train) }
 
     func train() throws {
         EngineThreads.set(threads)
