@@ -31,10 +31,14 @@ public struct GroupRule: Sendable {
     /// UCSD COVID-CT: the patient table derived from `COVID-CT-MetaInfo.xlsx`
     /// (`UCSDCovidCTPatients`); files missing from it fall back to `unlisted:<file>`.
     public static let ucsdCovidCT: GroupRule = {
-        var table: [String: String] = [:]
-        if let parsed = try? CSVTable.parse(UCSDCovidCTPatients.csv, source: "UCSDCovidCTPatients") {
-            for row in parsed.rows { table["\(row[0])/\(row[1])"] = row[2] }
+        // Bundled data: if it did not parse, grouping would silently fall back to one group per
+        // file and leak patients across splits. Stop instead (a build defect, caught by tests).
+        let parsed: CSVTable
+        do { parsed = try CSVTable.parse(UCSDCovidCTPatients.csv, source: "UCSDCovidCTPatients") } catch {
+            preconditionFailure("the bundled UCSD patient table does not parse: \(error)")
         }
+        var table: [String: String] = [:]
+        for row in parsed.rows { table["\(row[0])/\(row[1])"] = row[2] }
         let frozen = table
         return GroupRule(name: "ucsd-covid-ct patient") { folder, file in
             frozen["\(folder)/\(file)"] ?? "unlisted:\(folder)/\(file)"

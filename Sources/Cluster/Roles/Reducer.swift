@@ -149,10 +149,14 @@ extension Reducer {
 }
 
 extension QueueTransport {
-    /// The summary of a study's current attempt (nil if not done or expired).
+    /// The summary of a study's current attempt (nil if not done or expired); a summary that
+    /// does not decode is an error naming its key, never taken for a missing one.
     public func studySummary(_ studyID: String) throws -> StudySummary? {
         let attempt = try studyRecord(studyID)?.attempt ?? 1
-        guard let bytes = try payload(keys.report(studyID, attempt: attempt)) else { return nil }
-        return try? JSONDecoder().decode(StudySummary.self, from: Data(bytes))
+        let key = keys.report(studyID, attempt: attempt)
+        guard let bytes = try payload(key) else { return nil }
+        do { return try JSONDecoder().decode(StudySummary.self, from: Data(bytes)) } catch {
+            throw ClusterError(.badPayload, "\(key): study summary does not decode (\(error))")
+        }
     }
 }

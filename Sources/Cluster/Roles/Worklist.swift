@@ -26,14 +26,20 @@ public struct Worklist: Sendable {
         var rows: [Row] = []
         for id in all {
             guard let record = try t.studyRecord(id) else { continue }
-            if record.state == .done, let s = try t.studySummary(id) {
+            // One unreadable or expired summary costs its row's scores, not the worklist.
+            var summary: StudySummary?, problem = record.state.reason
+            if record.state == .done {
+                do { summary = try t.studySummary(id) } catch let e as ClusterError where e.code == .badPayload { problem = e.message }
+                if summary == nil, problem.isEmpty { problem = "summary expired (kept 30 days) or missing" }
+            }
+            if let s = summary {
                 let positive = s.decisions.filter(\.value).keys.sorted()
                 rows.append(Row(studyID: id, label: record.label, attempt: record.attempt, state: "done", decision: positive.isEmpty ? "negative" : positive.joined(separator: "+"),
                                 positivePoints: positive.count, positiveRatio: s.positiveRatio, coronaScore: s.coronaScore,
                                 reportPath: s.reportPath, reason: ""))
             } else {
                 rows.append(Row(studyID: id, label: record.label, attempt: record.attempt, state: record.state.name.rawValue, decision: "-", positivePoints: -1,
-                                positiveRatio: nil, coronaScore: nil, reportPath: "", reason: record.state.reason))
+                                positiveRatio: nil, coronaScore: nil, reportPath: "", reason: problem))
             }
         }
         rows.sort {
