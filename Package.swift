@@ -23,6 +23,8 @@ let package = Package(
         // used is the same, and a first clean debug build of it alone took 111 s of CPU here
         // against 134 s for 4.5.2 (which adds SHA-3/Keccak C code).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // The /metrics registry and text format (Cluster); swift-metrics comes with it.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian's packages (Scripts/setup installs them).
@@ -72,6 +74,7 @@ let package = Package(
         .target(name: "Cluster", dependencies: [
             "CHiredis", "Screening",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation"),
