@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         // The /metrics registry and text format (Cluster); swift-metrics comes with it.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The /metrics HTTP endpoint (Cluster).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // C libraries from Debian's packages (Scripts/setup installs them).
@@ -75,6 +77,9 @@ let package = Package(
             "CHiredis", "Screening",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation"),

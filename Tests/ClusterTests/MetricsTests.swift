@@ -66,6 +66,21 @@ final class MetricsTests: XCTestCase {
         XCTAssertTrue(ok.hasSuffix("\r\n\r\n# TYPE ctscreen_items_processed_total counter\nctscreen_items_processed_total 5\n"), ok)
         XCTAssertTrue(try Self.get(port: server.port, path: "/").hasPrefix("HTTP/1.1 404"))
         XCTAssertTrue(try Self.get(port: server.port, path: "/metrics", method: "POST").hasPrefix("HTTP/1.1 405"))
+        let head = try Self.get(port: server.port, path: "/metrics?x=1", method: "HEAD")
+        XCTAssertTrue(head.hasPrefix("HTTP/1.1 200 OK\r\n"), head)
+        XCTAssertTrue(head.hasSuffix("\r\n\r\n"), head)
+    }
+
+    func testStopClosesTheEndpointAndABusyPortIsAnError() throws {
+        let server = MetricsServer(registry: MetricsRegistry())
+        try server.start(host: "127.0.0.1", port: 0)
+        let port = server.port
+        XCTAssertThrowsError(try MetricsServer(registry: MetricsRegistry()).start(host: "127.0.0.1", port: port)) {
+            XCTAssertTrue("\($0)".contains("cannot listen on 127.0.0.1:\(port)"), "\($0)")
+        }
+        server.stop()
+        server.stop()  // idempotent
+        XCTAssertThrowsError(try Self.get(port: port, path: "/metrics"))
     }
 
     /// A minimal HTTP client on a POSIX socket.
