@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // The /metrics HTTP endpoint (Cluster).
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Dataset tables: labels.csv, image and slice lists (Datasets).
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
     targets: [
         // C libraries from Debian's packages (Scripts/setup installs them).
@@ -84,7 +86,8 @@ let package = Package(
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation"),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
-        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "Evaluation", "CSTB"]),
+        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "Evaluation", "CSTB",
+                                               .product(name: "CSV", package: "CSV.swift")]),
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["NeuralEngine", "Datasets", "Evaluation"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
