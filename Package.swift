@@ -19,6 +19,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // SHA-256 of the shipped weights and of study files (Screening). 3.x, not 4.x: the API
+        // used is the same, and a first clean debug build of it alone took 111 s of CPU here
+        // against 134 s for 4.5.2 (which adds SHA-3/Keccak C code).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // The /metrics registry and text format (Cluster); swift-metrics comes with it.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The /metrics HTTP endpoint (Cluster).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Dataset tables: labels.csv, image and slice lists (Datasets).
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
     targets: [
         // C libraries from Debian's packages (Scripts/setup installs them).
@@ -63,15 +73,21 @@ let package = Package(
         .target(name: "Screening", dependencies: [
             "Volumes", "Segmentation", "NeuralEngine", "Models", "DefaultModel", "CPNG",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Cluster", dependencies: [
             "CHiredis", "Screening",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation"),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
-        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "Evaluation", "CSTB"]),
+        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "Evaluation", "CSTB",
+                                               .product(name: "CSV", package: "CSV.swift")]),
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["NeuralEngine", "Datasets", "Evaluation"],
                 swiftSettings: [.unsafeFlags(["-O"])]),

@@ -1,10 +1,18 @@
+import CSV
 import Foundation
 
-/// A small CSV reader: a header line naming the columns, commas between fields, double
-/// quotes around fields that hold commas ("" is a quote). Column names compare lowercased.
+/// A CSV table read with CSV.swift (RFC 4180: commas between fields, double quotes around
+/// fields that hold commas, quotes ("" inside) or line breaks; LF or CRLF): a header row naming
+/// the columns, compared lowercased; fields trimmed of surrounding spaces; blank lines skipped.
+///
+/// Kept here by hand, because the library does not give them: the line each row starts on
+/// (for error messages naming file and line; a quoted field may span lines), the check that
+/// every row has at least the header's fields, and dropping a UTF-8 byte-order mark.
 struct CSVTable {
     var columns: [String]
     var rows: [[String]]
+    /// The 1-based line of the file on which each row starts.
+    var lines: [Int]
     var source: String
 
     static func read(path: String) throws -> CSVTable {
@@ -16,20 +24,28 @@ struct CSVTable {
     }
 
     static func parse(_ text: String, source: String) throws -> CSVTable {
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard let header = lines.first else { throw DatasetError.unreadableTable(path: source, reason: "the file is empty") }
-        let columns = fields(header).map { $0.lowercased() }
-        var rows: [[String]] = []
-        for (n, line) in lines.enumerated().dropFirst() {
-            let f = fields(line)
-            guard f.count >= columns.count else {
-                throw DatasetError.unreadableTable(path: source,
-                    reason: "line \(n + 1) has \(f.count) fields, the header \(columns.count)")
-            }
-            rows.append(f)
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        let reader: CSVReader
+        do { reader = try CSVReader(string: body, hasHeaderRow: false, trimFields: true) } catch {
+            throw DatasetError.unreadableTable(path: source, reason: "\(error)")
         }
-        return CSVTable(columns: columns, rows: rows, source: source)
+        var header: [String]?
+        var rows: [[String]] = [], lines: [Int] = []
+        var line = 1
+        while let fields = reader.next() {
+            defer { line += 1 + fields.reduce(0) { $0 + $1.filter(\.isNewline).count } }
+            if fields.allSatisfy(\.isEmpty) { continue }  // a blank line
+            guard let columns = header else { header = fields.map { $0.lowercased() }; continue }
+            guard fields.count >= columns.count else {
+                throw DatasetError.unreadableTable(path: source,
+                    reason: "line \(line) has \(fields.count) fields, the header \(columns.count)")
+            }
+            rows.append(fields)
+            lines.append(line)
+        }
+        if let error = reader.error { throw DatasetError.unreadableTable(path: source, reason: "\(error)") }
+        guard let columns = header else { throw DatasetError.unreadableTable(path: source, reason: "the file is empty") }
+        return CSVTable(columns: columns, rows: rows, lines: lines, source: source)
     }
 
     /// Index of a required column.
@@ -41,24 +57,8 @@ struct CSVTable {
         return i
     }
 
-    static func fields(_ line: String) -> [String] {
-        var out: [String] = [], field = "", quoted = false
-        let chars = Array(line)
-        var i = 0
-        while i < chars.count {
-            let ch = chars[i]
-            if quoted {
-                if ch == "\"" {
-                    if i + 1 < chars.count, chars[i + 1] == "\"" { field.append("\""); i += 1 } else { quoted = false }
-                } else { field.append(ch) }
-            } else if ch == "\"" { quoted = true }
-            else if ch == "," { out.append(field.trimmingCharacters(in: .whitespaces)); field = "" }
-            else { field.append(ch) }
-            i += 1
-        }
-        out.append(field.trimmingCharacters(in: .whitespaces))
-        return out
-    }
+    /// The file line of row `n` (0-based, header not counted), for error messages.
+    func line(ofRow n: Int) -> Int { lines[n] }
 
     static func label(_ field: String, line: Int, source: String) throws -> Bool {
         switch field.lowercased() {

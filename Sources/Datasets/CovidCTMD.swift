@@ -29,11 +29,11 @@ extension DatasetBuilder {
                 })
             }
             guard let slice = indexOfFile[volume]?[row[f]] else {
-                throw DatasetError.unreadableTable(path: csv.path, reason: "line \(n + 2): \(volume)/\(row[f]) is not a slice of that series")
+                throw DatasetError.unreadableTable(path: csv.path, reason: "line \(table.line(ofRow: n)): \(volume)/\(row[f]) is not a slice of that series")
             }
             let folder = root.appendingPathComponent(volume).standardizedFileURL
             samples.append(Sample(source: .volumeSlice(volume: folder.path, slice: slice),
-                                  label: try CSVTable.label(row[l], line: n + 2, source: csv.path), group: volume))
+                                  label: try CSVTable.label(row[l], line: table.line(ofRow: n), source: csv.path), group: volume))
         }
         return Dataset(name: "covid-ct-md", samples: samples)
     }

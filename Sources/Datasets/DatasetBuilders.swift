@@ -49,7 +49,7 @@ public enum DatasetBuilder {
             let url = row[p].hasPrefix("/") ? URL(fileURLWithPath: row[p]) : base.appendingPathComponent(row[p])
             let group = g.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? url.standardizedFileURL.path
             return Sample(source: .image(path: url.standardizedFileURL.path),
-                          label: try CSVTable.label(row[l], line: n + 2, source: csv.path), group: group)
+                          label: try CSVTable.label(row[l], line: table.line(ofRow: n), source: csv.path), group: group)
         }
         return Dataset(name: name ?? csv.deletingPathExtension().lastPathComponent, samples: samples)
     }
@@ -104,11 +104,11 @@ public enum DatasetBuilder {
             let url = (row[v].hasPrefix("/") ? URL(fileURLWithPath: row[v]) : base.appendingPathComponent(row[v]))
                 .standardizedFileURL
             guard let slice = Int(row[s]), slice >= 0 else {
-                throw DatasetError.unreadableTable(path: csv.path, reason: "line \(n + 2): slice '\(row[s])' is not an index ≥ 0")
+                throw DatasetError.unreadableTable(path: csv.path, reason: "line \(table.line(ofRow: n)): slice '\(row[s])' is not an index ≥ 0")
             }
             let group = g.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? url.path
             return Sample(source: .volumeSlice(volume: url.path, slice: slice),
-                          label: try CSVTable.label(row[l], line: n + 2, source: csv.path), group: group)
+                          label: try CSVTable.label(row[l], line: table.line(ofRow: n), source: csv.path), group: group)
         }
         return Dataset(name: name ?? csv.deletingPathExtension().lastPathComponent, samples: samples)
     }

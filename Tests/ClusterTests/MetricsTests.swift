@@ -11,23 +11,46 @@ final class MetricsTests: XCTestCase {
         m.observe("lat", 0.3, buckets: [0.1, 0.5, 1])
         m.observe("lat", 0.7, buckets: [0.1, 0.5, 1])
         m.observe("lat", 3, buckets: [0.1, 0.5, 1])
-        XCTAssertEqual(m.render(), """
-        # HELP ctscreen_items_processed_total Items handled
-        # TYPE ctscreen_items_processed_total counter
-        ctscreen_items_processed_total{queue="slices"} 3
-        # TYPE ctscreen_queue_depth gauge
-        ctscreen_queue_depth{lane="urgent",queue="reduce"} 7
-        # TYPE lat histogram
-        lat_bucket{le="0.1"} 0
-        lat_bucket{le="0.5"} 1
-        lat_bucket{le="1"} 2
-        lat_bucket{le="+Inf"} 3
-        lat_sum 4
-        lat_count 3
-
-        """)
+        // swift-prometheus emits families in its own order and spells doubles as Swift does
+        // (`7.0`, `le="1.0"`): compare family by family, each as the library writes it.
+        XCTAssertEqual(Self.families(m.render()), [
+            "ctscreen_items_processed_total": """
+            # HELP ctscreen_items_processed_total Items handled
+            # TYPE ctscreen_items_processed_total counter
+            ctscreen_items_processed_total{queue="slices"} 3
+            """,
+            "ctscreen_queue_depth": """
+            # TYPE ctscreen_queue_depth gauge
+            ctscreen_queue_depth{lane="urgent",queue="reduce"} 7.0
+            """,
+            "lat": """
+            # TYPE lat histogram
+            lat_bucket{le="0.1"} 0
+            lat_bucket{le="0.5"} 1
+            lat_bucket{le="1.0"} 2
+            lat_bucket{le="+Inf"} 3
+            lat_sum 4.0
+            lat_count 3
+            """,
+        ])
+        XCTAssertEqual(m.value("ctscreen_items_processed_total", labels: ["queue": "slices"]), 3)
+        XCTAssertEqual(m.value("ctscreen_queue_depth", labels: ["queue": "reduce", "lane": "urgent"]), 7)
+        XCTAssertNil(m.value("ctscreen_queue_depth", labels: ["queue": "reduce"]))
         m.set("g", 1, labels: ["path": "a\"b\\c"])
-        XCTAssertTrue(m.render().contains(#"g{path="a\"b\\c"} 1"#))
+        XCTAssertTrue(m.render().contains(#"g{path="a\"b\\c"} 1.0"#))
+        XCTAssertEqual(m.value("g", labels: ["path": "a\"b\\c"]), 1)
+    }
+
+    /// The exposition text cut into families (from a family's first `#` line up to the next
+    /// family's), keyed by the family's name.
+    static func families(_ text: String) -> [String: String] {
+        var out: [String: [Substring]] = [:]
+        var current = ""
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# ") { current = String(line.split(separator: " ")[2]) }
+            out[current, default: []].append(line)
+        }
+        return out.mapValues { $0.joined(separator: "\n") }
     }
 
     func testHTTPEndpointServesMetricsOnly() throws {
@@ -43,6 +66,21 @@ final class MetricsTests: XCTestCase {
         XCTAssertTrue(ok.hasSuffix("\r\n\r\n# TYPE ctscreen_items_processed_total counter\nctscreen_items_processed_total 5\n"), ok)
         XCTAssertTrue(try Self.get(port: server.port, path: "/").hasPrefix("HTTP/1.1 404"))
         XCTAssertTrue(try Self.get(port: server.port, path: "/metrics", method: "POST").hasPrefix("HTTP/1.1 405"))
+        let head = try Self.get(port: server.port, path: "/metrics?x=1", method: "HEAD")
+        XCTAssertTrue(head.hasPrefix("HTTP/1.1 200 OK\r\n"), head)
+        XCTAssertTrue(head.hasSuffix("\r\n\r\n"), head)
+    }
+
+    func testStopClosesTheEndpointAndABusyPortIsAnError() throws {
+        let server = MetricsServer(registry: MetricsRegistry())
+        try server.start(host: "127.0.0.1", port: 0)
+        let port = server.port
+        XCTAssertThrowsError(try MetricsServer(registry: MetricsRegistry()).start(host: "127.0.0.1", port: port)) {
+            XCTAssertTrue("\($0)".contains("cannot listen on 127.0.0.1:\(port)"), "\($0)")
+        }
+        server.stop()
+        server.stop()  // idempotent
+        XCTAssertThrowsError(try Self.get(port: port, path: "/metrics"))
     }
 
     /// A minimal HTTP client on a POSIX socket.

@@ -1,109 +1,123 @@
 import Foundation
+import Prometheus
 
-/// Per-process metrics in Prometheus text exposition format (version 0.0.4): counters,
-/// gauges and histograms with labels. Thread-safe; rendering is a consistent snapshot.
+/// Per-process metrics in the Prometheus text exposition format (0.0.4): counters, gauges and
+/// histograms with labels, kept and rendered by swift-prometheus' `PrometheusCollectorRegistry`.
+/// This type only keeps the call sites' shape (`increment` / `set` / `observe` by name, with
+/// labels and a help text) and what the library leaves to its caller:
+/// - labels are passed sorted by name, so one label set is one series however the dictionary
+///   iterates, and a series renders as before (`{lane="…",queue="…"}`);
+/// - a family's help text and histogram buckets are the first call's (as before): the library
+///   refuses a second, different help text for a name, and call sites may omit it after the first;
+/// - a counter incremented by a whole number stays an integer in the text (`3`, not `3.0`).
+/// Gauge values and bucket bounds are spelled as the library spells doubles (`7.0`, `le="1.0"`),
+/// and families come in the library's order, not sorted: both are the same to a scraper.
+///
+/// Using one name as two kinds (or labelled and unlabelled) is a programming error and traps, in
+/// the library as it did here. swift-metrics code can record into the same registry through
+/// `factory` (its API has no help texts, which is why the call sites use the registry directly).
 public final class MetricsRegistry: @unchecked Sendable {
     public enum Kind: String { case counter, gauge, histogram }
+
+    /// The registry the scrape renders; exposed for code that registers its own metrics.
+    public let prometheus: PrometheusCollectorRegistry
+
+    private enum Series {
+        case counter(Prometheus.Counter)
+        case gauge(Prometheus.Gauge)
+        case histogram(ValueHistogram)
+    }
 
     private struct Family {
         var kind: Kind
         var help: String
         var buckets: [Double]
-        var values: [String: Double] = [:]  // label text → value (counter, gauge)
-        var histograms: [String: (counts: [Int], sum: Double, count: Int)] = [:]
     }
 
     private let lock = NSLock()
     private var families: [String: Family] = [:]
+    private var series: [String: Series] = [:]  // name + label text → the library's handle
 
     /// Latency buckets in seconds, from a cached slice batch (ms) to a large study (minutes).
     public static let latencyBuckets: [Double] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 
-    public init() {}
+    public init() { prometheus = PrometheusCollectorRegistry() }
+
+    /// A swift-metrics factory writing into this registry (e.g. for `MetricsSystem.bootstrap`).
+    public var factory: PrometheusMetricsFactory { PrometheusMetricsFactory(registry: prometheus) }
 
     public func increment(_ name: String, by value: Double = 1, labels: [String: String] = [:], help: String = "") {
-        update(name, .counter, help, labels) { $0 += value }
+        guard case .counter(let counter) = handle(name, .counter, labels, help, buckets: []) else { return }
+        // Whole increments go to the library's integer counter, so counts render as integers.
+        if value >= 0, value == value.rounded(), value < 9.0e15 {
+            counter.increment(by: Int64(value))
+        } else {
+            counter.increment(by: value)
+        }
     }
 
     public func set(_ name: String, _ value: Double, labels: [String: String] = [:], help: String = "") {
-        update(name, .gauge, help, labels) { $0 = value }
+        guard case .gauge(let gauge) = handle(name, .gauge, labels, help, buckets: []) else { return }
+        gauge.set(to: value)
     }
 
     public func observe(_ name: String, _ value: Double, labels: [String: String] = [:],
                         buckets: [Double] = MetricsRegistry.latencyBuckets, help: String = "") {
-        lock.lock(); defer { lock.unlock() }
-        var family = families[name] ?? Family(kind: .histogram, help: help, buckets: buckets.sorted())
-        let key = Self.labelText(labels)
-        var h = family.histograms[key] ?? (Array(repeating: 0, count: family.buckets.count), 0, 0)
-        for (i, bound) in family.buckets.enumerated() where value <= bound { h.counts[i] += 1 }
-        h.sum += value
-        h.count += 1
-        family.histograms[key] = h
-        families[name] = family
+        guard case .histogram(let histogram) = handle(name, .histogram, labels, help, buckets: buckets) else { return }
+        histogram.record(value)
     }
 
-    /// Current value of a counter or gauge (tests and `status`).
+    /// Current value of a counter or gauge (tests and `status`), read back from the rendered
+    /// text, so it is what a scraper sees. Nil when that series does not exist.
     public func value(_ name: String, labels: [String: String] = [:]) -> Double? {
-        lock.lock(); defer { lock.unlock() }
-        return families[name]?.values[Self.labelText(labels)]
-    }
-
-    private func update(_ name: String, _ kind: Kind, _ help: String, _ labels: [String: String], _ body: (inout Double) -> Void) {
-        lock.lock(); defer { lock.unlock() }
-        var family = families[name] ?? Family(kind: kind, help: help, buckets: [])
-        precondition(family.kind == kind, "metric \(name) used as \(kind) and \(family.kind)")
-        body(&family.values[Self.labelText(labels), default: 0])
-        families[name] = family
-    }
-
-    /// The exposition text: `# HELP`, `# TYPE`, then samples, families sorted by name.
-    public func render() -> String {
-        lock.lock(); defer { lock.unlock() }
-        var out = ""
-        for name in families.keys.sorted() {
-            let f = families[name]!
-            if !f.help.isEmpty { out += "# HELP \(name) \(Self.escapeHelp(f.help))\n" }
-            out += "# TYPE \(name) \(f.kind.rawValue)\n"
-            switch f.kind {
-            case .counter, .gauge:
-                for key in f.values.keys.sorted() { out += "\(name)\(Self.braced(key)) \(Self.format(f.values[key]!))\n" }
-            case .histogram:
-                for key in f.histograms.keys.sorted() {
-                    let h = f.histograms[key]!
-                    for (i, bound) in f.buckets.enumerated() {
-                        out += "\(name)_bucket\(Self.braced(key, le: Self.format(bound))) \(h.counts[i])\n"
-                    }
-                    out += "\(name)_bucket\(Self.braced(key, le: "+Inf")) \(h.count)\n"
-                    out += "\(name)_sum\(Self.braced(key)) \(Self.format(h.sum))\n"
-                    out += "\(name)_count\(Self.braced(key)) \(h.count)\n"
-                }
-            }
+        let prefix = name + Self.braced(Self.sorted(labels)) + " "
+        for line in render().split(separator: "\n") where line.hasPrefix(prefix) {
+            return Double(line.dropFirst(prefix.count))
         }
-        return out
+        return nil
     }
 
-    static func labelText(_ labels: [String: String]) -> String {
-        labels.keys.sorted().map { "\($0)=\"\(escapeValue(labels[$0]!))\"" }.joined(separator: ",")
+    /// The exposition text: per family `# HELP` (when given), `# TYPE`, then its samples.
+    public func render() -> String {
+        prometheus.emitToString()
     }
 
-    static func braced(_ key: String, le: String? = nil) -> String {
-        var parts = key.isEmpty ? [] : [key]
-        if let le { parts.append("le=\"\(le)\"") }
-        return parts.isEmpty ? "" : "{\(parts.joined(separator: ","))}"
+    // MARK: - Handles
+
+    private func handle(_ name: String, _ kind: Kind, _ labels: [String: String], _ help: String,
+                        buckets: [Double]) -> Series {
+        let labels = Self.sorted(labels)
+        let key = name + Self.braced(labels)
+        lock.lock(); defer { lock.unlock() }
+        if let known = series[key] { return known }
+        let family = families[name] ?? Family(kind: kind, help: help, buckets: buckets.sorted())
+        precondition(family.kind == kind, "metric \(name) used as \(kind) and \(family.kind)")
+        families[name] = family
+        // The whole name as `metricName`: the descriptor joins no namespace or unit to it.
+        let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: family.help)
+        let made: Series
+        switch kind {
+        case .counter: made = .counter(prometheus.makeCounter(descriptor: descriptor, labels: labels))
+        case .gauge: made = .gauge(prometheus.makeGauge(descriptor: descriptor, labels: labels))
+        case .histogram:
+            made = .histogram(prometheus.makeValueHistogram(descriptor: descriptor, labels: labels, buckets: family.buckets))
+        }
+        series[key] = made
+        return made
     }
 
-    static func format(_ v: Double) -> String {
-        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return String(v)
+    static func sorted(_ labels: [String: String]) -> [(String, String)] {
+        labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    static func escapeValue(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    static func escapeHelp(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+    /// `{a="1",b="2"}` as the library writes a series' labels (escaping `\`, `"` and newline).
+    static func braced(_ labels: [(String, String)]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let parts = labels.map { name, value in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(name)=\"\(escaped)\""
+        }
+        return "{" + parts.joined(separator: ",") + "}"
     }
 }
