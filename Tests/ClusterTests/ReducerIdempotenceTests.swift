@@ -21,7 +21,7 @@ class ReducerIdempotenceTests: XCTestCase {
         series = try StudyFixtures.writeSeries(to: dir.appendingPathComponent("site/CT"), slices: 12, brightness: 120)
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
 
     /// Submits the series and runs the roles until every queue is empty.
     private func runToDone(_ roles: StudyFixtures.Roles) throws -> (id: String, outcomes: [QueueName: [ItemOutcome]]) {
