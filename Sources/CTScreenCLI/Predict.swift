@@ -76,7 +76,7 @@ struct Predict: ParsableCommand {
         var pooled = Data()
         for start in stride(from: 0, to: data.samples.count, by: batchSize) {
             let batch = Array(data.samples[start..<min(start + batchSize, data.samples.count)])
-            let (prepared, _) = try cache.preparedBatch(batch, augmentation: .none, rng: &rng)
+            let prepared = try cache.preparedBatch(batch, augmentation: .none, rng: &rng).prepared
             let input = try SlicePreparation.normalisedBatch(prepared, settings: loader.settings)
             // A threshold above 1 skips Grad-CAM (only the probabilities are needed); 0 runs
             // it on every slice.

@@ -70,6 +70,9 @@ struct Train: ParsableCommand {
     var lesionPasteFolder: String?
     @Option(name: .customLong("lesion-paste-probability"), help: "Share of negative 2D training images that get a pasted lesion.")
     var lesionPasteProbability = 0.5
+    @Option(name: .customLong("cam-loss-weight"),
+            help: "λ of a loss on the class activation map of training slices with a known lesion (pasted lesions, masked 2D images): λ × the share of positive CAM mass outside the lesion. 0 = BCE alone.")
+    var camLossWeight = 0.0
     @Option(name: .customLong("train-from"),
             help: "First stage trained: stem (all), layer1 … layer4, or fc (a linear probe on a held backbone). Held stages keep their --init weights.")
     var trainFrom: TrainedStages = .stem
@@ -86,6 +89,13 @@ struct Train: ParsableCommand {
         if resume && initPath != nil { throw ValidationError("--resume and --init exclude each other") }
         if trainFrom != .stem && initPath == nil && !resume {
             throw ValidationError("--train-from \(trainFrom.rawValue) holds stages at their initial weights: give --init")
+        }
+        guard camLossWeight >= 0, camLossWeight.isFinite else { throw ValidationError("--cam-loss-weight must be ≥ 0") }
+        if camLossWeight > 0 && lesionPasteFolder == nil && data.covid19CTSeg == nil && data.medseg == nil {
+            throw ValidationError("--cam-loss-weight needs slices with known lesions: --lesion-paste, --covid19-ct-seg or --medseg")
+        }
+        if camLossWeight > 0 && (trainFrom == .fc && noAugmentation) {
+            throw ValidationError("--cam-loss-weight has no effect on a linear probe on cached features (--train-from fc --no-augmentation)")
         }
         guard lesionPasteProbability > 0, lesionPasteProbability <= 1 else {
             throw ValidationError("--lesion-paste-probability must be in (0, 1]")
@@ -124,6 +134,7 @@ struct Train: ParsableCommand {
         settings.seed = seed
         settings.inputSize = inputSize
         settings.maxStepsPerEpoch = maxSteps
+        settings.camLossWeight = camLossWeight
         if noAugmentation { settings.augmentation = .none }
 
         let checkpointPath = folder.appendingPathComponent(Checkpoint.fileName).path
@@ -166,7 +177,7 @@ struct Train: ParsableCommand {
         if cached > 0 { print("read \(cached) volume slices into memory") }
         if let folder = lesionPasteFolder { cache.lesionPaste = try lesionDonors(folder, side: inputSize, out: out, cache: cache) }
         let trainer = try Trainer(model: model, settings: settings, source: { samples, aug, rng in
-            try cache.batch(samples, augmentation: aug, rng: &rng)
+            try cache.batch(samples, augmentation: aug, wantMasks: camLossWeight > 0, rng: &rng)
         }, resumeFrom: resumeFrom)
         let trainCount = String(splits.train.samples.count)
         // Every file written carries the input preparation, so a trained model is read right.
@@ -190,7 +201,8 @@ struct Train: ParsableCommand {
                 try t.model.writeWeights(to: folder.appendingPathComponent("best-f16.safetensors").path, dtype: .f16,
                                          metadata: with(["epochs": String(t.epochsDone), "validation_auc": String(auc)]))
             }
-            var extra = with(["train_samples": trainCount, "learning_rate": String(t.settings.learningRate)])
+            var extra = with(["train_samples": trainCount, "learning_rate": String(t.settings.learningRate),
+                              "cam_loss_weight": String(t.settings.camLossWeight)])
             if let b = best { extra["best_epoch"] = String(b.epoch); extra["best_validation_auc"] = String(b.auc) }
             if trainBatchNormStatistics { extra["batchnorm_statistics"] = "1" }
             try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed, extra: extra)

@@ -37,29 +37,42 @@ final class TrainSliceCache {
     /// Lesions pasted into negative 2D images while augmenting (training batches only).
     var lesionPaste: LesionPaste?
 
-    func batch(_ samples: [Sample], augmentation: Augmentation, rng: inout SplitMix64) throws -> (input: [Float], labels: [Float]) {
-        let (prepared, labels) = try preparedBatch(samples, augmentation: augmentation, rng: &rng)
-        return (try SlicePreparation.normalisedBatch(prepared, settings: loader.settings), labels)
+    /// A batch; with `wantMasks`, each image's lesion mask where known (a pasted lesion, or a
+    /// masked 2D image's infection mask carried through the same augmentation), for the CAM loss.
+    func batch(_ samples: [Sample], augmentation: Augmentation, wantMasks: Bool = false,
+               rng: inout SplitMix64) throws -> TrainingBatch {
+        let b = try preparedBatch(samples, augmentation: augmentation, wantMasks: wantMasks, rng: &rng)
+        return TrainingBatch(input: try SlicePreparation.normalisedBatch(b.prepared, settings: loader.settings),
+                             labels: b.labels, lesionMasks: wantMasks ? b.masks : nil)
     }
 
-    /// The batch's slices before normalisation (side² gray values in [0, 1]) and its labels.
-    func preparedBatch(_ samples: [Sample], augmentation: Augmentation,
-                       rng: inout SplitMix64) throws -> (prepared: [PreparedSlice], labels: [Float]) {
+    /// The batch's slices before normalisation (side² gray values in [0, 1]), its labels and
+    /// (with `wantMasks`; else all nil) the lesion masks.
+    func preparedBatch(_ samples: [Sample], augmentation: Augmentation, wantMasks: Bool = false,
+                       rng: inout SplitMix64) throws -> (prepared: [PreparedSlice], labels: [Float], masks: [[Bool]?]) {
         var prepared: [PreparedSlice] = []
         var labels: [Float] = samples.map { $0.label ? 1 : 0 }
+        var masks = [[Bool]?](repeating: nil, count: samples.count)
         for (k, s) in samples.enumerated() {
-            var p = try preparedSample(s, augmentation: augmentation, rng: &rng)
-            if augmentation != .none, let paste = lesionPaste, !s.label, paste.apply(to: &p.pixels, side: p.side, using: &rng) {
+            var (p, mask) = try preparedSample(s, augmentation: augmentation, wantMask: wantMasks, rng: &rng)
+            if augmentation != .none, let paste = lesionPaste, !s.label,
+               let pasted = paste.applyReturningMask(to: &p.pixels, side: p.side, using: &rng) {
                 labels[k] = 1
+                mask = pasted
             }
+            if wantMasks { masks[k] = mask }
             prepared.append(p)
         }
-        return (prepared, labels)
+        return (prepared, labels, masks)
     }
 
-    /// One sample augmented and resized: from the cache for volume slices, else the loader.
-    private func preparedSample(_ s: Sample, augmentation: Augmentation, rng: inout SplitMix64) throws -> PreparedSlice {
-        guard var img = slices[s] else { return try loader.prepared(s, augmentation: augmentation, rng: &rng) }
+    /// One sample augmented and resized: from the cache for volume slices, else the loader
+    /// (which also carries a masked image's mask along when `wantMask`).
+    private func preparedSample(_ s: Sample, augmentation: Augmentation, wantMask: Bool,
+                                rng: inout SplitMix64) throws -> (PreparedSlice, [Bool]?) {
+        guard var img = slices[s] else {
+            return try loader.preparedWithMask(s, augmentation: augmentation, wantMask: wantMask, rng: &rng)
+        }
         if augmentation != .none {
             img = Augmentation.apply(augmentation.draw(width: img.width, height: img.height, using: &rng), to: img)
         }
@@ -67,7 +80,7 @@ final class TrainSliceCache {
         let pixels = Bilinear.resize(img.pixels, rows: img.height, columns: img.width, outRows: side, outColumns: side)
         var index = 0
         if case .volumeSlice(_, let slice) = s.source { index = slice }
-        return PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
-                             side: side, pixels: pixels)
+        return (PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
+                              side: side, pixels: pixels), nil)
     }
 }

@@ -65,21 +65,39 @@ public struct LesionPaste: Sendable {
     /// `pixels` (`side`²); true when a lesion went in. A lesion that mostly missed the lungs
     /// (fewer than `minimumPixels` pasted) is not pasted at all, so a negative stays clean.
     public func apply(to pixels: inout [Float], side: Int, using rng: inout SplitMix64) -> Bool {
-        guard rng.unit() < probability else { return false }
+        applyReturningMask(to: &pixels, side: side, using: &rng) != nil
+    }
+
+    /// `apply`, returning the mask of the pixels the lesion changed (`side`²; the lesion the
+    /// image now shows, for a loss on where the classifier looks), nil when nothing was pasted.
+    /// Same draws from `rng` as `apply`.
+    public func applyReturningMask(to pixels: inout [Float], side: Int, using rng: inout SplitMix64) -> [Bool]? {
+        guard rng.unit() < probability else { return nil }
         let donor = donors[Int(rng.next() % UInt64(donors.count))]
         var candidate = pixels
-        guard Self.paste(donor, into: &candidate, side: side, mirrored: rng.next() & 1 == 1) >= Self.minimumPixels else {
-            return false
+        var mask = [Bool](repeating: false, count: side * side)
+        guard Self.paste(donor, into: &candidate, side: side, mirrored: rng.next() & 1 == 1, changed: &mask)
+                >= Self.minimumPixels else {
+            return nil
         }
         pixels = candidate
-        return true
+        return mask
     }
 
     /// Pastes `donor` into `target` (`side`², gray values in [0, 1]); returns how many pixels
     /// changed.
     @discardableResult
     public static func paste(_ donor: Donor, into target: inout [Float], side: Int, mirrored: Bool) -> Int {
-        precondition(target.count == side * side && donor.pixels.count == side * side, "paste sizes")
+        var changed = [Bool](repeating: false, count: side * side)
+        return paste(donor, into: &target, side: side, mirrored: mirrored, changed: &changed)
+    }
+
+    /// `paste`, also setting `changed` (`side`²) where a pixel changed.
+    @discardableResult
+    public static func paste(_ donor: Donor, into target: inout [Float], side: Int, mirrored: Bool,
+                             changed mask: inout [Bool]) -> Int {
+        precondition(target.count == side * side && donor.pixels.count == side * side && mask.count == side * side,
+                     "paste sizes")
         let threshold = LesionLocalisation.otsuThreshold(target)
         let to = levels(target, threshold: threshold), from = donor.levels
         let gain = (to.tissue - to.lung) / max(from.tissue - from.lung, 1e-3)
@@ -91,6 +109,7 @@ public struct LesionPaste: Sendable {
                 let v = min(max(to.lung + (donor.pixels[d] - from.lung) * gain, 0), 1)
                 if v > target[i] {
                     target[i] = v
+                    mask[i] = true
                     changed += 1
                 }
             }

@@ -78,16 +78,40 @@ public final class SampleLoader {
     /// with a draw from `rng` (pass `.none` for validation).
     public func prepared(_ sample: Sample, augmentation: Augmentation = .none,
                          rng: inout SplitMix64) throws -> PreparedSlice {
+        try preparedWithMask(sample, augmentation: augmentation, wantMask: false, rng: &rng).slice
+    }
+
+    /// `prepared`, and with `wantMask` the sample's lesion mask (masked images with a lesion;
+    /// nil otherwise) carried through the same augmentation draw and resize, cut at half, so
+    /// it lies where the lesion lies in the prepared slice. Same draws from `rng` as `prepared`.
+    public func preparedWithMask(_ sample: Sample, augmentation: Augmentation = .none, wantMask: Bool,
+                                 rng: inout SplitMix64) throws -> (slice: PreparedSlice, mask: [Bool]?) {
         var img = try image(for: sample)
+        var mask: GrayImage?
+        if wantMask, case .maskedImage(_, let maskPath) = sample.source {
+            let m = sample.orientation.upright(try ImageFile.readGray(maskPath))
+            // The mask file may differ in size from its image: bring it onto the image's grid first.
+            if let top = m.pixels.max(), top > 0 {
+                let onImage = Bilinear.resize(m.pixels.map { $0 / top }, rows: m.height, columns: m.width,
+                                              outRows: img.height, outColumns: img.width)
+                mask = GrayImage(width: img.width, height: img.height, pixels: onImage)
+            }
+        }
         if augmentation != .none {
-            img = Augmentation.apply(augmentation.draw(width: img.width, height: img.height, using: &rng), to: img)
+            let draw = augmentation.draw(width: img.width, height: img.height, using: &rng)
+            img = Augmentation.apply(draw, to: img)
+            mask = mask.map { Augmentation.apply(draw, to: $0) }
         }
         let side = settings.inputSize
         let pixels = Bilinear.resize(img.pixels, rows: img.height, columns: img.width, outRows: side, outColumns: side)
         var index = 0
         if case .volumeSlice(_, let slice) = sample.source { index = slice }
-        return PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
-                             side: side, pixels: pixels)
+        let slice = PreparedSlice(sliceIndex: index, crop: PixelRect(row: 0, column: 0, rows: img.height, columns: img.width),
+                                  side: side, pixels: pixels)
+        let resizedMask = mask.map {
+            Bilinear.resize($0.pixels, rows: $0.height, columns: $0.width, outRows: side, outColumns: side).map { $0 >= 0.5 }
+        }
+        return (slice, resizedMask.flatMap { $0.contains(true) ? $0 : nil })
     }
 
     /// A batch for the classifier: input [N, 3, side, side] normalised like the pipeline and

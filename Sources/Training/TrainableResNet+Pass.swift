@@ -90,10 +90,11 @@ extension TrainableResNet {
         (pass.finalH, pass.finalW, pass.pooled, pass.logits) = (h, w, pooled, logits)
     }
 
-    /// Adds ∂loss/∂θ for every parameter to `store.grads` given dlogits = ∂loss/∂logits;
-    /// returns ∂loss/∂x (NCHW) when `inputGradient`.
+    /// Adds ∂loss/∂θ for every parameter to `store.grads` given dlogits = ∂loss/∂logits and,
+    /// optionally, dTop = a further ∂loss/∂(layer4's output) in planes layout (a loss on the
+    /// feature maps themselves, e.g. `camLoss`); returns ∂loss/∂x (NCHW) when `inputGradient`.
     @discardableResult
-    func backward(_ pass: Pass, dLogits: [Float], inputGradient: Bool = false) -> [Float]? {
+    func backward(_ pass: Pass, dLogits: [Float], dTop: [Float]? = nil, inputGradient: Bool = false) -> [Float]? {
         let ws = workspace, n = pass.n, c = featureCount
         let fc = head()
         accumulateHeadGradients(pooled: pass.pooled, dLogits: dLogits, n: n)
@@ -104,6 +105,10 @@ extension TrainableResNet {
         let finalPlane = pass.finalH * pass.finalW
         var g = ws.buffer("g.a", count: c * n * finalPlane)
         Pooling.globalAverageBackward(dPlanes, planes: c * n, plane: finalPlane, into: g)
+        if let dTop {
+            precondition(dTop.count == c * n * finalPlane, "dTop size")
+            dTop.withUnsafeBufferPointer { Elementwise.add(g, $0.baseAddress!, count: c * n * finalPlane) }
+        }
         var useB = true
         let params = layers.flatMap { $0 }
         let stageOfBlock = layers.enumerated().flatMap { l, blocks in blocks.map { _ in l + 1 } }

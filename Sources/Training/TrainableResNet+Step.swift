@@ -10,31 +10,98 @@ extension TrainableResNet {
     /// Mean BCE loss of the batch; adds its gradient to `store.grads` (zero them first).
     /// A training pass: with `batchNormMomentum`, it normalises by the batch's statistics and
     /// moves the running ones.
+    /// With `camWeight` λ > 0 and `lesionMasks` (one per image, input side², nil for an image
+    /// without a known lesion), the loss is BCE + λ/N · Σ over masked images of
+    /// `CAMLesionLoss` on layer4's class activation map; `camOutsideShares` holds that share
+    /// per image (nil where no mask).
     /// Returns ∂loss/∂x as well when `inputGradient`.
     @discardableResult
     public func lossAndGradients(_ x: [Float], labels: [Float], height: Int, width: Int,
-                                 inputGradient: Bool = false) -> (loss: Double, logits: [Float], input: [Float]?) {
+                                 lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0,
+                                 inputGradient: Bool = false)
+        -> (loss: Double, logits: [Float], input: [Float]?, camOutsideShares: [Double?]) {
         let n = labels.count
         let t0 = DispatchTime.now().uptimeNanoseconds
         let pass = forward(x, n: n, height: height, width: width, training: true)
         let t1 = DispatchTime.now().uptimeNanoseconds
-        let (loss, dz) = BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels)
-        let gx = backward(pass, dLogits: dz, inputGradient: inputGradient)
+        var (loss, dz) = BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels)
+        var shares = [Double?](repeating: nil, count: n)
+        var dTop: [Float]?
+        if camWeight > 0, let masks = lesionMasks {
+            precondition(masks.count == n, "one lesion mask (or nil) per image")
+            precondition(height == width, "lesion masks are side² (square inputs)")
+            let cam = camLoss(pass, masks: masks, weight: camWeight)
+            loss += cam.loss
+            shares = cam.shares
+            dTop = cam.dTop
+        }
+        let gx = backward(pass, dLogits: dz, dTop: dTop, inputGradient: inputGradient)
         let t2 = DispatchTime.now().uptimeNanoseconds
         phaseSeconds["forward", default: 0] += Double(t1 - t0) * 1e-9
         phaseSeconds["backward", default: 0] += Double(t2 - t1) * 1e-9
-        return (loss, pass.logits, gx)
+        return (loss, pass.logits, gx, shares)
     }
 
-    /// One optimisation step on a batch: zero grads, forward, backward, Adam. Returns the loss.
+    /// One optimisation step on a batch: zero grads, forward, backward, Adam. Returns the loss
+    /// (BCE, plus the weighted CAM term when `camWeight` > 0) and the per-image CAM shares.
     @discardableResult
-    public func trainStep(_ x: [Float], labels: [Float], height: Int, width: Int, optimizer: Adam) -> Double {
+    public func trainStep(_ x: [Float], labels: [Float], height: Int, width: Int,
+                          lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0,
+                          optimizer: Adam) -> (loss: Double, camOutsideShares: [Double?]) {
         store.zeroGradients()
-        let loss = lossAndGradients(x, labels: labels, height: height, width: width).loss
+        let r = lossAndGradients(x, labels: labels, height: height, width: width, lesionMasks: lesionMasks, camWeight: camWeight)
         let t0 = DispatchTime.now().uptimeNanoseconds
         optimizer.update(store)
         phaseSeconds["adam", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-        return loss
+        return (r.loss, r.camOutsideShares)
+    }
+
+    /// The class activation map of image `i` of a pass, [H·W] over layer4's output:
+    /// CAM(p) = Σ_c w_c A_c(p).
+    func classActivationMap(_ pass: Pass, image i: Int) -> [Float] {
+        let top = pass.blocks.last!.out, n = pass.n, plane = pass.finalH * pass.finalW
+        let w = store.values[fcWeight]
+        var cam = [Float](repeating: 0, count: plane)
+        for c in 0..<featureCount {
+            let a = top + (c * n + i) * plane   // planes layout [C][N][H][W]
+            for p in 0..<plane { cam[p] += w[c] * a[p] }
+        }
+        return cam
+    }
+
+    /// λ/N · Σ_i CAMLesionLoss_i over the images with a mask; adds its fc-weight gradient to
+    /// `store.grads` and returns its gradient with respect to layer4's output (planes layout,
+    /// for `backward`'s `dTop`).
+    func camLoss(_ pass: Pass, masks: [[Bool]?], weight: Double) -> (loss: Double, shares: [Double?], dTop: [Float]?) {
+        let n = pass.n, plane = pass.finalH * pass.finalW, c = featureCount
+        let top = pass.blocks.last!.out
+        let w = store.values[fcWeight]
+        let scale = Float(weight / Double(n))
+        var loss = 0.0
+        var shares = [Double?](repeating: nil, count: n)
+        var dTop: [Float]?
+        var dW = store.grads[fcWeight]
+        for i in 0..<n {
+            guard let mask = masks[i] else { continue }
+            precondition(mask.count == pass.height * pass.width, "lesion mask \(i) is not the input's size")
+            let outside = CAMLesionLoss.outsideCells(mask, side: pass.height, rows: pass.finalH, columns: pass.finalW)
+            let (l, dCAM) = CAMLesionLoss.lossAndGradient(cam: classActivationMap(pass, image: i), outside: outside)
+            shares[i] = l
+            loss += weight * l / Double(n)
+            if dTop == nil { dTop = [Float](repeating: 0, count: c * n * plane) }
+            for ch in 0..<c {
+                let a = top + (ch * n + i) * plane
+                let base = (ch * n + i) * plane
+                var dw: Float = 0
+                for p in 0..<plane {
+                    dTop![base + p] = scale * w[ch] * dCAM[p]      // ∂/∂A_c(p) = w_c ∂L/∂CAM(p)
+                    dw += dCAM[p] * a[p]                            // ∂/∂w_c = Σ_p A_c(p) ∂L/∂CAM(p)
+                }
+                dW[ch] += scale * dw
+            }
+        }
+        store.grads[fcWeight] = dW
+        return (loss, shares, dTop)
     }
 }
 

@@ -17,12 +17,16 @@ public struct TrainingSettings: Sendable {
     public var inputSize = 224
     /// Optimisation steps per epoch at most (nil: the whole training set), for short runs.
     public var maxStepsPerEpoch: Int?
+    /// λ of the CAM term (`CAMLesionLoss`) on training images whose batch carries a lesion
+    /// mask; 0 = BCE alone (and the batch source need not make masks).
+    public var camLossWeight = 0.0
 
     public init() {}
 
     public func validate() throws {
-        guard batchSize > 0, epochs > 0, learningRate > 0, weightDecay >= 0, inputSize >= 32 else {
-            throw TrainingError("batch size, epochs and learning rate must be positive, weight decay ≥ 0, input size ≥ 32")
+        guard batchSize > 0, epochs > 0, learningRate > 0, weightDecay >= 0, inputSize >= 32, camLossWeight >= 0,
+              camLossWeight.isFinite else {
+            throw TrainingError("batch size, epochs and learning rate must be positive, weight decay and CAM loss weight ≥ 0, input size ≥ 32")
         }
         if let m = maxStepsPerEpoch, m <= 0 { throw TrainingError("max steps per epoch must be positive, got \(m)") }
         try augmentation.validate()
@@ -39,13 +43,35 @@ public struct EpochReport: Sendable {
     public var validationAUC: Double?
     /// Wall time of the training steps (batch loading included, validation not).
     public var seconds: Double
+    /// With a CAM loss weight: mean share of positive CAM mass outside the lesion over the
+    /// epoch's masked training images, and how many there were (nil when none).
+    public var camOutsideShare: (mean: Double, images: Int)?
 
     public var line: String {
         var s = String(format: "epoch %d: loss %.4f over %d images (%d steps, %.1f images/s)",
                        epoch, meanLoss, images, steps, Double(images) / max(seconds, 1e-9))
         if let l = validationLoss { s += String(format: ", validation loss %.4f", l) }
         s += validationAUC.map { String(format: ", validation AUC %.4f", $0) } ?? ", validation AUC n/a"
+        if let c = camOutsideShare {
+            s += String(format: ", CAM mass outside lesions %.3f over %d masked images", c.mean, c.images)
+        }
         return s
+    }
+}
+
+/// One training batch: input NCHW [N, 3, side, side], labels (1 abnormal), and per image the
+/// lesion mask (side², row-major, in the input's geometry after augmentation) where one is
+/// known, for `TrainingSettings.camLossWeight`; nil = no mask for any image.
+public struct TrainingBatch {
+    public var input: [Float]
+    public var labels: [Float]
+    public var lesionMasks: [[Bool]?]?
+
+    public init(input: [Float], labels: [Float], lesionMasks: [[Bool]?]? = nil) {
+        precondition(lesionMasks == nil || lesionMasks!.count == labels.count, "one lesion mask (or nil) per image")
+        self.input = input
+        self.labels = labels
+        self.lesionMasks = lesionMasks
     }
 }
 
@@ -53,10 +79,10 @@ public struct EpochReport: Sendable {
 /// generator seeded by (seed, epoch)), Adam steps, validation AUC, and a checkpoint after
 /// every epoch, so a run resumed from epoch k continues exactly like an uninterrupted one.
 public final class Trainer {
-    /// Makes a batch: input NCHW [N, 3, side, side] and labels, augmenting with `rng` unless
-    /// `augmentation` is `.none`.
+    /// Makes a batch: input NCHW [N, 3, side, side], labels and (for a CAM loss) lesion masks,
+    /// augmenting with `rng` unless `augmentation` is `.none`.
     public typealias BatchSource = (_ samples: [Sample], _ augmentation: Augmentation, _ rng: inout SplitMix64) throws
-        -> (input: [Float], labels: [Float])
+        -> TrainingBatch
 
     public let model: TrainableResNet
     public let optimizer: Adam
@@ -113,7 +139,7 @@ public final class Trainer {
         if let m = settings.maxStepsPerEpoch { batches = Array(batches.prefix(m)) }
         guard !batches.isEmpty else { throw TrainingError("training set \(train.name) is empty") }
         var rng = Self.augmentationRNG(seed: settings.seed, epoch: epoch)
-        var lossSum = 0.0, images = 0
+        var lossSum = 0.0, images = 0, shareSum = 0.0, masked = 0
         let side = settings.inputSize
         for b in batches {
             let loss: Double
@@ -121,8 +147,11 @@ public final class Trainer {
                 let (pooled, y) = try cachedPooled(b)
                 loss = model.headStep(pooled, labels: y, optimizer: optimizer)
             } else {
-                let (x, y) = try source(b, settings.augmentation, &rng)
-                loss = model.trainStep(x, labels: y, height: side, width: side, optimizer: optimizer)
+                let batch = try source(b, settings.augmentation, &rng)
+                let r = model.trainStep(batch.input, labels: batch.labels, height: side, width: side,
+                                        lesionMasks: batch.lesionMasks, camWeight: settings.camLossWeight, optimizer: optimizer)
+                loss = r.loss
+                for share in r.camOutsideShares.compactMap({ $0 }) { shareSum += share; masked += 1 }
             }
             guard loss.isFinite else { throw TrainingError("epoch \(epoch + 1): the loss became \(loss)") }
             lossSum += loss * Double(b.count)
@@ -130,6 +159,7 @@ public final class Trainer {
         }
         var report = EpochReport(epoch: epoch + 1, steps: batches.count, images: images, meanLoss: lossSum / Double(images),
                                  validationLoss: nil, validationAUC: nil, seconds: Date().timeIntervalSince(start))
+        if masked > 0 { report.camOutsideShare = (shareSum / Double(masked), masked) }
         if let v = validation, !v.samples.isEmpty {
             let (loss, auc) = try evaluate(v)
             report.validationLoss = loss
@@ -150,8 +180,8 @@ public final class Trainer {
                 let (pooled, labels) = try cachedPooled(chunk)
                 (z, y) = (model.headLogits(pooled, n: chunk.count), labels)
             } else {
-                let (x, labels) = try source(chunk, .none, &rng)
-                (z, y) = (model.logits(x, n: chunk.count, height: side, width: side), labels)
+                let batch = try source(chunk, .none, &rng)
+                (z, y) = (model.logits(batch.input, n: chunk.count, height: side, width: side), batch.labels)
             }
             lossSum += BCEWithLogits.lossAndGradient(logits: z, labels: y).loss * Double(chunk.count)
             scores += z.map(Double.init)
@@ -167,7 +197,7 @@ public final class Trainer {
         if !missing.isEmpty {
             var rng = SplitMix64(seed: 0)
             let side = settings.inputSize
-            let (x, _) = try source(missing, .none, &rng)
+            let x = try source(missing, .none, &rng).input
             let pooled = model.pooledFeatures(x, n: missing.count, height: side, width: side)
             let c = model.featureCount
             for (i, s) in missing.enumerated() { pooledCache[s] = Array(pooled[(i * c)..<((i + 1) * c)]) }

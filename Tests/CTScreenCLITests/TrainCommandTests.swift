@@ -143,4 +143,32 @@ final class TrainCommandTests: XCTestCase {
             XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("ctscreen train: ") || $0.hasPrefix("Error") }.count, 1, err)
         }
     }
+
+    /// --cam-loss-weight trains with the CAM term on pasted lesions and says how much of the
+    /// positive CAM mass lay outside them; bad values and a run without any known lesion are
+    /// refused with one error line.
+    func testCAMLossWeight() throws {
+        let (binary, ucsd, model) = try inputs()
+        let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
+        let out = try SharedFolder.temporaryFolder("cam-loss")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let common = ["train", "--ucsd", ucsd, "--max-steps", "1", "--limit", "4", "--batch-size", "4", "--input-size", "64",
+                      "--threads", "1", "--init", model, "--epochs", "1", "--out", out.path]
+        let (status, stdout, stderr) = try AnalyzeTests.run(binary, common + [
+            "--lesion-paste", ctseg, "--lesion-paste-probability", "1", "--cam-loss-weight", "1"])
+        XCTAssertEqual(status, 0, stderr)
+        XCTAssertTrue(stdout.contains("CAM mass outside lesions"), stdout)
+        let (plainStatus, plainOut, plainErr) = try AnalyzeTests.run(binary, common + ["--lesion-paste", ctseg])
+        XCTAssertEqual(plainStatus, 0, plainErr)
+        XCTAssertFalse(plainOut.contains("CAM mass"), "the default (0) is BCE alone: \(plainOut)")
+        for (arguments, expected) in [
+            (["--cam-loss-weight=-1"], "--cam-loss-weight must be ≥ 0"),
+            (["--cam-loss-weight", "1"], "--cam-loss-weight needs slices with known lesions"),
+        ] {
+            let (status, _, err) = try AnalyzeTests.run(binary, common + arguments)
+            XCTAssertNotEqual(status, 0, "\(arguments)")
+            XCTAssertTrue(err.contains(expected), "\(arguments): \(err)")
+            XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("error") || $0.hasPrefix("Error") }.count, 1, err)
+        }
+    }
 }

@@ -90,4 +90,37 @@ final class LesionPasteTests: XCTestCase {
         XCTAssertFalse(LesionPaste(donors: [smallDonor], probability: 1).apply(to: &tried, side: side, using: &rng))
         XCTAssertEqual(tried, small, "a lesion below the minimum is not pasted")
     }
+
+    /// `applyReturningMask` marks exactly the pixels the paste changed (the lesion the image
+    /// shows, for the CAM loss) and draws from the generator exactly like `apply`.
+    func testReturnedMaskIsWhatChanged() {
+        let side = 20
+        var target = [Float](repeating: 0, count: side * side), pixels = target
+        var mask = [Bool](repeating: false, count: side * side)
+        for r in 0..<side {
+            for c in 0..<side {
+                let lung = c < 6 || c >= side - 6
+                target[r * side + c] = lung ? 0.2 : 0.8
+                pixels[r * side + c] = lung ? 0.05 : 0.4
+                if (2..<18).contains(r) && (2..<6).contains(c) { mask[r * side + c] = true; pixels[r * side + c] = 0.2 }
+            }
+        }
+        let paste = LesionPaste(donors: [LesionPaste.Donor(pixels: pixels, mask: mask, levels: LesionPaste.levels(pixels))],
+                                probability: 0.6)
+        var a = SplitMix64(seed: 8), b = SplitMix64(seed: 8)
+        var pastedSome = false
+        for _ in 0..<6 {
+            var withMask = target, plain = target
+            let m = paste.applyReturningMask(to: &withMask, side: side, using: &a)
+            XCTAssertEqual(m != nil, paste.apply(to: &plain, side: side, using: &b))
+            XCTAssertEqual(withMask, plain)
+            XCTAssertEqual(a.next(), b.next(), "same draws")
+            if let m {
+                pastedSome = true
+                XCTAssertEqual(m, zip(target, withMask).map { $0 != $1 })
+                XCTAssertEqual(m.filter { $0 }.count, 64)
+            }
+        }
+        XCTAssertTrue(pastedSome)
+    }
 }

@@ -43,6 +43,34 @@ final class LoaderTests: XCTestCase {
         }
     }
 
+    /// A masked image's mask goes through the image's own augmentation draw: the slice is
+    /// `prepared`'s (same draws), the mask lies on the lesion (flipped with the image), and
+    /// samples without a mask get none.
+    func testPreparedMaskFollowsTheAugmentation() throws {
+        let root = try TestData.data("slices/medseg-covid19")
+        let data = try DatasetBuilder.medseg(root: root)
+        let sample = try XCTUnwrap(data.samples.first { $0.label })
+        var settings = ScreeningSettings.standard
+        settings.inputSize = 64
+        let loader = try SampleLoader(settings: settings)
+        var r0 = SplitMix64(seed: 1)
+        let (still, stillMask) = try loader.preparedWithMask(sample, wantMask: true, rng: &r0)
+        XCTAssertEqual(try XCTUnwrap(stillMask), try XCTUnwrap(loader.lesionMask(for: sample, side: 64)),
+                       "without augmentation: the mask `lesionMask` gives")
+        XCTAssertEqual(still, try loader.prepared(sample, rng: &r0))
+        let flipOnly = Augmentation(maxRotationDegrees: 0, flipProbability: 1, minCropFraction: 1)
+        var r1 = SplitMix64(seed: 2), r2 = SplitMix64(seed: 2)
+        let (flipped, flippedMask) = try loader.preparedWithMask(sample, augmentation: flipOnly, wantMask: true, rng: &r1)
+        XCTAssertEqual(flipped, try loader.prepared(sample, augmentation: flipOnly, rng: &r2))
+        XCTAssertEqual(r1.next(), r2.next(), "same draws as prepared")
+        let m = try XCTUnwrap(flippedMask), s = try XCTUnwrap(stillMask)
+        for r in 0..<64 { for c in 0..<64 { XCTAssertEqual(m[r * 64 + c], s[r * 64 + 63 - c], "(\(r), \(c))") } }
+        let plain = Sample(source: .image(path: try XCTUnwrap({ if case .maskedImage(let i, _) = sample.source { return i }; return nil }())),
+                           label: true, group: "g", orientation: sample.orientation)
+        XCTAssertNil(try loader.preparedWithMask(plain, wantMask: true, rng: &r0).mask)
+        XCTAssertNil(try loader.preparedWithMask(sample, wantMask: false, rng: &r0).mask)
+    }
+
     func testConstantImageBecomesImageNetNormalisedInput() throws {
         let folder = try TestData.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

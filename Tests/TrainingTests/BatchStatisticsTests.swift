@@ -100,7 +100,7 @@ final class BatchStatisticsTests: XCTestCase {
         let adam = Adam(store: model.store, learningRate: 3e-3)
         var loss = 1.0, steps = 0
         while loss >= 0.05 && steps < 200 {
-            loss = model.trainStep(x, labels: y, height: side, width: side, optimizer: adam)
+            loss = model.trainStep(x, labels: y, height: side, width: side, optimizer: adam).loss
             steps += 1
         }
         print("overfit with batch statistics: training loss \(loss) after \(steps) steps")

@@ -15,7 +15,8 @@ final class InferenceAgreementTests: XCTestCase {
         let model = try TrainableResNet(path: path)
         let samples = TrainingLoopTests.dataset(4).samples
         var rng = SplitMix64(seed: 3)
-        let (x, y) = try TrainingLoopTests.source(samples, .none, &rng)
+        let batch = try TrainingLoopTests.source(samples, .none, &rng)
+        let (x, y) = (batch.input, batch.labels)
         let adam = Adam(store: model.store, learningRate: 1e-3)
         for _ in 0..<3 { model.trainStep(x, labels: y, height: side, width: side, optimizer: adam) }
         let expected = model.logits(x, n: 4, height: side, width: side)

@@ -22,7 +22,7 @@ final class TrainingLoopTests: XCTestCase {
 
     /// Synthetic images: noise seeded by the sample's name, plus a bright square for positives;
     /// "augmentation" flips horizontally on a draw from rng (so the rng stream matters).
-    static func source(_ samples: [Sample], _ aug: Augmentation, _ rng: inout SplitMix64) throws -> (input: [Float], labels: [Float]) {
+    static func source(_ samples: [Sample], _ aug: Augmentation, _ rng: inout SplitMix64) throws -> TrainingBatch {
         let plane = side * side
         var x = [Float](repeating: 0, count: samples.count * 3 * plane)
         for (i, s) in samples.enumerated() {
@@ -35,7 +35,7 @@ final class TrainingLoopTests: XCTestCase {
             }
             for c in 0..<3 { for k in 0..<plane { x[(i * 3 + c) * plane + k] = img[k] } }
         }
-        return (x, samples.map { $0.label ? 1 : 0 })
+        return TrainingBatch(input: x, labels: samples.map { $0.label ? 1 : 0 })
     }
 
     func testOverfitsTinySet() throws {

@@ -1,0 +1,166 @@
+import NeuralEngine
+import XCTest
+@testable import Training
+
+/// The CAM loss ("right for the right reasons", `CAMLesionLoss`): its closed-form gradient,
+/// the map it acts on, and the whole network's gradient of BCE + λ·CAM term by finite
+/// differences, in the style of `GradientCheckTests`.
+final class CAMLesionLossTests: XCTestCase {
+    /// 128² input: layer4's maps are 4×4, so the map has cells inside and outside a lesion
+    /// (at 32² they are 1×1 and the term would be constant).
+    let side = 128
+
+    func makeModel() throws -> TrainableResNet {
+        try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 1, 1, 1], seed: 11,
+                                                              randomBatchNorm: true))
+    }
+
+    /// Images 0 and 2 have a lesion in the upper-left quarter (image 2's only 3×3 pixels, so it
+    /// touches one cell); image 1 has none (a negative contributes nothing).
+    func masks() -> [[Bool]?] {
+        func square(_ rows: Range<Int>, _ columns: Range<Int>) -> [Bool] {
+            var m = [Bool](repeating: false, count: side * side)
+            for r in rows { for c in columns { m[r * side + c] = true } }
+            return m
+        }
+        return [square(10..<50, 5..<60), nil, square(70..<73, 100..<103)]
+    }
+
+    func input(_ n: Int) -> [Float] {
+        var rng = HeadRandom(seed: 5)
+        return (0..<(n * 3 * side * side)).map { _ in Float(rng.normal()) }
+    }
+
+    /// A random unit vector of `count` values (as `GradientCheckTests.direction`).
+    func direction(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = HeadRandom(seed: seed)
+        let v = (0..<count).map { _ in rng.normal() }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return v.map { Float($0 / norm) }
+    }
+
+    func testOutsideCellsMarkEveryCellTheLesionTouches() {
+        var mask = [Bool](repeating: false, count: 8 * 8)
+        mask[0] = true            // cell (0, 0)
+        mask[5 * 8 + 6] = true    // row 5, column 6 → cell (1, 1) of a 2×2 grid
+        XCTAssertEqual(CAMLesionLoss.outsideCells(mask, side: 8, rows: 2, columns: 2), [false, true, true, false])
+        XCTAssertEqual(CAMLesionLoss.outsideCells(mask, side: 8, rows: 4, columns: 4).filter { !$0 }.count, 2)
+    }
+
+    /// The share and its gradient against the definition, evaluated independently in Double
+    /// with central differences; cells at or below 0 get no gradient (relu).
+    func testShareAndGradientMatchTheDefinition() {
+        let cam: [Float] = [2.0, -1.0, 0.5, 3.0, 0.25, -0.5]
+        let outside = [true, true, false, true, false, false]
+        func share(_ v: [Double]) -> Double {
+            let r = v.map { max($0, 0) }
+            return zip(r, outside).filter { $0.1 }.reduce(0) { $0 + $1.0 } / (r.reduce(0, +) + CAMLesionLoss.epsilon)
+        }
+        let (loss, g) = CAMLesionLoss.lossAndGradient(cam: cam, outside: outside)
+        XCTAssertEqual(loss, 5.0 / (5.75 + 1), accuracy: 1e-9)
+        for k in cam.indices {
+            var plus = cam.map(Double.init), minus = plus
+            plus[k] += 1e-4
+            minus[k] -= 1e-4
+            XCTAssertEqual(Double(g[k]), (share(plus) - share(minus)) / 2e-4, accuracy: 1e-5, "cell \(k)")
+        }
+        XCTAssertEqual(g[1], 0)
+        // Scaling the map leaves the share (almost: ε) unchanged; shrinking cannot game it.
+        XCTAssertEqual(CAMLesionLoss.lossAndGradient(cam: cam.map { $0 * 100 }, outside: outside).loss, 5.0 / 5.75, accuracy: 2e-3)
+        // No positive evidence: no loss, no gradient.
+        XCTAssertEqual(CAMLesionLoss.lossAndGradient(cam: [-1, -2], outside: [true, false]).gradient, [0, 0])
+    }
+
+    /// The map the loss sees is the class activation map of the logit: mean(CAM) + bias = logit.
+    func testMapAveragesToTheLogit() throws {
+        let model = try makeModel()
+        let pass = model.forward(input(3), n: 3, height: side, width: side)
+        XCTAssertEqual(pass.finalH * pass.finalW, 16)
+        let bias = model.store.values[model.fcBias][0]
+        for i in 0..<3 {
+            let cam = model.classActivationMap(pass, image: i)
+            XCTAssertEqual(cam.reduce(0, +) / Float(cam.count) + bias, pass.logits[i], accuracy: 1e-4 * max(1, abs(pass.logits[i])))
+        }
+    }
+
+    /// λ = 0, or no masks: exactly the BCE gradients of before (the option off changes nothing).
+    func testOffIsPlainBCE() throws {
+        let x = input(3), labels: [Float] = [1, 0, 1]
+        let plain = try makeModel(), off = try makeModel(), noMasks = try makeModel()
+        for m in [plain, off, noMasks] { m.store.zeroGradients() }
+        let a = plain.lossAndGradients(x, labels: labels, height: side, width: side)
+        let b = off.lossAndGradients(x, labels: labels, height: side, width: side, lesionMasks: masks(), camWeight: 0)
+        let c = noMasks.lossAndGradients(x, labels: labels, height: side, width: side,
+                                         lesionMasks: [nil, nil, nil], camWeight: 3)
+        XCTAssertEqual(a.loss, b.loss)
+        XCTAssertEqual(a.loss, c.loss)
+        XCTAssertEqual(plain.store.grads, off.store.grads)
+        XCTAssertEqual(plain.store.grads, noMasks.store.grads)
+        XCTAssertEqual(c.camOutsideShares.compactMap { $0 }.count, 0)
+    }
+
+    /// ∇(BCE + λ·CAM term) against central finite differences along a random direction per
+    /// tensor (and the input), as in `GradientCheckTests`. λ = 5 makes the CAM term dominate,
+    /// so a wrong factor or a missing fc-weight / feature-map term fails by far. ε = 1e-3,
+    /// tolerance 3 % + 3e-3 (ReLU kinks, Float32 rounding), as there.
+    func testGradientsMatchFiniteDifferences() throws {
+        let model = try makeModel()
+        let x = input(3), labels: [Float] = [1, 0, 1], lesions = masks(), lambda = 5.0
+        model.store.zeroGradients()
+        let r = model.lossAndGradients(x, labels: labels, height: side, width: side, lesionMasks: lesions,
+                                       camWeight: lambda, inputGradient: true)
+        let gx = try XCTUnwrap(r.input)
+        let shares = r.camOutsideShares
+        XCTAssertNil(shares[1])
+        let bce = BCEWithLogits.lossAndGradient(logits: r.logits, labels: labels).loss
+        XCTAssertGreaterThan(r.loss - bce, 0.05, "the CAM term must be present (shares \(shares))")
+        let grads = model.store.grads   // the finite-difference passes below add to the store's
+        func loss(_ input: [Float]) -> Double {
+            let pass = model.forward(input, n: 3, height: side, width: side, training: true)
+            return BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels).loss
+                + model.camLoss(pass, masks: lesions, weight: lambda).loss
+        }
+        let eps: Float = 1e-3
+        let s = model.store
+        var worst = 0.0
+        func compare(_ name: String, analytic: Double, plus: Double, minus: Double) {
+            let numeric = (plus - minus) / (2 * Double(eps))
+            worst = max(worst, abs(numeric - analytic) / max(abs(analytic), 1e-3))
+            XCTAssertLessThanOrEqual(abs(numeric - analytic), 0.03 * abs(analytic) + 3e-3,
+                                     "\(name): analytic \(analytic), numeric \(numeric)")
+        }
+        for p in 0..<s.count {
+            let v = direction(s.values[p].count, seed: UInt64(2000 + p))
+            let analytic = zip(grads[p], v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let saved = s.values[p]
+            s.values[p] = zip(saved, v).map { $0 + eps * $1 }
+            let plus = loss(x)
+            s.values[p] = zip(saved, v).map { $0 - eps * $1 }
+            let minus = loss(x)
+            s.values[p] = saved
+            compare(s.names[p], analytic: analytic, plus: plus, minus: minus)
+        }
+        let v = direction(x.count, seed: 6)
+        compare("input", analytic: zip(gx, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) },
+                plus: loss(zip(x, v).map { $0 + eps * $1 }), minus: loss(zip(x, v).map { $0 - eps * $1 }))
+        print("CAM loss gradient check: \(s.count) tensors + input, worst relative error \(worst), shares \(shares)")
+    }
+
+    /// A few steps on the CAM term move the positive evidence into the lesion: the share
+    /// outside falls (a sign error would raise it).
+    func testStepsLowerTheShareOutside() throws {
+        let model = try makeModel()
+        let x = input(3), labels: [Float] = [1, 0, 1], lesions = masks()
+        let adam = Adam(store: model.store, learningRate: 1e-2)
+        func meanShare(_ r: [Double?]) -> Double { let s = r.compactMap { $0 }; return s.reduce(0, +) / Double(s.count) }
+        let first = meanShare(model.trainStep(x, labels: labels, height: side, width: side, lesionMasks: lesions,
+                                              camWeight: 5, optimizer: adam).camOutsideShares)
+        var last = first
+        for _ in 0..<15 {
+            last = meanShare(model.trainStep(x, labels: labels, height: side, width: side, lesionMasks: lesions,
+                                             camWeight: 5, optimizer: adam).camOutsideShares)
+        }
+        print("CAM share outside the lesions: \(first) → \(last)")
+        XCTAssertLessThan(last, first - 0.1)
+    }
+}
