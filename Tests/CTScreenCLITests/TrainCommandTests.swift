@@ -168,7 +168,7 @@ final class TrainCommandTests: XCTestCase {
             let (status, _, err) = try AnalyzeTests.run(binary, common + arguments)
             XCTAssertNotEqual(status, 0, "\(arguments)")
             XCTAssertTrue(err.contains(expected), "\(arguments): \(err)")
-            XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("error") || $0.hasPrefix("Error") }.count, 1, err)
+            XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("ctscreen train: ") || $0.hasPrefix("Error") }.count, 1, err)
         }
     }
 }
