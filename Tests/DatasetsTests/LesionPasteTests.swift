@@ -60,23 +60,27 @@ final class LesionPasteTests: XCTestCase {
     /// `apply` pastes with its probability, and only a lesion of `minimumPixels` or more:
     /// 20×20 slices with lung in the six outer columns on each side; a 16×4 lesion (64 pixels)
     /// goes in, mirrored or not; a 2×4 one (8 pixels) leaves the image as it was.
-    func testApplyPastesOnlyWholeLesions() {
-        let side = 20
-        func images(lesionRows: Range<Int>) -> (target: [Float], donor: LesionPaste.Donor) {
-            var target = [Float](repeating: 0, count: side * side), pixels = target
-            var mask = [Bool](repeating: false, count: side * side)
-            for r in 0..<side {
-                for c in 0..<side {
-                    let lung = c < 6 || c >= side - 6
-                    target[r * side + c] = lung ? 0.2 : 0.8
-                    pixels[r * side + c] = lung ? 0.05 : 0.4
-                    if lesionRows.contains(r) && (2..<6).contains(c) { mask[r * side + c] = true; pixels[r * side + c] = 0.2 }
-                }
+    /// 20×20 slices with lung in the six outer columns on each side, and a donor whose lesion
+    /// fills `lesionRows` of columns 2–5.
+    private static let side = 20
+    private static func images(lesionRows: Range<Int>) -> (target: [Float], donor: LesionPaste.Donor) {
+        var target = [Float](repeating: 0, count: side * side), pixels = target
+        var mask = [Bool](repeating: false, count: side * side)
+        for r in 0..<side {
+            for c in 0..<side {
+                let lung = c < 6 || c >= side - 6
+                target[r * side + c] = lung ? 0.2 : 0.8
+                pixels[r * side + c] = lung ? 0.05 : 0.4
+                if lesionRows.contains(r) && (2..<6).contains(c) { mask[r * side + c] = true; pixels[r * side + c] = 0.2 }
             }
-            return (target, LesionPaste.Donor(pixels: pixels, mask: mask, levels: LesionPaste.levels(pixels)))
         }
+        return (target, LesionPaste.Donor(pixels: pixels, mask: mask, levels: LesionPaste.levels(pixels)))
+    }
+
+    func testApplyPastesOnlyWholeLesions() {
+        let side = Self.side
         var rng = SplitMix64(seed: 3)
-        let (big, bigDonor) = images(lesionRows: 2..<18)
+        let (big, bigDonor) = Self.images(lesionRows: 2..<18)
         for _ in 0..<4 {
             var pasted = big
             XCTAssertTrue(LesionPaste(donors: [bigDonor], probability: 1).apply(to: &pasted, side: side, using: &rng))
@@ -85,7 +89,7 @@ final class LesionPasteTests: XCTestCase {
         var untouched = big
         XCTAssertFalse(LesionPaste(donors: [bigDonor], probability: 1e-9).apply(to: &untouched, side: side, using: &rng))
         XCTAssertEqual(untouched, big)
-        let (small, smallDonor) = images(lesionRows: 2..<4)
+        let (small, smallDonor) = Self.images(lesionRows: 2..<4)
         var tried = small
         XCTAssertFalse(LesionPaste(donors: [smallDonor], probability: 1).apply(to: &tried, side: side, using: &rng))
         XCTAssertEqual(tried, small, "a lesion below the minimum is not pasted")
@@ -94,19 +98,9 @@ final class LesionPasteTests: XCTestCase {
     /// `applyReturningMask` marks exactly the pixels the paste changed (the lesion the image
     /// shows, for the CAM loss) and draws from the generator exactly like `apply`.
     func testReturnedMaskIsWhatChanged() {
-        let side = 20
-        var target = [Float](repeating: 0, count: side * side), pixels = target
-        var mask = [Bool](repeating: false, count: side * side)
-        for r in 0..<side {
-            for c in 0..<side {
-                let lung = c < 6 || c >= side - 6
-                target[r * side + c] = lung ? 0.2 : 0.8
-                pixels[r * side + c] = lung ? 0.05 : 0.4
-                if (2..<18).contains(r) && (2..<6).contains(c) { mask[r * side + c] = true; pixels[r * side + c] = 0.2 }
-            }
-        }
-        let paste = LesionPaste(donors: [LesionPaste.Donor(pixels: pixels, mask: mask, levels: LesionPaste.levels(pixels))],
-                                probability: 0.6)
+        let side = Self.side
+        let (target, donor) = Self.images(lesionRows: 2..<18)
+        let paste = LesionPaste(donors: [donor], probability: 0.6)
         var a = SplitMix64(seed: 8), b = SplitMix64(seed: 8)
         var pastedSome = false
         for _ in 0..<6 {
