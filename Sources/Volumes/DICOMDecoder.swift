@@ -1,0 +1,289 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Where GDCM parses and decodes DICOM files.
+///
+/// GDCM is C++ fed with untrusted bytes: a malformed file can make it abort (Debian builds
+/// it with assertions on) or fault. In a child process that costs one study; in-process it
+/// costs the process. So `ctscreen` reads every series through a child — itself, re-executed
+/// with the hidden `decode-series` subcommand — and the child answers with one checked frame
+/// (`DecoderWire`). A crash, a signal, a timeout or malformed output becomes one `VolumeError`
+/// naming the study folder, the file the child was reading and what happened.
+///
+/// `.inProcess` is the library default (a library cannot know an executable that speaks the
+/// protocol); the executable sets `standard` once at start-up. Tests of the shim itself read
+/// in-process; tests of the isolation pass a `.childProcess` pointing at the built binary.
+public enum DICOMDecoder: Sendable {
+    case inProcess
+    case childProcess(DecoderProcess)
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var current = DICOMDecoder.inProcess
+
+    /// The decoder used when a call names none. Set once at start-up by the executable.
+    public static var standard: DICOMDecoder {
+        get { lock.lock(); defer { lock.unlock() }; return current }
+        set { lock.lock(); defer { lock.unlock() }; current = newValue }
+    }
+}
+
+/// How to start the decoder child.
+public struct DecoderProcess: Sendable, Equatable {
+    /// Default time limit of one child: reading a 500-slice JPEG-compressed series takes a
+    /// few seconds, so 120 s means a hang, not a slow disk.
+    public static let defaultTimeout: Double = 120
+    /// The hidden subcommand of `ctscreen` that serves one request (see `DecoderService`).
+    public static let subcommand = "decode-series"
+    /// Fault injection for tests, read by the child only: `segv`, `abort`, `hang`,
+    /// `garbage` or `exit`, optionally `:TEXT` to act only on a file whose path contains
+    /// TEXT. The child then crashes, hangs, writes garbage or exits when GDCM is about to
+    /// read that file. Never set it in production.
+    public static let faultInjectionVariable = "CTSCREEN_FAULT_INJECT_DECODER"
+
+    public var executable: String
+    public var arguments: [String]
+    /// Seconds before the child is killed (SIGKILL) and the read fails.
+    public var timeout: Double
+    /// Added to (or overriding) the parent's environment for the child.
+    public var environment: [String: String]
+
+    public init(executable: String, arguments: [String] = [DecoderProcess.subcommand],
+                timeout: Double = DecoderProcess.defaultTimeout, environment: [String: String] = [:]) {
+        self.executable = executable
+        self.arguments = arguments
+        self.timeout = timeout
+        self.environment = environment
+    }
+
+    /// The running executable (Linux: /proc/self/exe resolved), for re-executing ourselves.
+    public static func currentExecutable() -> String {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    }
+
+    /// Runs one request in a child; its answer or one `VolumeError` about `subject`.
+    func run(_ request: DecoderWire.Request, subject: String) throws -> DecoderWire.Answer {
+        let input = Array(try DecoderWire.encoder().encode(request))
+        var env = ProcessInfo.processInfo.environment
+        // The Swift runtime's crash backtracer would spend seconds symbolicating a crash the
+        // parent reports anyway.
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        env.merge(environment) { $1 }
+        var reader = DecoderWire.Reader()
+        var lastFile: String?
+        var otherLines: [String] = []
+        let outcome: ChildProcess.Outcome
+        do {
+            outcome = try ChildProcess.run(
+                executable: executable, arguments: arguments, environment: env, input: input, timeout: timeout,
+                stdout: { try reader.consume($0) },
+                stderrLine: { line in
+                    if line.hasPrefix(DecoderService.tracePrefix) {
+                        lastFile = String(line.dropFirst(DecoderService.tracePrefix.count))
+                    } else if !line.isEmpty {
+                        otherLines.append(String(line.prefix(300)))
+                        if otherLines.count > 3 { otherLines.removeFirst() }
+                    }
+                })
+        } catch {
+            throw VolumeError(.decoderUnavailable, subject, "the DICOM decoder could not run: \(error)")
+        }
+        let on = lastFile.map { " on \($0)" } ?? ""
+        let said = otherLines.isEmpty ? "" : " (it said: \(otherLines.joined(separator: " | ")))"
+        if outcome.timedOut {
+            throw VolumeError(.decoderTimedOut, subject, "the DICOM decoder did not finish within \(format(timeout)) s"
+                              + "\(on) and was killed; the study is not read\(said)")
+        }
+        // Killed by us for its output: the output is the news, not the SIGKILL.
+        if let problem = outcome.sinkError {
+            throw VolumeError(.decoderMalformedOutput, subject, "the DICOM decoder gave malformed output\(on): \(problem)")
+        }
+        switch outcome.termination {
+        case .signalled(let s):
+            // A crash voids even a complete answer: the child's memory was not sound.
+            throw VolumeError(.decoderCrashed, subject, "the DICOM decoder crashed (\(ChildProcess.signalName(s)))"
+                              + "\(on); the study is not read (the decoder ran in a child process)\(said)")
+        case .exited(let code) where code != 0:
+            throw VolumeError(.decoderCrashed, subject, "the DICOM decoder exited with status \(code)\(on)"
+                              + " without an answer; the study is not read\(said)")
+        case .exited:
+            break
+        }
+        do {
+            return try reader.answer()
+        } catch {
+            throw VolumeError(.decoderMalformedOutput, subject, "the DICOM decoder gave malformed output\(on): \(error)")
+        }
+    }
+
+    private func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
+
+extension DICOMDecoder {
+    /// Scans a folder's headers (see `DICOMFolder.scan`) with this decoder.
+    func scan(_ folder: URL) throws -> DICOMFolderScan {
+        switch self {
+        case .inProcess:
+            return try DICOMFolder.scanInProcess(folder)
+        case .childProcess(let child):
+            try DICOMFolder.checkFolder(folder)
+            let request = DecoderWire.Request(operation: .scan, folder: folder.path)
+            return try expect(child.run(request, subject: folder.path)) {
+                if case .scan(let s) = $0 { return s } else { return nil }
+            }
+        }
+    }
+
+    /// Reads one series of a folder (scan, select, validate, decode) with this decoder.
+    func read(_ folder: URL, selection: SeriesSelection, rules: SeriesRules) throws -> Volume {
+        switch self {
+        case .inProcess:
+            return try DICOMSeriesReader.readInProcess(folder, selection: selection, rules: rules)
+        case .childProcess(let child):
+            try DICOMFolder.checkFolder(folder)
+            var uid: String?
+            if case .uid(let u) = selection { uid = u }
+            let request = DecoderWire.Request(operation: .readFolder, folder: folder.path, seriesInstanceUID: uid, rules: rules)
+            return try volume(child.run(request, subject: folder.path))
+        }
+    }
+
+    /// Validates and decodes a series scanned before with this decoder.
+    func read(_ series: DICOMSeries, rules: SeriesRules) throws -> Volume {
+        switch self {
+        case .inProcess:
+            return try DICOMSeriesReader.decode(try SeriesValidator.validate(series, rules: rules))
+        case .childProcess(let child):
+            // Validation needs no GDCM: fail fast, in-process, with the usual errors.
+            _ = try SeriesValidator.validate(series, rules: rules)
+            let folder = series.headers.first.map { ($0.path as NSString).deletingLastPathComponent } ?? series.seriesInstanceUID
+            let request = DecoderWire.Request(operation: .readSeries, series: series, rules: rules)
+            return try volume(child.run(request, subject: folder))
+        }
+    }
+
+    private func volume(_ answer: DecoderWire.Answer) throws -> Volume {
+        try expect(answer) { if case .volume(let v) = $0 { return v } else { return nil } }
+    }
+
+    private func expect<T>(_ answer: DecoderWire.Answer, _ pick: (DecoderWire.Answer) -> T?) throws -> T {
+        if case .error(let e) = answer { throw e }
+        guard let value = pick(answer) else {
+            throw VolumeError(.decoderMalformedOutput, "decoder", "the DICOM decoder answered with the wrong kind of frame")
+        }
+        return value
+    }
+}
+
+/// The child's side: reads one request from stdin, answers with one frame on stdout.
+public enum DecoderService {
+    /// stderr lines "ctscreen-decode: reading PATH" name the file GDCM is about to read, so
+    /// the parent can name it if the child dies.
+    static let tracePrefix = "ctscreen-decode: reading "
+
+    /// Serves one request; returns the exit status. Anything written to stdout by a library
+    /// goes to stderr instead (stdout is moved to a private descriptor first).
+    public static func serve() -> Int32 {
+        let out = dup(1)
+        guard out >= 0, dup2(2, 1) >= 0 else { return 3 }
+        let fault = Fault(ProcessInfo.processInfo.environment[DecoderProcess.faultInjectionVariable], output: out)
+        GDCM.willRead = { path in
+            let line = Array((tracePrefix + path + "\n").utf8)
+            writeAll(2, line)
+            fault?.act(on: path)
+        }
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let request: DecoderWire.Request
+        do {
+            request = try DecoderWire.decoder().decode(DecoderWire.Request.self, from: input)
+        } catch {
+            writeAll(2, Array("decode-series: the request on stdin does not decode: \(error)\n".utf8))
+            return 2
+        }
+        do {
+            switch request.operation {
+            case .scan:
+                let scan = try DICOMFolder.scanInProcess(URL(fileURLWithPath: request.folder ?? ""))
+                writeAll(out, try DecoderWire.frame(.scan(scan)))
+            case .readFolder:
+                let selection: SeriesSelection = request.seriesInstanceUID.map { .uid($0) } ?? .automatic
+                let v = try DICOMSeriesReader.readInProcess(URL(fileURLWithPath: request.folder ?? ""), selection: selection,
+                                                            rules: request.rules ?? SeriesRules())
+                try writeVolume(v, to: out)
+            case .readSeries:
+                guard let series = request.series else {
+                    throw VolumeError(.noValidSeries, "decode-series", "request without a series")
+                }
+                let v = try DICOMSeriesReader.decode(try SeriesValidator.validate(series, rules: request.rules ?? SeriesRules()))
+                try writeVolume(v, to: out)
+            }
+        } catch let error as VolumeError {
+            writeAll(out, (try? DecoderWire.frame(.error(error))) ?? [])
+        } catch {
+            writeAll(out, (try? DecoderWire.frame(.error(VolumeError(.unreadable, request.folder ?? "series", "\(error)")))) ?? [])
+        }
+        close(out)
+        return 0
+    }
+
+    /// Head, voxels straight from the array (no second copy of the volume), trailer.
+    static func writeVolume(_ v: Volume, to fd: Int32) throws {
+        let json = try DecoderWire.encoder().encode(DecoderWire.VolumeHead(size: v.size, geometry: v.geometry, metadata: v.metadata))
+        writeAll(fd, DecoderWire.head(.volume, json: json) + DecoderWire.lengthField(v.voxels.count * 2))
+        v.voxels.withUnsafeBytes { writeAll(fd, $0) }
+        writeAll(fd, DecoderWire.trailer)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) { bytes.withUnsafeBytes { writeAll(fd, $0) } }
+
+    /// Writes everything or exits: a parent that stopped reading has given up on this child.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { exit(4) }
+            done += n
+        }
+    }
+
+    /// Test-only faults (`DecoderProcess.faultInjectionVariable`).
+    struct Fault {
+        enum Action: String { case segv, abort, hang, garbage, exit }
+        var action: Action
+        var pathContains: String?
+        var output: Int32
+
+        init?(_ spec: String?, output: Int32) {
+            guard let spec, !spec.isEmpty else { return nil }
+            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let action = Action(rawValue: parts[0]) else {
+                writeAll(2, Array("decode-series: unknown fault '\(spec)' ignored\n".utf8))
+                return nil
+            }
+            self.action = action
+            self.pathContains = parts.count > 1 ? parts[1] : nil
+            self.output = output
+        }
+
+        func act(on path: String) {
+            if let text = pathContains, !path.contains(text) { return }
+            writeAll(2, Array("decode-series: fault injection \(action.rawValue) on \(path)\n".utf8))
+            switch action {
+            case .segv: raise(SIGSEGV)
+            case .abort: abort()
+            case .hang: while true { sleep(1000) }
+            case .garbage:
+                writeAll(output, Array("this is not a decoded volume\n".utf8))
+                Foundation.exit(0)
+            case .exit: Foundation.exit(7)
+            }
+        }
+    }
+}
