@@ -93,9 +93,14 @@ public struct DecoderProcess: Sendable, Equatable {
             throw VolumeError(.decoderUnavailable, subject, "the DICOM decoder could not run: \(error)")
         }
         let on = lastFile.map { " on \($0)" } ?? ""
+        func failure(_ kind: VolumeError.Kind, _ reason: String) -> VolumeError {
+            var e = VolumeError(kind, subject, reason)
+            e.file = lastFile
+            return e
+        }
         let said = otherLines.isEmpty ? "" : " (it said: \(otherLines.joined(separator: " | ")))"
         if outcome.timedOut {
-            throw VolumeError(.decoderTimedOut, subject, "the DICOM decoder did not finish within \(format(timeout)) s"
+            throw failure(.decoderTimedOut, "the DICOM decoder did not finish within \(format(timeout)) s"
                               + "\(on) and was killed; the study is not read\(said)")
         }
         // Killed by us for its output: the output is the news, not the SIGKILL.
@@ -105,10 +110,10 @@ public struct DecoderProcess: Sendable, Equatable {
         switch outcome.termination {
         case .signalled(let s):
             // A crash voids even a complete answer: the child's memory was not sound.
-            throw VolumeError(.decoderCrashed, subject, "the DICOM decoder crashed (\(ChildProcess.signalName(s)))"
+            throw failure(.decoderCrashed, "the DICOM decoder crashed (\(ChildProcess.signalName(s)))"
                               + "\(on); the study is not read (the decoder ran in a child process)\(said)")
         case .exited(let code) where code != 0:
-            throw VolumeError(.decoderCrashed, subject, "the DICOM decoder exited with status \(code)\(on)"
+            throw failure(.decoderCrashed, "the DICOM decoder exited with status \(code)\(on)"
                               + " without an answer; the study is not read\(said)")
         case .exited:
             break
@@ -133,12 +138,30 @@ extension DICOMDecoder {
             return try DICOMFolder.scanInProcess(folder)
         case .childProcess(let child):
             try DICOMFolder.checkFolder(folder)
-            let request = DecoderWire.Request(operation: .scan, folder: folder.path)
-            return try expect(child.run(request, subject: folder.path)) {
-                if case .scan(let s) = $0 { return s } else { return nil }
+            // A child that dies on a file's header costs that file, not the folder (a folder
+            // may hold many studies): the scan runs again without it, and the file is listed
+            // as a problem, as an unreadable file is. At most `maxSkipped` times.
+            var skipped: [VolumeError] = []
+            while true {
+                let request = DecoderWire.Request(operation: .scan, folder: folder.path, skip: skipped.map(\.subject))
+                do {
+                    var scan = try expect(child.run(request, subject: folder.path)) {
+                        if case .scan(let s) = $0 { return s } else { return nil }
+                    }
+                    scan.problems = (scan.problems + skipped).sorted { $0.subject < $1.subject }
+                    return scan
+                } catch let e as VolumeError where [.decoderCrashed, .decoderTimedOut].contains(e.kind) {
+                    guard let file = e.file, file.hasPrefix(folder.path + "/"), !skipped.contains(where: { $0.subject == file }),
+                          skipped.count < Self.maxSkipped else { throw e }
+                    skipped.append(VolumeError(e.kind, file, e.reason.replacingOccurrences(of: " on \(file)", with: "")
+                        .replacingOccurrences(of: "; the study is not read", with: " reading this file")))
+                }
             }
         }
     }
+
+    /// Files a folder scan leaves out after the decoder child died on them, before giving up.
+    static let maxSkipped = 10
 
     /// Reads one series of a folder (scan, select, validate, decode) with this decoder.
     func read(_ folder: URL, selection: SeriesSelection, rules: SeriesRules) throws -> Volume {
@@ -209,7 +232,8 @@ public enum DecoderService {
         do {
             switch request.operation {
             case .scan:
-                let scan = try DICOMFolder.scanInProcess(URL(fileURLWithPath: request.folder ?? ""))
+                let scan = try DICOMFolder.scanInProcess(URL(fileURLWithPath: request.folder ?? ""),
+                                                         skip: Set(request.skip ?? []))
                 writeAll(out, try DecoderWire.frame(.scan(scan)))
             case .readFolder:
                 let selection: SeriesSelection = request.seriesInstanceUID.map { .uid($0) } ?? .automatic

@@ -66,8 +66,9 @@ public enum DICOMFolder {
         try decoder.scan(folder)
     }
 
-    static func scanInProcess(_ folder: URL) throws -> DICOMFolderScan {
-        let files = try listFiles(folder)
+    /// `skip`: files left out of the listing (ones the decoder child died on before).
+    static func scanInProcess(_ folder: URL, skip: Set<String> = []) throws -> DICOMFolderScan {
+        let files = try listFiles(folder).filter { !skip.contains($0) }
         var groups: [String: [DICOMHeader]] = [:]
         var problems: [VolumeError] = []
         // A SOPInstanceUID names one image: a second file with it (a study dropped twice, a

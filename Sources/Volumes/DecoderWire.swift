@@ -46,6 +46,8 @@ enum DecoderWire {
         /// readSeries: a series scanned before.
         var series: DICOMSeries?
         var rules: SeriesRules?
+        /// scan: files to leave out (the child died on them in an earlier attempt).
+        var skip: [String]?
     }
 
     /// Everything of a Volume but its voxels.

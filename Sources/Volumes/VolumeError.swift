@@ -23,6 +23,9 @@ public struct VolumeError: Error, Equatable, Codable, Sendable, CustomStringConv
     public var subject: String
     /// Why, in one sentence.
     public var reason: String
+    /// Decoder child failures only: the file the child was reading when it died or hung
+    /// (the subject is then the folder or study being read).
+    public var file: String?
 
     public init(_ kind: Kind, _ subject: String, _ reason: String) {
         self.kind = kind

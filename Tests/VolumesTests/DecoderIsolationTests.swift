@@ -209,3 +209,23 @@ final class DecoderIsolationTests: XCTestCase {
         }
     }
 }
+
+extension DecoderIsolationTests {
+    /// A folder scan (discovery, `inspect`) loses only the file the child died on: it is
+    /// listed as a problem and the other series are found.
+    func testScanSkipsTheFileTheChildDiedOn() throws {
+        let a = folder.appendingPathComponent("a"), b = folder.appendingPathComponent("b")
+        try DICOMWriter.writeSeries(TestData.phantom(), to: a)
+        try DICOMWriter.writeSeries(TestData.phantom(slices: 11), to: b)
+        let scan = try DICOMFolder.scan(folder, decoder: try child(fault: "abort:b/slice-0004"))
+        XCTAssertEqual(scan.series.map(\.headers.count).sorted(), [10, 12])
+        XCTAssertEqual(scan.problems.count, 1)
+        let problem = try XCTUnwrap(scan.problems.first)
+        XCTAssertEqual(problem.kind, .decoderCrashed)
+        XCTAssertEqual(problem.subject, b.appendingPathComponent("slice-0004.dcm").path)
+        XCTAssertTrue(problem.reason.hasPrefix("the DICOM decoder crashed (SIGABRT) reading this file"), problem.reason)
+        // Reading the study itself fails as a whole, naming the file.
+        readFails(b, try child(fault: "abort:b/slice-0004"), kind: .decoderCrashed,
+                  containing: ["\(b.path): the DICOM decoder crashed (SIGABRT) on \(b.path)/slice-0004.dcm"])
+    }
+}
