@@ -191,6 +191,33 @@ extension DICOMDecoder {
         }
     }
 
+    /// The header of one file (see `DICOMFile.readHeader`) with this decoder.
+    func header(_ url: URL) throws -> DICOMHeader {
+        switch self {
+        case .inProcess:
+            return try GDCM.readHeader(url.path)
+        case .childProcess(let child):
+            let request = DecoderWire.Request(operation: .fileHeader, folder: url.path)
+            let scan = try expect(child.run(request, subject: url.path)) {
+                if case .scan(let s) = $0 { return s } else { return nil }
+            }
+            guard let header = scan.series.first?.headers.first else {
+                throw VolumeError(.decoderMalformedOutput, url.path, "the DICOM decoder answered without the header")
+            }
+            return header
+        }
+    }
+
+    /// One file as a one-slice volume (see `DICOMFile.readVolume`) with this decoder.
+    func readFile(_ url: URL) throws -> Volume {
+        switch self {
+        case .inProcess:
+            return try DICOMFile.readVolumeInProcess(at: url)
+        case .childProcess(let child):
+            return try volume(child.run(DecoderWire.Request(operation: .readFile, folder: url.path), subject: url.path))
+        }
+    }
+
     private func volume(_ answer: DecoderWire.Answer) throws -> Volume {
         try expect(answer) { if case .volume(let v) = $0 { return v } else { return nil } }
     }
@@ -240,6 +267,14 @@ public enum DecoderService {
                 let v = try DICOMSeriesReader.readInProcess(URL(fileURLWithPath: request.folder ?? ""), selection: selection,
                                                             rules: request.rules ?? SeriesRules())
                 try writeVolume(v, to: out)
+            case .fileHeader:
+                let path = request.folder ?? ""
+                let header = try GDCM.readHeader(path)
+                let scan = DICOMFolderScan(folder: path, series: [DICOMSeries(seriesInstanceUID: header.seriesInstanceUID,
+                                                                              headers: [header])], problems: [])
+                writeAll(out, try DecoderWire.frame(.scan(scan)))
+            case .readFile:
+                try writeVolume(try DICOMFile.readVolumeInProcess(at: URL(fileURLWithPath: request.folder ?? "")), to: out)
             case .readSeries:
                 guard let series = request.series else {
                     throw VolumeError(.noValidSeries, "decode-series", "request without a series")

@@ -37,9 +37,9 @@ enum DecoderWire {
 
     /// What the child is asked to do.
     struct Request: Codable {
-        enum Operation: String, Codable { case scan, readFolder, readSeries }
+        enum Operation: String, Codable { case scan, readFolder, readSeries, fileHeader, readFile }
         var operation: Operation
-        /// scan, readFolder: the folder.
+        /// scan, readFolder: the folder; fileHeader, readFile: the file.
         var folder: String?
         /// readFolder: the series to pick (nil: automatic).
         var seriesInstanceUID: String?

@@ -229,3 +229,29 @@ extension DecoderIsolationTests {
                   containing: ["\(b.path): the DICOM decoder crashed (SIGABRT) on \(b.path)/slice-0004.dcm"])
     }
 }
+
+extension DecoderIsolationTests {
+    /// Single files (`inspect FILE`, `explain`) go through the child as well.
+    func testSingleFileThroughTheChild() throws {
+        let url = try TestData.data("dicom-samples/pydicom/CT_small.dcm")
+        let decoder = try child()
+        XCTAssertEqual(try DICOMFile.readHeader(at: url, decoder: decoder), try DICOMFile.readHeader(at: url, decoder: .inProcess))
+        let viaChild = try DICOMFile.readVolume(at: url, decoder: decoder)
+        XCTAssertEqual(viaChild.voxels, try DICOMFile.readVolume(at: url, decoder: .inProcess).voxels)
+        XCTAssertEqual(viaChild[0, 0, 0], 175 - 1024)
+        // A refusal keeps its kind and words.
+        let colour = try TestData.data("dicom-samples/pydicom/ExplVR_BigEnd.dcm")
+        XCTAssertThrowsError(try DICOMFile.readVolume(at: colour, decoder: decoder)) {
+            XCTAssertEqual(($0 as? VolumeError)?.kind, .unsupportedImage)
+            XCTAssertTrue("\($0)".contains("ExplVR_BigEnd.dcm: colour image (3 samples per pixel)"), "\($0)")
+        }
+        // A header GDCM aborts on.
+        let cut = folder.appendingPathComponent("cut.dcm")
+        let urls = try DICOMWriter.writeSeries(TestData.phantom(), to: folder.appendingPathComponent("src"))
+        try Data(try Data(contentsOf: urls[0]).prefix(300)).write(to: cut)
+        XCTAssertThrowsError(try DICOMFile.readHeader(at: cut, decoder: decoder)) {
+            XCTAssertEqual(($0 as? VolumeError)?.kind, .decoderCrashed)
+            XCTAssertTrue("\($0)".contains("\(cut.path): the DICOM decoder crashed (SIGABRT) on \(cut.path)"), "\($0)")
+        }
+    }
+}
