@@ -39,9 +39,9 @@ public struct DecoderProcess: Sendable, Equatable {
     /// The hidden subcommand of `ctscreen` that serves one request (see `DecoderService`).
     public static let subcommand = "decode-series"
     /// Fault injection for tests, read by the child only: `segv`, `abort`, `hang`,
-    /// `garbage` or `exit`, optionally `:TEXT` to act only on a file whose path contains
-    /// TEXT. The child then crashes, hangs, writes garbage or exits when GDCM is about to
-    /// read that file. Never set it in production.
+    /// `garbage`, `exit` or `hog` (allocate 4 GiB), optionally `:TEXT` to act only on a file
+    /// whose path contains TEXT. The child then crashes, hangs, writes garbage, exits or
+    /// hogs memory when GDCM is about to read that file. Never set it in production.
     public static let faultInjectionVariable = "CTSCREEN_FAULT_INJECT_DECODER"
 
     public var executable: String
@@ -228,121 +228,5 @@ extension DICOMDecoder {
             throw VolumeError(.decoderMalformedOutput, "decoder", "the DICOM decoder answered with the wrong kind of frame")
         }
         return value
-    }
-}
-
-/// The child's side: reads one request from stdin, answers with one frame on stdout.
-public enum DecoderService {
-    /// stderr lines "ctscreen-decode: reading PATH" name the file GDCM is about to read, so
-    /// the parent can name it if the child dies.
-    static let tracePrefix = "ctscreen-decode: reading "
-
-    /// Serves one request; returns the exit status. Anything written to stdout by a library
-    /// goes to stderr instead (stdout is moved to a private descriptor first).
-    public static func serve() -> Int32 {
-        let out = dup(1)
-        guard out >= 0, dup2(2, 1) >= 0 else { return 3 }
-        let fault = Fault(ProcessInfo.processInfo.environment[DecoderProcess.faultInjectionVariable], output: out)
-        GDCM.willRead = { path in
-            let line = Array((tracePrefix + path + "\n").utf8)
-            writeAll(2, line)
-            fault?.act(on: path)
-        }
-        let input = FileHandle.standardInput.readDataToEndOfFile()
-        let request: DecoderWire.Request
-        do {
-            request = try DecoderWire.decoder().decode(DecoderWire.Request.self, from: input)
-        } catch {
-            writeAll(2, Array("decode-series: the request on stdin does not decode: \(error)\n".utf8))
-            return 2
-        }
-        do {
-            switch request.operation {
-            case .scan:
-                let scan = try DICOMFolder.scanInProcess(URL(fileURLWithPath: request.folder ?? ""),
-                                                         skip: Set(request.skip ?? []))
-                writeAll(out, try DecoderWire.frame(.scan(scan)))
-            case .readFolder:
-                let selection: SeriesSelection = request.seriesInstanceUID.map { .uid($0) } ?? .automatic
-                let v = try DICOMSeriesReader.readInProcess(URL(fileURLWithPath: request.folder ?? ""), selection: selection,
-                                                            rules: request.rules ?? SeriesRules())
-                try writeVolume(v, to: out)
-            case .fileHeader:
-                let path = request.folder ?? ""
-                let header = try GDCM.readHeader(path)
-                let scan = DICOMFolderScan(folder: path, series: [DICOMSeries(seriesInstanceUID: header.seriesInstanceUID,
-                                                                              headers: [header])], problems: [])
-                writeAll(out, try DecoderWire.frame(.scan(scan)))
-            case .readFile:
-                try writeVolume(try DICOMFile.readVolumeInProcess(at: URL(fileURLWithPath: request.folder ?? "")), to: out)
-            case .readSeries:
-                guard let series = request.series else {
-                    throw VolumeError(.noValidSeries, "decode-series", "request without a series")
-                }
-                let v = try DICOMSeriesReader.decode(try SeriesValidator.validate(series, rules: request.rules ?? SeriesRules()))
-                try writeVolume(v, to: out)
-            }
-        } catch let error as VolumeError {
-            writeAll(out, (try? DecoderWire.frame(.error(error))) ?? [])
-        } catch {
-            writeAll(out, (try? DecoderWire.frame(.error(VolumeError(.unreadable, request.folder ?? "series", "\(error)")))) ?? [])
-        }
-        close(out)
-        return 0
-    }
-
-    /// Head, voxels straight from the array (no second copy of the volume), trailer.
-    static func writeVolume(_ v: Volume, to fd: Int32) throws {
-        let json = try DecoderWire.encoder().encode(DecoderWire.VolumeHead(size: v.size, geometry: v.geometry, metadata: v.metadata))
-        writeAll(fd, DecoderWire.head(.volume, json: json) + DecoderWire.lengthField(v.voxels.count * 2))
-        v.voxels.withUnsafeBytes { writeAll(fd, $0) }
-        writeAll(fd, DecoderWire.trailer)
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) { bytes.withUnsafeBytes { writeAll(fd, $0) } }
-
-    /// Writes everything or exits: a parent that stopped reading has given up on this child.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { exit(4) }
-            done += n
-        }
-    }
-
-    /// Test-only faults (`DecoderProcess.faultInjectionVariable`).
-    struct Fault {
-        enum Action: String { case segv, abort, hang, garbage, exit }
-        var action: Action
-        var pathContains: String?
-        var output: Int32
-
-        init?(_ spec: String?, output: Int32) {
-            guard let spec, !spec.isEmpty else { return nil }
-            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-            guard let action = Action(rawValue: parts[0]) else {
-                writeAll(2, Array("decode-series: unknown fault '\(spec)' ignored\n".utf8))
-                return nil
-            }
-            self.action = action
-            self.pathContains = parts.count > 1 ? parts[1] : nil
-            self.output = output
-        }
-
-        func act(on path: String) {
-            if let text = pathContains, !path.contains(text) { return }
-            writeAll(2, Array("decode-series: fault injection \(action.rawValue) on \(path)\n".utf8))
-            switch action {
-            case .segv: raise(SIGSEGV)
-            case .abort: abort()
-            case .hang: while true { sleep(1000) }
-            case .garbage:
-                writeAll(output, Array("this is not a decoded volume\n".utf8))
-                Foundation.exit(0)
-            case .exit: Foundation.exit(7)
-            }
-        }
     }
 }

@@ -255,3 +255,16 @@ extension DecoderIsolationTests {
         }
     }
 }
+
+extension DecoderIsolationTests {
+    /// The child runs under an address-space limit: a 4 GiB request (what a hostile length
+    /// field makes GDCM ask for) is refused; a real 255-slice series still reads.
+    func testChildMemoryIsBounded() throws {
+        let good = folder.appendingPathComponent("good")
+        try DICOMWriter.writeSeries(TestData.phantom(), to: good)
+        readFails(good, try child(fault: "hog:slice-0002"), kind: .decoderCrashed,
+                  containing: ["exited with status 8 on", "slice-0002.dcm", "4 GiB refused by the address-space limit"])
+        let ricord = try TestData.data("volumes/ricord-1a-000082-covid")
+        XCTAssertEqual(try DICOMSeriesReader.read(ricord, decoder: try child()).size.slices, 255)
+    }
+}
