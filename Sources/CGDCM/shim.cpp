@@ -1,7 +1,12 @@
 // Plain C API over GDCM (see include/CGDCM.h). Every entry point catches every C++
 // exception: GDCM throws on some malformed input, and an exception must never reach Swift.
+//
+// Signals are not caught. Debian's GDCM is built with assertions on, and some malformed
+// files make it abort() or fault; recovering from that with siglongjmp (as an earlier
+// guard did) continues on a heap GDCM may have left corrupt. Instead `ctscreen` runs
+// GDCM in a child process (Volumes/DICOMDecoder.swift): a crash kills the child and fails
+// one study. In-process callers (tests of this shim, libraries) get the plain crash.
 #include "CGDCM.h"
-#include "guard.hpp"
 
 #include <gdcmAttribute.h>
 #include <gdcmDataElement.h>
@@ -218,7 +223,7 @@ extern "C" const char *CGDCM_version(void) {
     return gdcm::Version::GetVersion();
 }
 
-static int impl_readHeader(const char *path, CGDCM_Header *h, char *error, size_t errorLength) {
+extern "C" int CGDCM_readHeader(const char *path, CGDCM_Header *h, char *error, size_t errorLength) {
     try {
         silenceGDCM();
         std::memset(h, 0, sizeof(*h));
@@ -275,11 +280,7 @@ static int impl_readHeader(const char *path, CGDCM_Header *h, char *error, size_
     return 0;
 }
 
-extern "C" int CGDCM_readHeader(const char *path, CGDCM_Header *h, char *error, size_t errorLength) {
-    return cgdcm::guarded(error, errorLength, [&] { return impl_readHeader(path, h, error, errorLength); });
-}
-
-static int impl_readStoredValues(const char *path, int32_t *out, size_t count,
+extern "C" int CGDCM_readStoredValues(const char *path, int32_t *out, size_t count,
                                       char *error, size_t errorLength) {
     try {
         return decode(path, count, error, errorLength, [out](size_t i, int64_t v) {
@@ -293,12 +294,7 @@ static int impl_readStoredValues(const char *path, int32_t *out, size_t count,
     return 0;
 }
 
-extern "C" int CGDCM_readStoredValues(const char *path, int32_t *out, size_t count,
-                                      char *error, size_t errorLength) {
-    return cgdcm::guarded(error, errorLength, [&] { return impl_readStoredValues(path, out, count, error, errorLength); });
-}
-
-static int impl_readHounsfield(const char *path, int16_t *out, size_t count,
+extern "C" int CGDCM_readHounsfield(const char *path, int16_t *out, size_t count,
                                     double slope, double intercept, size_t *clamped,
                                     char *error, size_t errorLength) {
     try {
@@ -317,12 +313,6 @@ static int impl_readHounsfield(const char *path, int16_t *out, size_t count,
         setError(error, errorLength, "cannot decode (unknown GDCM exception)");
     }
     return 0;
-}
-
-extern "C" int CGDCM_readHounsfield(const char *path, int16_t *out, size_t count,
-                                    double slope, double intercept, size_t *clamped,
-                                    char *error, size_t errorLength) {
-    return cgdcm::guarded(error, errorLength, [&] { return impl_readHounsfield(path, out, count, slope, intercept, clamped, error, errorLength); });
 }
 
 extern "C" int CGDCM_generateUID(char *out, size_t length) {

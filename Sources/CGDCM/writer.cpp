@@ -1,7 +1,6 @@
 // Writer of synthetic CT slices (CGDCM_writeSlice): a data set built tag by tag so every
 // attribute the readers rely on is present and explicit (Explicit VR Little Endian).
 #include "CGDCM.h"
-#include "guard.hpp"
 
 #include <gdcmDataSet.h>
 #include <gdcmFileMetaInformation.h>
@@ -70,7 +69,7 @@ std::string orDefault(const char *value, const char *fallback) {
 
 }  // namespace
 
-static int impl_writeSlice(const char *path, const CGDCM_SliceSpec *spec, const int16_t *hu,
+extern "C" int CGDCM_writeSlice(const char *path, const CGDCM_SliceSpec *spec, const int16_t *hu,
                                 const char *modality, const char *patientID, const char *studyDate,
                                 const char *studyInstanceUID, const char *seriesInstanceUID,
                                 const char *sopInstanceUID, const char *seriesDescription,
@@ -141,12 +140,4 @@ static int impl_writeSlice(const char *path, const CGDCM_SliceSpec *spec, const 
         fail(error, errorLength, "cannot write the slice (unknown GDCM exception)");
     }
     return 0;
-}
-
-extern "C" int CGDCM_writeSlice(const char *path, const CGDCM_SliceSpec *spec, const int16_t *hu,
-                                const char *modality, const char *patientID, const char *studyDate,
-                                const char *studyInstanceUID, const char *seriesInstanceUID,
-                                const char *sopInstanceUID, const char *seriesDescription,
-                                char *error, size_t errorLength) {
-    return cgdcm::guarded(error, errorLength, [&] { return impl_writeSlice(path, spec, hu, modality, patientID, studyDate, studyInstanceUID, seriesInstanceUID, sopInstanceUID, seriesDescription, error, errorLength); });
 }

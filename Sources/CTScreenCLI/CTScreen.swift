@@ -27,6 +27,7 @@ public struct CTScreen: ParsableCommand {
             ResultCommand.self,
             WorklistCommand.self,
             BenchLoad.self,
+            DecodeSeries.self,
         ]
     )
     public init() {}

@@ -19,15 +19,16 @@ public struct DICOMImage: Sendable {
 
 /// Reading single DICOM files, whatever the transfer syntax GDCM decodes.
 public enum DICOMFile {
-    /// The header only (no pixel decoding).
-    public static func readHeader(at url: URL) throws -> DICOMHeader {
+    /// The header only (no pixel decoding). `decoder`: where GDCM runs (see `DICOMDecoder`).
+    public static func readHeader(at url: URL, decoder: DICOMDecoder = .standard) throws -> DICOMHeader {
         try checkReadableFile(url)
-        return try GDCM.readHeader(url.path)
+        return try decoder.header(url)
     }
 
-    /// Header and decoded raw stored values of a single-frame grey image.
+    /// Header and decoded raw stored values of a single-frame grey image. Always in-process
+    /// (the stored values are for tests and tools, not for untrusted bulk input).
     public static func readImage(at url: URL) throws -> DICOMImage {
-        let header = try readHeader(at: url)
+        let header = try readHeader(at: url, decoder: .inProcess)
         try checkDecodable(header)
         let values = try GDCM.readStoredValues(url.path, count: header.rows * header.columns)
         return DICOMImage(header: header, storedValues: values)
@@ -35,8 +36,13 @@ public enum DICOMFile {
 
     /// One file as a one-slice volume in HU. Needs no geometry: a missing position is the
     /// origin, a missing orientation the identity, missing spacing 1 mm; the slice spacing
-    /// is SliceThickness (1 mm when absent).
-    public static func readVolume(at url: URL) throws -> Volume {
+    /// is SliceThickness (1 mm when absent). `decoder`: where GDCM runs (see `DICOMDecoder`).
+    public static func readVolume(at url: URL, decoder: DICOMDecoder = .standard) throws -> Volume {
+        try checkReadableFile(url)
+        return try decoder.readFile(url)
+    }
+
+    static func readVolumeInProcess(at url: URL) throws -> Volume {
         let image = try readImage(at: url)
         let h = image.header
         let spacing = h.pixelSpacing ?? [1, 1]

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The files of one DICOM series (same SeriesInstanceUID) with their headers.
-public struct DICOMSeries: Sendable {
+public struct DICOMSeries: Codable, Sendable {
     public var seriesInstanceUID: String
     /// Headers in path order (not yet sorted along the slice normal).
     public var headers: [DICOMHeader]
@@ -39,7 +39,7 @@ public struct SeriesSummary: Equatable, Codable, Sendable {
 
 /// The result of scanning a folder: series grouped by SeriesInstanceUID, plus every file
 /// that could not be read as DICOM (each with its reason).
-public struct DICOMFolderScan: Sendable {
+public struct DICOMFolderScan: Codable, Sendable {
     public var folder: String
     /// Sorted by SeriesInstanceUID.
     public var series: [DICOMSeries]
@@ -61,8 +61,14 @@ public enum DICOMFolder {
     /// Reads every header under `folder` (recursively; hidden files and DICOMDIR skipped)
     /// and groups the files by SeriesInstanceUID. Files without a SeriesInstanceUID (some
     /// anonymisers strip it) are grouped by their folder, keyed "(no SeriesInstanceUID) FOLDER".
-    public static func scan(_ folder: URL) throws -> DICOMFolderScan {
-        let files = try listFiles(folder)
+    /// `decoder` says where GDCM parses the headers (see `DICOMDecoder`).
+    public static func scan(_ folder: URL, decoder: DICOMDecoder = .standard) throws -> DICOMFolderScan {
+        try decoder.scan(folder)
+    }
+
+    /// `skip`: files left out of the listing (ones the decoder child died on before).
+    static func scanInProcess(_ folder: URL, skip: Set<String> = []) throws -> DICOMFolderScan {
+        let files = try listFiles(folder).filter { !skip.contains($0) }
         var groups: [String: [DICOMHeader]] = [:]
         var problems: [VolumeError] = []
         // A SOPInstanceUID names one image: a second file with it (a study dropped twice, a
@@ -125,13 +131,7 @@ public enum DICOMFolder {
 
     /// Regular files under `folder`, sorted by path; hidden files and DICOMDIR left out.
     static func listFiles(_ folder: URL) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
-            throw VolumeError(.notFound, folder.path, "no such file or folder")
-        }
-        guard isDirectory.boolValue else {
-            throw VolumeError(.notFound, folder.path, "is a file, not a folder")
-        }
+        try checkFolder(folder)
         guard let walker = FileManager.default.enumerator(
             at: folder, includingPropertiesForKeys: [.isRegularFileKey],
             options: [.skipsHiddenFiles]) else {
@@ -144,5 +144,16 @@ public enum DICOMFolder {
             files.append(url.path)
         }
         return files.sorted()
+    }
+
+    /// `folder` exists and is a folder.
+    static func checkFolder(_ folder: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
+            throw VolumeError(.notFound, folder.path, "no such file or folder")
+        }
+        guard isDirectory.boolValue else {
+            throw VolumeError(.notFound, folder.path, "is a file, not a folder")
+        }
     }
 }

@@ -8,18 +8,23 @@ import Foundation
 public enum DICOMSeriesReader {
     /// Reads one series of `folder` (see `SeriesSelection`). Any file under the folder that
     /// cannot be read as DICOM fails the whole read: it might be a slice of the series.
+    /// `decoder` says where GDCM runs (see `DICOMDecoder`; default: `DICOMDecoder.standard`).
     public static func read(_ folder: URL, selection: SeriesSelection = .automatic,
-                            rules: SeriesRules = SeriesRules()) throws -> Volume {
-        let scan = try DICOMFolder.scan(folder)
-        if let problem = scan.problems.first { throw problem }
-        let series = try DICOMFolder.select(selection, from: scan)
-        return try read(series, rules: rules)
+                            rules: SeriesRules = SeriesRules(), decoder: DICOMDecoder = .standard) throws -> Volume {
+        try decoder.read(folder, selection: selection, rules: rules)
     }
 
     /// Validates and decodes one scanned series.
-    public static func read(_ series: DICOMSeries, rules: SeriesRules = SeriesRules()) throws -> Volume {
-        let layout = try SeriesValidator.validate(series, rules: rules)
-        return try decode(layout)
+    public static func read(_ series: DICOMSeries, rules: SeriesRules = SeriesRules(),
+                            decoder: DICOMDecoder = .standard) throws -> Volume {
+        try decoder.read(series, rules: rules)
+    }
+
+    static func readInProcess(_ folder: URL, selection: SeriesSelection, rules: SeriesRules) throws -> Volume {
+        let scan = try DICOMFolder.scanInProcess(folder)
+        if let problem = scan.problems.first { throw problem }
+        let series = try DICOMFolder.select(selection, from: scan)
+        return try decode(try SeriesValidator.validate(series, rules: rules))
     }
 
     /// Decodes the slices of a validated layout in order.

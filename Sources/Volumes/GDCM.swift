@@ -45,7 +45,12 @@ public struct DICOMHeader: Equatable, Codable, Sendable {
 enum GDCM {
     static let errorLength = 512
 
+    /// Called with the path before GDCM opens a file. Set once, before any read, by the
+    /// decoder child (`DecoderService`) to name the file it dies on; nil everywhere else.
+    nonisolated(unsafe) static var willRead: ((String) -> Void)?
+
     static func readHeader(_ path: String) throws -> DICOMHeader {
+        willRead?(path)
         var h = CGDCM_Header()
         var error = [CChar](repeating: 0, count: errorLength)
         guard CGDCM_readHeader(path, &h, &error, errorLength) == 1 else {
@@ -76,6 +81,7 @@ enum GDCM {
 
     /// Raw stored values of a single-frame grey image.
     static func readStoredValues(_ path: String, count: Int) throws -> [Int32] {
+        willRead?(path)
         var out = [Int32](repeating: 0, count: count)
         var error = [CChar](repeating: 0, count: errorLength)
         let ok = out.withUnsafeMutableBufferPointer { p in
@@ -88,6 +94,7 @@ enum GDCM {
     /// Decodes one slice straight into `out` (count values) as rounded HU.
     static func readHounsfield(_ path: String, into out: UnsafeMutablePointer<Int16>, count: Int,
                                slope: Double, intercept: Double) throws {
+        willRead?(path)
         var error = [CChar](repeating: 0, count: errorLength)
         var clamped = 0
         guard CGDCM_readHounsfield(path, out, count, slope, intercept, &clamped, &error, errorLength) == 1 else {

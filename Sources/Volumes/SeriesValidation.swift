@@ -1,7 +1,7 @@
 import Foundation
 
 /// Limits a DICOM series must meet to become a Volume.
-public struct SeriesRules: Sendable, Equatable {
+public struct SeriesRules: Sendable, Equatable, Codable {
     /// Fewer slices than this is not a chest CT study.
     public var minimumSlices = 10
     /// Accepted modalities (Modality 0008,0060).

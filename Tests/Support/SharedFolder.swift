@@ -25,6 +25,19 @@ public enum SharedFolder {
         return target
     }
 
+    /// The built `ctscreen` executable: `$CTSCREEN_BINARY`, else `.build/debug/ctscreen`
+    /// (what `swift build` makes), else `.build/release/ctscreen`; an XCTSkip naming them when none exists.
+    public static func builtBinary() throws -> URL {
+        var candidates = [".build/debug/ctscreen", ".build/release/ctscreen"].map { repositoryRoot.appendingPathComponent($0) }
+        if let path = ProcessInfo.processInfo.environment["CTSCREEN_BINARY"], !path.isEmpty {
+            candidates.insert(URL(fileURLWithPath: path), at: 0)
+        }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("no built ctscreen (\(candidates.map(\.path).joined(separator: ", "))): run swift build first")
+        }
+        return found
+    }
+
     /// A new empty folder under the system's temporary directory.
     public static func temporaryFolder(_ name: String) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-\(name)-\(UUID().uuidString)")

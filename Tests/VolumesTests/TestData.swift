@@ -9,6 +9,11 @@ enum TestData {
     static func data(_ relative: String) throws -> URL { try SharedFolder.existing("data/" + relative) }
     static func temporaryFolder() throws -> URL { try SharedFolder.temporaryFolder("volumes") }
 
+    /// GDCM in a child process: the built ctscreen re-executed (XCTest cannot re-execute itself).
+    static func childDecoder(environment: [String: String] = [:], timeout: Double = 60) throws -> DICOMDecoder {
+        .childProcess(DecoderProcess(executable: try SharedFolder.builtBinary().path, timeout: timeout, environment: environment))
+    }
+
     /// A small synthetic CT volume whose voxel values encode their index.
     static func phantom(columns: Int = 8, rows: Int = 6, slices: Int = 12,
                         spacing: SIMD3<Double> = [0.75, 0.8, 2.5],

@@ -10,9 +10,9 @@ final class ValidationTests: XCTestCase {
     override func setUpWithError() throws { folder = try TestData.temporaryFolder() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
-    func assertRead(_ url: URL, fails kind: VolumeError.Kind, containing parts: [String],
+    func assertRead(_ url: URL, fails kind: VolumeError.Kind, containing parts: [String], decoder: DICOMDecoder = .inProcess,
                     file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try DICOMSeriesReader.read(url), file: file, line: line) { error in
+        XCTAssertThrowsError(try DICOMSeriesReader.read(url, decoder: decoder), file: file, line: line) { error in
             guard let e = error as? VolumeError else { return XCTFail("not a VolumeError: \(error)", file: file, line: line) }
             XCTAssertEqual(e.kind, kind, "\(e)", file: file, line: line)
             for part in parts { XCTAssertTrue("\(e)".contains(part), "'\(part)' not in: \(e)", file: file, line: line) }
@@ -152,11 +152,14 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(report.series.first?.errorKind, .unreadable)
     }
 
+    /// GDCM's assertions abort on this header: read through the decoder child, as ctscreen
+    /// does (in-process the abort would take the test runner with it; see DecoderIsolationTests).
     func testTruncatedHeaderIsRejected() throws {
         let urls = try DICOMWriter.writeSeries(TestData.phantom(), to: folder)
         let data = try Data(contentsOf: urls[0])
         try data.prefix(300).write(to: urls[0])
-        assertRead(folder, fails: .unreadable, containing: ["slice-0001.dcm: unreadable DICOM file"])
+        assertRead(folder, fails: .decoderCrashed, containing: ["the DICOM decoder crashed (SIGABRT) on", "slice-0001.dcm"],
+                   decoder: try TestData.childDecoder())
     }
 
     func testNonDICOMFileInSeriesFolderIsRejected() throws {
