@@ -1,5 +1,6 @@
 import Foundation
 import Screening
+import Volumes
 import XCTest
 @testable import Cluster
 
@@ -84,6 +85,29 @@ final class RolesInMemoryTests: XCTestCase {
         XCTAssertEqual(try t.studyRecord("f")?.state, .failed("poison batch"))
         XCTAssertEqual(try t.batchResults(studyID: "ok", attempt: 1).keys.sorted(), [0], "other studies go on")
         XCTAssertEqual(try t.depth(.reduce, lane: .bulk), 1)
+    }
+
+    /// A decoder that cannot start (no processes left) says nothing about the study: the
+    /// item is retried, not failed; a decoder crash on the study's file fails it at once.
+    func testDecoderThatCannotStartIsRetriedAndACrashFails() throws {
+        struct Failing: StudyReading {
+            let error: VolumeError
+            func read(_ sources: [String]) throws -> Volume { throw error }
+        }
+        for (kind, permanent) in [(VolumeError.Kind.decoderUnavailable, false), (.decoderCrashed, true)] {
+            let t = InMemoryTransport()
+            let coordinator = Coordinator(pipeline: try Pipeline(software: SoftwareInfo(version: "t")),
+                                          reader: Failing(error: VolumeError(kind, "/in/study", "the decoder \(kind)")))
+            try t.push(try MessageCodec(keys: t.keys).encode(Envelope(body: .study(StudyDescriptor(studyID: "s", sources: ["/in/study"])))),
+                       to: .studies, lane: .bulk)
+            let outcome = try loop(t, .studies).step(coordinator.handle, timeout: 0)
+            if permanent {
+                guard case .deadLettered(.permanentFailure, _)? = outcome else { return XCTFail("\(kind): \(String(describing: outcome))") }
+            } else {
+                guard case .retried? = outcome else { return XCTFail("\(kind): \(String(describing: outcome))") }
+                XCTAssertEqual(try t.depth(.studies, lane: .bulk), 1)
+            }
+        }
     }
 
     func testUnreadableStudyFailsWithItsReasonAndNothingElse() throws {

@@ -36,7 +36,11 @@ public final class Coordinator: @unchecked Sendable {
 
     /// The serve-loop handler: study errors are permanent (the same input fails the same way).
     public func handle(_ envelope: Envelope, _ context: HandlerContext) throws {
-        do { try process(envelope, context) } catch { throw HandlerError.settling(error) { _ in true } }
+        // A study's own errors fail it the same way every time; a decoder that could not even
+        // start (no processes left) says nothing about the study: retried.
+        do { try process(envelope, context) } catch {
+            throw HandlerError.settling(error) { ($0 as? VolumeError)?.kind != .decoderUnavailable }
+        }
     }
 
     /// The work itself; errors are thrown as they come (the in-process runner reports them as is).
