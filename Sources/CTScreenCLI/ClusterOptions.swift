@@ -86,7 +86,22 @@ struct RoleOptions: ParsableArguments {
     @Option(help: "Visibility timeout (seconds): an item whose handler shows no progress for this long is taken back by the reaper, even from a live process, and the delivery counts as an attempt.")
     var visibilityTimeout: Double = ClusterDefaults.visibilityTimeout
 
+    @Option(help: "Seconds the reaper waits after its own (re)connect to Redis before it takes a missing heartbeat for a dead process (a Redis restart outlasting the heartbeat TTL must not look like every process dying). Default: the larger of 12 and heartbeat TTL + interval; smaller values are refused.")
+    var outageGrace: Double?
+
+    /// The least outage grace that keeps live processes safe: every process reconnects (backoff
+    /// capped at 5 s) and beats again (one interval) within it, and a TTL-long gap is covered.
+    var minimumOutageGrace: Double {
+        max(2 * heartbeatInterval + heartbeatSlack, ClusterDefaults.reconnectCap + heartbeatInterval)
+    }
+
+    /// The outage grace in force: the option, else the larger of the default and the minimum.
+    var effectiveOutageGrace: Double { outageGrace ?? max(ClusterDefaults.outageGrace, minimumOutageGrace) }
+
     func validate() throws {
+        if let grace = outageGrace, grace < minimumOutageGrace {
+            throw ValidationError("--outage-grace must be at least \(minimumOutageGrace) s (heartbeat TTL + interval, and the reconnect cap + interval) with these heartbeat settings")
+        }
         guard heartbeatInterval > 0, heartbeatSlack > 0, reapInterval > 0 else {
             throw ValidationError("--heartbeat-interval, --heartbeat-slack and --reap-interval must be > 0")
         }
@@ -125,6 +140,7 @@ enum RoleProcess {
         configuration.heartbeatSlack = options.heartbeatSlack
         configuration.reapInterval = options.reapInterval
         configuration.visibilityTimeout = options.visibilityTimeout
+        configuration.outageGrace = options.effectiveOutageGrace
         logger[metadataKey: "role"] = "\(role)"
         let loop = ServeLoop(transport: transport, configuration: configuration, stop: stop, metrics: metrics, logger: logger)
         try loop.run(handler)

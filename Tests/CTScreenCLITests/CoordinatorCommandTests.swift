@@ -34,4 +34,15 @@ final class CoordinatorCommandTests: XCTestCase {
         for bad in ["", "lots", "-1mb", "0"] { XCTAssertThrowsError(try CoordinatorCommand.bytes(bad), bad) }
         XCTAssertEqual(try CoordinatorCommand.parse(["--redis-memory-budget", "2gb"]).redisMemoryBudget, 2 << 30)
     }
+
+    /// The reaper's outage grace follows the heartbeat settings and refuses values that would
+    /// let a Redis restart pass for every process dying.
+    func testOutageGraceFollowsTheHeartbeat() throws {
+        XCTAssertEqual(try RoleOptions.parse([]).effectiveOutageGrace, ClusterDefaults.outageGrace)
+        XCTAssertEqual(try RoleOptions.parse(["--heartbeat-slack", "20"]).effectiveOutageGrace, 24)  // 2 × 2 + 20
+        XCTAssertEqual(try RoleOptions.parse(["--outage-grace", "30"]).effectiveOutageGrace, 30)
+        XCTAssertThrowsError(try RoleOptions.parse(["--outage-grace", "11"]))
+        XCTAssertThrowsError(try RoleOptions.parse(["--heartbeat-slack", "20", "--outage-grace", "20"]))
+        XCTAssertEqual(try RoleOptions.parse(["--heartbeat-interval", "0.5", "--heartbeat-slack", "2"]).effectiveOutageGrace, 12)
+    }
 }
