@@ -18,6 +18,17 @@ final class SubmitCommandTests: XCTestCase {
         XCTAssertTrue(Worklist.csvHeader.hasPrefix("rank,study_id,label,"))
     }
 
+    /// The test Redis of Scripts/test (or a skip), a fresh key prefix, and a temporary folder
+    /// removed after the test.
+    private func redisCase() throws -> (url: String, prefix: String, dir: URL) {
+        guard let url = ProcessInfo.processInfo.environment["CTSCREEN_TEST_REDIS_URL"], !url.isEmpty else {
+            throw XCTSkip("CTSCREEN_TEST_REDIS_URL is not set (Scripts/test sets it): skipping the Redis test")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-submit-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return (url, "t\(UInt32.random(in: 0...UInt32.max))", dir)
+    }
+
     private func writeSeries(_ folder: URL, seed: Int16) throws {
         let size = VolumeSize(columns: 16, rows: 16, slices: 10)
         let volume = Volume(size: size, geometry: Geometry(spacing: [1, 1, 2], origin: [0, 0, 0]),
@@ -26,12 +37,7 @@ final class SubmitCommandTests: XCTestCase {
     }
 
     func testSameFolderNameTwoStudiesAndResubmissionIsIdempotent() throws {
-        guard let url = ProcessInfo.processInfo.environment["CTSCREEN_TEST_REDIS_URL"], !url.isEmpty else {
-            throw XCTSkip("CTSCREEN_TEST_REDIS_URL is not set (Scripts/test sets it): skipping the Redis test")
-        }
-        let prefix = "t\(UInt32.random(in: 0...UInt32.max))"
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-submit-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let (url, prefix, dir) = try redisCase()
         let a = dir.appendingPathComponent("site-a/CT"), b = dir.appendingPathComponent("site-b/CT")
         try writeSeries(a, seed: 10)
         try writeSeries(b, seed: 20)
@@ -59,12 +65,7 @@ final class SubmitCommandTests: XCTestCase {
     }
 
     func testFolderOfUnreadableFilesIsReportedAndFailsWhileOthersAreSubmitted() throws {
-        guard let url = ProcessInfo.processInfo.environment["CTSCREEN_TEST_REDIS_URL"], !url.isEmpty else {
-            throw XCTSkip("CTSCREEN_TEST_REDIS_URL is not set (Scripts/test sets it): skipping the Redis test")
-        }
-        let prefix = "t\(UInt32.random(in: 0...UInt32.max))"
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-submit-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let (url, prefix, dir) = try redisCase()
         let good = dir.appendingPathComponent("good"), bad = dir.appendingPathComponent("bad")
         try writeSeries(good, seed: 30)
         try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
@@ -86,12 +87,7 @@ final class SubmitCommandTests: XCTestCase {
     /// `--wait` with nobody serving: it gives up at `--timeout`, prints the worklist as it
     /// stands and exits non-zero, leaving the study queued in the cluster.
     func testWaitGivesUpAtItsTimeout() throws {
-        guard let url = ProcessInfo.processInfo.environment["CTSCREEN_TEST_REDIS_URL"], !url.isEmpty else {
-            throw XCTSkip("CTSCREEN_TEST_REDIS_URL is not set (Scripts/test sets it): skipping the Redis test")
-        }
-        let prefix = "t\(UInt32.random(in: 0...UInt32.max))"
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-submit-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let (url, prefix, dir) = try redisCase()
         try writeSeries(dir.appendingPathComponent("CT"), seed: 40)
         let started = Date()
         XCTAssertThrowsError(try Submit.parse(["--redis-url", url, "--prefix", prefix, "--wait", "--timeout", "1",
