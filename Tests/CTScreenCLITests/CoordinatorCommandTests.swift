@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTScreenTestSupport
 import Cluster
 import Screening
 import XCTest
@@ -9,7 +10,8 @@ import XCTest
 /// writes them.
 final class CoordinatorCommandTests: XCTestCase {
     func testScreeningOptionsReachTheSettingsBatchesCarry() throws {
-        let coordinator = try CoordinatorCommand.parse(["--weights", AnalyzeTests.weights, "--threshold", "0.7",
+        let weights = try SharedFolder.existing("fixtures/resnet50-gradcam/model.safetensors").path
+        let coordinator = try CoordinatorCommand.parse(["--weights", weights, "--threshold", "0.7",
                                                         "--operating-point", "strict=5%", "--batch-size", "4"]).makeCoordinator()
         let settings = coordinator.pipeline.settings
         XCTAssertEqual(settings.positiveThreshold, 0.7)
