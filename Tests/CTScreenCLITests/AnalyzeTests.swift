@@ -29,13 +29,15 @@ final class AnalyzeTests: XCTestCase {
     /// Each bad input gives exit status 1 and exactly one stderr line naming the study and the reason.
     func testBadInputsGiveOneClearErrorLine() throws {
         let binary = try Self.binary(configuration: "debug")
+        let weights = try SharedFolder.existing("fixtures/resnet50-gradcam/model.safetensors").path
+        let covidStudy = try SharedFolder.existing("data/volumes/ricord-1a-000082-covid").path
+        let mrFile = try SharedFolder.existing("data/dicom-samples/pydicom/MR_small_implicit.dcm")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-analyze-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("empty-study"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let mr = folder.appendingPathComponent("mr-study")
         try FileManager.default.createDirectory(at: mr, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.shared.appendingPathComponent("data/dicom-samples/pydicom/MR_small_implicit.dcm"),
-                                         to: mr.appendingPathComponent("MR_small_implicit.dcm"))
+        try FileManager.default.copyItem(at: mrFile, to: mr.appendingPathComponent("MR_small_implicit.dcm"))
         let plainFile = folder.appendingPathComponent("plain-file")
         try Data("x".utf8).write(to: plainFile)
         let badWeights = folder.appendingPathComponent("bad.safetensors")
@@ -43,13 +45,13 @@ final class AnalyzeTests: XCTestCase {
         let out = folder.appendingPathComponent("out").path
 
         let cases: [(arguments: [String], study: String, reason: String)] = [
-            ([folder.appendingPathComponent("missing-study").path, "--weights", Self.weights, "--out", out],
+            ([folder.appendingPathComponent("missing-study").path, "--weights", weights, "--out", out],
              "missing-study", "no such file"),
-            ([folder.appendingPathComponent("empty-study").path, "--weights", Self.weights, "--out", out],
+            ([folder.appendingPathComponent("empty-study").path, "--weights", weights, "--out", out],
              "empty-study", "empty folder"),
-            ([mr.path, "--weights", Self.weights, "--out", out], "mr-study", "not CT"),
-            ([Self.covidStudy, "--weights", badWeights.path, "--out", out], "ricord-1a-000082-covid", "bad.safetensors"),
-            ([Self.covidStudy, "--weights", Self.weights, "--out", plainFile.appendingPathComponent("x").path],
+            ([mr.path, "--weights", weights, "--out", out], "mr-study", "not CT"),
+            ([covidStudy, "--weights", badWeights.path, "--out", out], "ricord-1a-000082-covid", "bad.safetensors"),
+            ([covidStudy, "--weights", weights, "--out", plainFile.appendingPathComponent("x").path],
              "ricord-1a-000082-covid", "cannot be written"),
         ]
         for c in cases {

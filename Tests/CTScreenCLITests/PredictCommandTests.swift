@@ -1,3 +1,4 @@
+import CTScreenTestSupport
 import Datasets
 import Foundation
 import Screening
@@ -82,6 +83,8 @@ final class PredictCommandTests: XCTestCase {
 
     func testBadInputsGiveOneClearErrorLine() throws {
         let binary = try AnalyzeTests.binary(configuration: "debug")
+        let medseg = try SharedFolder.existing("data/slices/medseg-covid19").path
+        let weights = try SharedFolder.existing("fixtures/resnet50-gradcam/model.safetensors").path
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
@@ -99,8 +102,8 @@ final class PredictCommandTests: XCTestCase {
             (["convert-weights", notWeights.path, out, "--metadata", "epochs"], ["--metadata takes KEY=VALUE, got 'epochs'"]),
             (["predict", "--covid-ct-md", "/nonexistent/covid-ct-md", "--output", out], ["/nonexistent/covid-ct-md/labels.csv"]),
             // --features naming a folder: the write fails, naming it
-            (["predict", "--medseg", AnalyzeTests.shared.appendingPathComponent("data/slices/medseg-covid19").path,
-              "--max-per-group", "1", "--weights", AnalyzeTests.weights, "--threads", "1",
+            (["predict", "--medseg", medseg,
+              "--max-per-group", "1", "--weights", weights, "--threads", "1",
               "--output", tmp.appendingPathComponent("scores.csv").path, "--features", tmp.path], [tmp.path]),
         ]
         for (arguments, expected) in cases {
