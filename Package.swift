@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Volumes", targets: ["Volumes"]),
         .library(name: "NeuralEngine", targets: ["NeuralEngine"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Opacities", targets: ["Opacities"]),
         .library(name: "Screening", targets: ["Screening"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
@@ -65,13 +66,16 @@ let package = Package(
         // Optimising loads Volumes' internal imports too, hence the nifti include path.
         .target(name: "Segmentation", dependencies: ["Volumes"],
                 swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-I/usr/include/nifti"])]),
+        // Subsystem A, focal opacities: per-voxel filters over whole lungs, optimised like Segmentation.
+        .target(name: "Opacities", dependencies: ["Volumes", "Segmentation"],
+                swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-I/usr/include/nifti"])]),
         .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),
         // The shipped model: F16 weights as a resource, with its card beside them.
         .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v2.safetensors")]),
         .target(name: "Screening", dependencies: [
-            "Volumes", "Segmentation", "NeuralEngine", "Models", "DefaultModel", "CPNG",
+            "Volumes", "Segmentation", "Opacities", "NeuralEngine", "Models", "DefaultModel", "CPNG",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -102,6 +106,7 @@ let package = Package(
         .target(name: "CTScreenTestSupport", path: "Tests/Support"),
         .testTarget(name: "VolumesTests", dependencies: ["CTScreenTestSupport", "Volumes"]),
         .testTarget(name: "SegmentationTests", dependencies: ["CTScreenTestSupport", "Segmentation", "Volumes"]),
+        .testTarget(name: "OpacitiesTests", dependencies: ["CTScreenTestSupport", "Opacities", "Segmentation", "Volumes"]),
         .testTarget(name: "NeuralEngineTests", dependencies: ["CTScreenTestSupport", "NeuralEngine"]),
         .testTarget(name: "ModelsTests", dependencies: ["CTScreenTestSupport", "Models", "NeuralEngine"],
                     exclude: ["Fixtures"]),

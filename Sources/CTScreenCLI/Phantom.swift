@@ -10,7 +10,9 @@ struct PhantomCommand: ParsableCommand {
         discussion: """
             DIR/dicom/ holds the series; DIR/lung-mask.nii.gz and DIR/lesion-mask.nii.gz the ground truth \
             on the same grid (lesion labels: 1 ground glass, 2 consolidation); DIR/phantom.json the \
-            seed, geometry and every lesion with its exact volume in cm³.
+            seed, geometry and every lesion with its exact volume in cm³ and axial diameters in mm. \
+            A follow-up scan of the same phantom patient: the same --seed and --lesion-room with \
+            other --lesion-growth factors (lesions grown or shrunk about fixed centres).
             """)
 
     @Option(help: "Output folder (created if needed).")
@@ -37,6 +39,14 @@ struct PhantomCommand: ParsableCommand {
     @Option(help: "Number of consolidation lesions (−100…+50 HU).")
     var consolidation = 0
 
+    @Option(name: .customLong("lesion-room"),
+            help: "Place lesions with room to grow up to this factor (follow-up series: same seed and room, other --lesion-growth).")
+    var lesionRoom = 1.0
+
+    @Option(name: .customLong("lesion-growth"), parsing: .upToNextOption,
+            help: "Size factor per lesion in placement order (the last repeats; each at most --lesion-room), e.g. 1 0.5 2.")
+    var lesionGrowth: [Double] = []
+
     func validate() throws {
         guard (10...2000).contains(slices) else { throw ValidationError("--slices must be within 10...2000") }
         guard (16...2048).contains(matrix) else { throw ValidationError("--matrix must be within 16...2048") }
@@ -45,6 +55,10 @@ struct PhantomCommand: ParsableCommand {
         guard (0...20).contains(groundGlass), (0...20).contains(consolidation) else {
             throw ValidationError("--ground-glass and --consolidation must be within 0...20")
         }
+        guard lesionRoom >= 1, lesionRoom <= 4 else { throw ValidationError("--lesion-room must be within 1...4") }
+        guard lesionGrowth.allSatisfy({ $0 > 0 && $0 <= lesionRoom }) else {
+            throw ValidationError("--lesion-growth factors must be in (0, --lesion-room]")
+        }
     }
 
     var settings: PhantomSettings {
@@ -52,6 +66,7 @@ struct PhantomCommand: ParsableCommand {
         s.columns = matrix; s.rows = matrix; s.slices = slices
         s.pixelSpacing = spacing; s.sliceThickness = thickness; s.seed = seed
         s.groundGlassCount = groundGlass; s.consolidationCount = consolidation
+        s.lesionRoom = lesionRoom; s.lesionGrowth = lesionGrowth
         return s
     }
 
@@ -108,6 +123,9 @@ struct PhantomReport: Encodable {
         var hu: Double
         var touchesPleura: Bool
         var volumeCM3: Double
+        /// Axial RECIST diameters of the section through the centre (mm).
+        var longestDiameterMM: Double
+        var perpendicularDiameterMM: Double
         var label: Int
     }
     struct Grid: Encodable {
@@ -137,7 +155,9 @@ struct PhantomReport: Encodable {
         lesions = p.lesions.map {
             Lesion(kind: $0.kind.rawValue, centreMM: [$0.centre.x, $0.centre.y, $0.centre.z],
                    semiAxesMM: [$0.semiAxes.x, $0.semiAxes.y, $0.semiAxes.z], hu: $0.hu,
-                   touchesPleura: $0.touchesPleura, volumeCM3: $0.volumeCM3, label: Int($0.kind.label))
+                   touchesPleura: $0.touchesPleura, volumeCM3: $0.volumeCM3,
+                   longestDiameterMM: $0.longestDiameterMM, perpendicularDiameterMM: $0.perpendicularDiameterMM,
+                   label: Int($0.kind.label))
         }
         lesionVolumeCM3 = p.analyticLesionVolumeCM3
         rasterisedLesionVolumeCM3 = p.rasterisedLesionVolumeCM3

@@ -17,8 +17,19 @@ public struct PhantomSettings: Equatable, Codable, Sendable {
     public var vesselCount = 24
     public var groundGlassCount = 0
     public var consolidationCount = 0
+    /// Placement keeps room for every lesion grown up to this factor (each fits inside a lung
+    /// at that size, and those against the pleura touch it at that size), so follow-up
+    /// phantoms can grow it. 1 (the default) places lesions as before this option existed.
+    public var lesionRoom = 1.0
+    /// Size factors applied to the placed lesions' semi-axes (centres fixed): one per lesion
+    /// in placement order, the last repeated; empty = 1. A follow-up scan of the same patient
+    /// is the same seed and `lesionRoom` with other factors (each at most `lesionRoom`).
+    public var lesionGrowth: [Double] = []
 
     public init() {}
+
+    /// The factor of lesion `n` (placement order).
+    public func growth(of n: Int) -> Double { lesionGrowth.isEmpty ? 1 : lesionGrowth[min(n, lesionGrowth.count - 1)] }
 
     /// A small, fast phantom for tests: 128 × 128 × 40, 2.5 mm pixels, 5 mm slices.
     public static func small(seed: UInt64 = 1, groundGlass: Int = 0, consolidation: Int = 0) -> PhantomSettings {
@@ -57,6 +68,11 @@ public struct PhantomLesion: Equatable, Codable, Sendable {
 
     /// Exact volume 4/3·π·a·b·c in cm³.
     public var volumeCM3: Double { 4 / 3 * Double.pi * semiAxes.x * semiAxes.y * semiAxes.z / 1000 }
+    /// The longest axial diameter (mm): the axes are axis-aligned, so the axial section
+    /// through the centre is an ellipse with semi-axes x and y.
+    public var longestDiameterMM: Double { 2 * max(semiAxes.x, semiAxes.y) }
+    /// The longest diameter perpendicular to it on that section (mm).
+    public var perpendicularDiameterMM: Double { 2 * min(semiAxes.x, semiAxes.y) }
 
     func contains(_ p: SIMD3<Double>) -> Bool {
         let q = (p - centre) / semiAxes
@@ -89,8 +105,13 @@ public enum PhantomGenerator {
         let vessels = anatomy.vessels(count: settings.vesselCount, rng: &rng)
         let lesions = PhantomLesionPlacer.place(groundGlass: settings.groundGlassCount,
                                                 consolidation: settings.consolidationCount,
-                                                anatomy: anatomy, rng: &rng)
-        return make(settings, lesions: lesions, vessels: vessels, anatomy: anatomy)
+                                                room: settings.lesionRoom, anatomy: anatomy, rng: &rng)
+        let grown = lesions.enumerated().map { n, lesion -> PhantomLesion in
+            var l = lesion
+            l.semiAxes *= settings.growth(of: n)
+            return l
+        }
+        return make(settings, lesions: grown, vessels: vessels, anatomy: anatomy)
     }
 
     /// Rasterises given lesions (for resampling the same findings on other grids).

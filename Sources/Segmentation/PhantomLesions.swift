@@ -4,28 +4,31 @@ import Foundation
 /// points of its surface), so its analytic volume is the true one; the first of each kind
 /// and every second after it touch the pleura (within about 1 mm of the lung surface,
 /// laterally or posteriorly, where COVID-19 opacities usually sit); lesions never overlap.
+/// With `room` r > 1 every check is made on the lesion grown by r (semi-axes × r, centre
+/// fixed), so the lesion can later be grown up to r and still hold all of that.
 enum PhantomLesionPlacer {
-    static func place(groundGlass: Int, consolidation: Int, anatomy: PhantomAnatomy,
+    static func place(groundGlass: Int, consolidation: Int, room: Double = 1, anatomy: PhantomAnatomy,
                       rng: inout SplitMix64) -> [PhantomLesion] {
         var placed: [PhantomLesion] = []
         let plan = (0..<groundGlass).map { (LesionKind.groundGlass, $0 % 2 == 0) }
             + (0..<consolidation).map { (LesionKind.consolidation, $0 % 2 == 0) }
         for (kind, touching) in plan {
             for _ in 0..<500 {
-                if let lesion = attempt(kind, touching: touching, anatomy: anatomy, rng: &rng),
+                if let lesion = attempt(kind, touching: touching, room: room, anatomy: anatomy, rng: &rng),
                    !placed.contains(where: { overlaps($0, lesion) }) {
                     placed.append(lesion)
                     break
                 }
             }
         }
-        return placed
+        return placed.map { var l = $0; l.semiAxes /= room; return l }
     }
 
-    private static func attempt(_ kind: LesionKind, touching: Bool, anatomy: PhantomAnatomy,
+    /// A lesion at its largest size (semi-axes × room), or nil where it does not fit.
+    private static func attempt(_ kind: LesionKind, touching: Bool, room: Double, anatomy: PhantomAnatomy,
                                 rng: inout SplitMix64) -> PhantomLesion? {
         let side: Double = rng.unit() < 0.5 ? -1 : 1
-        let axes = SIMD3(rng.uniform(9, 16), rng.uniform(9, 16), rng.uniform(7, 13))
+        let axes = SIMD3(rng.uniform(9, 16), rng.uniform(9, 16), rng.uniform(7, 13)) * room
         let z = rng.uniform(-30, 60)
         let hu = kind == .groundGlass ? rng.uniform(-650, -350) : rng.uniform(-80, 30)
         let theta = rng.uniform(-1.0, 1.4)  // 0 = lateral, positive = posterior

@@ -57,3 +57,40 @@ final class PhantomTests: XCTestCase {
         XCTAssertEqual(measured, ggo, accuracy: 0.02 * ggo)
     }
 }
+
+/// Follow-up phantoms: one patient's lesions at other sizes.
+final class PhantomFollowUpTests: XCTestCase {
+    func testGrowthScalesTheSameLesionsAboutFixedCentres() {
+        var base = PhantomSettings.small(seed: 9, groundGlass: 3, consolidation: 1)
+        base.lesionRoom = 2
+        var grown = base
+        grown.lesionGrowth = [2, 0.5]
+        let a = PhantomGenerator.make(base), b = PhantomGenerator.make(grown)
+        XCTAssertEqual(a.lesions.count, 4)
+        XCTAssertEqual(a.lesions.map(\.centre), b.lesions.map(\.centre))
+        XCTAssertEqual(b.lesions[0].semiAxes, a.lesions[0].semiAxes * 2)
+        for n in 1..<4 { XCTAssertEqual(b.lesions[n].semiAxes, a.lesions[n].semiAxes * 0.5, "the last factor repeats") }
+        XCTAssertEqual(b.lesions[0].volumeCM3, a.lesions[0].volumeCM3 * 8, accuracy: 1e-9)
+        // Room was kept: every lesion grown to the room factor lies inside a lung.
+        let anatomy = PhantomAnatomy()
+        for lesion in a.lesions {
+            var big = lesion
+            big.semiAxes *= 2
+            XCTAssertTrue(PhantomLesionPlacer.fits(big, inflatedBy: 0, anatomy), "\(lesion)")
+        }
+        // Truth diameters of the axial section through the centre.
+        let l = a.lesions[0]
+        XCTAssertEqual(l.longestDiameterMM, 2 * max(l.semiAxes.x, l.semiAxes.y))
+        XCTAssertEqual(l.perpendicularDiameterMM, 2 * min(l.semiAxes.x, l.semiAxes.y))
+    }
+
+    func testDefaultRoomPlacesLesionsAsBefore() {
+        // Room 1 and no growth is the original placement: the same lesions as a room of 1
+        // given explicitly, and growth 1 changes nothing.
+        let s = PhantomSettings.small(seed: 2, groundGlass: 2, consolidation: 2)
+        var same = s
+        same.lesionRoom = 1; same.lesionGrowth = [1]
+        XCTAssertEqual(PhantomGenerator.make(s).lesions, PhantomGenerator.make(same).lesions)
+        XCTAssertEqual(PhantomGenerator.make(s).volume.voxels, PhantomGenerator.make(same).volume.voxels)
+    }
+}

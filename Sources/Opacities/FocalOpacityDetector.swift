@@ -1,0 +1,145 @@
+import Foundation
+import Segmentation
+import Volumes
+
+/// Subsystem A: focal opacities in 3D inside the lung mask (CPU only).
+///
+///  1. Candidates: lung voxels ≥ −750 HU (ground glass and denser).
+///  2. Vessels and airway walls out: candidates that the multi-scale tube filter calls
+///     tubular (`TubeFilter`) where the candidates are thin (no 3 mm ball fits), then an
+///     opening of 1.5 mm that removes thin strands left over.
+///  3. Connected 3D components (face neighbours) of at least the minimum volume.
+///  4. Each component's edge is put half-way between its core (median HU) and the lung
+///     around it (median of the aerated voxels 2–5 mm outside): the finding is the voxels
+///     within 2 mm of the component, in the lung, not tubular, at or above that level.
+///     Volume, diameters, HU and class are measured on those voxels.
+///  5. Dropped: findings whose outside neighbours are mostly not lung (chest wall, diaphragm
+///     or mediastinum that the lung mask's closing took in) or mostly vessel voxels (where
+///     vessels branch). `FocalAnalysis.suppressed` counts what steps 2 and 5 removed.
+public enum FocalOpacityDetector {
+    public static func detect(volume: Volume, lungMask: [UInt8],
+                              settings: FocalOpacitySettings = .standard) -> FocalAnalysis {
+        let size = volume.size, spacing = volume.geometry.spacing
+        guard lungMask.count == size.count,
+              let box = Box.bounding(lungMask, size: size, margin: 2) else {
+            return FocalAnalysis(settings: settings, findings: [], voxelRuns: [], suppressed: .init())
+        }
+        // The lung's bounding box as Float HU, with its lung mask and candidates.
+        var hu = [Float](repeating: 0, count: box.count)
+        var lung = [UInt8](repeating: 0, count: box.count)
+        var candidates: [Int] = []
+        for k in 0..<box.slices {
+            for r in 0..<box.rows {
+                for c in 0..<box.columns {
+                    let b = box.index(c, r, k), i = box.volumeIndex(b, size: size)
+                    let v = Float(volume.voxels[i])
+                    hu[b] = v
+                    if lungMask[i] != 0 {
+                        lung[b] = 1
+                        if Double(v) >= settings.groundGlassHU { candidates.append(b) }
+                    }
+                }
+            }
+        }
+        let filter = TubeFilter(values: hu, columns: box.columns, rows: box.rows, slices: box.slices, spacing: spacing)
+        let (vesselness, blobness) = filter.responses(at: candidates, scales: settings.vesselScalesMM)
+        // Tubular and thin: the flanks of a thick opacity can look tubular at one scale (the rim
+        // of a flattened one is a curved tube), so only voxels outside every ball of
+        // `thickRadiusMM` within the candidates count as vessel.
+        let boxSize = VolumeSize(columns: box.columns, rows: box.rows, slices: box.slices)
+        var candidateMask = BinaryMask(size: boxSize, spacing: spacing)
+        for b in candidates { candidateMask.voxels[b] = 1 }
+        let thick = Morphology.open(candidateMask, radius: settings.thickRadiusMM)
+        var tubular = [UInt8](repeating: 0, count: box.count)
+        var kept = [UInt8](repeating: 0, count: box.count)
+        var suppressed = FocalAnalysis.Suppressed()
+        for (n, b) in candidates.enumerated() {
+            if Double(vesselness[n]) > settings.vesselnessThreshold, vesselness[n] > blobness[n], thick.voxels[b] == 0 {
+                tubular[b] = 1
+                suppressed.tubularVoxels += 1
+            } else {
+                kept[b] = 1
+            }
+        }
+        let opened = Morphology.open(BinaryMask(size: boxSize, spacing: spacing, voxels: kept),
+                                     radius: settings.openingRadiusMM)
+        let components = ConnectedComponents.label(opened, connectivity: .face)
+        let voxelVolume = volume.geometry.voxelVolume
+
+        let minimumVoxels = max(1, Int((settings.minimumVolumeMM3 / voxelVolume).rounded(.up)))
+        // Voxel lists per component, in one pass.
+        var members = [[Int]](repeating: [], count: components.count)
+        for (b, label) in components.labels.enumerated() where label > 0 && components.sizes[Int(label) - 1] >= minimumVoxels {
+            members[Int(label) - 1].append(b)
+        }
+        let context = Context(hu: hu, lung: lung, tubular: tubular, box: box, size: size, geometry: volume.geometry,
+                              midlineX: lungMidlineX(lungMask, size: size, geometry: volume.geometry), settings: settings)
+        var claimed = Set<Int>()
+        var measured: [(finding: FocalFinding, voxels: [Int])] = []
+        for voxels in members where !voxels.isEmpty {
+            let refined = context.refine(voxels).filter { !claimed.contains($0) }
+            guard Double(refined.count) * voxelVolume >= settings.minimumVolumeMM3 else { continue }
+            // Not surrounded by lung: chest wall, diaphragm or mediastinum pulled into the lung
+            // mask by its closing. Surrounded by vessels: where vessels branch (a blob, not a tube).
+            let touch = context.surroundings(refined)
+            if touch.outsideLung > settings.maximumWallContact { suppressed.wallContacts += 1; continue }
+            if touch.tubular > settings.maximumVesselContact { suppressed.vesselJunctions += 1; continue }
+            claimed.formUnion(refined)
+            measured.append((context.measure(refined), refined))
+        }
+        measured.sort { ($0.finding.volumeCM3, -$0.voxels[0]) > ($1.finding.volumeCM3, -$1.voxels[0]) }
+        var findings: [FocalFinding] = [], runs: [[Int]] = []
+        for (n, entry) in measured.enumerated() {
+            var finding = entry.finding
+            finding.id = n + 1
+            findings.append(finding)
+            runs.append(FocalAnalysis.runs(of: entry.voxels.map { box.volumeIndex($0, size: size) }.sorted()))
+        }
+        return FocalAnalysis(settings: settings, findings: findings, voxelRuns: runs, suppressed: suppressed)
+    }
+
+    /// x (LPS mm) half-way between the leftmost and rightmost lung voxel centres.
+    static func lungMidlineX(_ mask: [UInt8], size: VolumeSize, geometry: Geometry) -> Double {
+        var low = Double.infinity, high = -Double.infinity
+        for k in 0..<size.slices {
+            for r in 0..<size.rows {
+                let base = (k * size.rows + r) * size.columns
+                for c in 0..<size.columns where mask[base + c] != 0 {
+                    let x = geometry.position(column: Double(c), row: Double(r), slice: Double(k)).x
+                    low = min(low, x); high = max(high, x)
+                }
+            }
+        }
+        return low.isFinite ? (low + high) / 2 : 0
+    }
+}
+
+/// A box of the volume: columns c0..<c0+columns, rows, slices, with index conversions.
+struct Box {
+    var c0, r0, k0, columns, rows, slices: Int
+    var count: Int { columns * rows * slices }
+
+    func index(_ c: Int, _ r: Int, _ k: Int) -> Int { (k * rows + r) * columns + c }
+    func coordinates(_ b: Int) -> (c: Int, r: Int, k: Int) { (b % columns, (b / columns) % rows, b / (columns * rows)) }
+    func volumeIndex(_ b: Int, size: VolumeSize) -> Int {
+        let (c, r, k) = coordinates(b)
+        return ((k + k0) * size.rows + r + r0) * size.columns + c + c0
+    }
+
+    /// The bounding box of the non-zero voxels grown by `margin` voxels (clipped); nil if none.
+    static func bounding(_ mask: [UInt8], size: VolumeSize, margin: Int) -> Box? {
+        var lo = (c: Int.max, r: Int.max, k: Int.max), hi = (c: -1, r: -1, k: -1)
+        for k in 0..<size.slices {
+            for r in 0..<size.rows {
+                let base = (k * size.rows + r) * size.columns
+                for c in 0..<size.columns where mask[base + c] != 0 {
+                    lo = (min(lo.c, c), min(lo.r, r), min(lo.k, k)); hi = (max(hi.c, c), max(hi.r, r), max(hi.k, k))
+                }
+            }
+        }
+        guard hi.c >= 0 else { return nil }
+        let c0 = max(0, lo.c - margin), r0 = max(0, lo.r - margin), k0 = max(0, lo.k - margin)
+        let c1 = min(size.columns - 1, hi.c + margin), r1 = min(size.rows - 1, hi.r + margin), k1 = min(size.slices - 1, hi.k + margin)
+        return Box(c0: c0, r0: r0, k0: k0, columns: c1 - c0 + 1, rows: r1 - r0 + 1, slices: k1 - k0 + 1)
+    }
+}

@@ -1,0 +1,40 @@
+/// The thresholds of focal opacity detection, recorded in every report.
+///
+/// Why these values: aerated lung parenchyma lies around −850 HU (−900…−800), ground-glass
+/// opacity from about −750 to −300 HU (hazy, vessels still visible), consolidation and
+/// solid nodules above −300 HU (Fleischner glossary; the HU bands used by lung CAD and by
+/// COVID-19 CT quantification studies). A candidate voxel is ≥ `groundGlassHU`; the finding's
+/// edge is then put half-way between its core and the surrounding lung (partial-volume
+/// voxels count when at least half opacity), so volume and diameters do not depend on the
+/// −750 choice.
+public struct FocalOpacitySettings: Codable, Equatable, Sendable {
+    /// Candidate voxels: lung voxels at or above this (HU).
+    public var groundGlassHU: Double = -750
+    /// Solid (consolidation) voxels: at or above this (HU).
+    public var solidHU: Double = -300
+    /// Gaussian scales (mm) of the tube filter that removes vessels and airway walls.
+    public var vesselScalesMM: [Double] = [1, 2, 3]
+    /// A candidate voxel is a vessel where its best-scale Frangi vesselness passes this.
+    public var vesselnessThreshold: Double = 0.3
+    /// Tubular voxels count as vessel only where no ball of this radius (mm) within the
+    /// candidates holds them: vessels are thinner, the flanks of opacities are not.
+    public var thickRadiusMM: Double = 5
+    /// A finding is dropped when more than this share of the voxels around it is outside the
+    /// lung mask (tissue of the chest wall, diaphragm or mediastinum) …
+    public var maximumWallContact: Double = 0.3
+    /// … or tubular (a blob where vessels branch).
+    public var maximumVesselContact: Double = 0.3
+    /// Opening radius (mm): strands thinner than twice this (vessel stubs, airway walls,
+    /// noise) are removed before components are formed.
+    public var openingRadiusMM: Double = 1.5
+    /// Findings below this volume are dropped: a sphere 5 mm across is 65 mm³, and the
+    /// smallest findings CT reports measure are about 5 mm.
+    public var minimumVolumeMM3: Double = 40
+    /// Class by solid share: below `partSolidShare` ground glass, from `solidShare` on solid.
+    public var partSolidShare: Double = 0.05
+    public var solidShare: Double = 0.5
+
+    public init() {}
+
+    public static let standard = FocalOpacitySettings()
+}

@@ -1,0 +1,95 @@
+import XCTest
+import Volumes
+@testable import Opacities
+
+/// The pieces of focal opacity measurement against hand-computed values.
+final class MeasurementTests: XCTestCase {
+    func testEigenvaluesOfKnownMatrices() {
+        // Diagonal: the entries themselves.
+        XCTAssertEqual(TubeFilter.eigenvalues(3, -1, 2, 0, 0, 0).sorted(), [-1, 2, 3])
+        // [[2, 1, 0], [1, 2, 0], [0, 0, 5]]: 1, 3 and 5.
+        let e = TubeFilter.eigenvalues(2, 2, 5, 1, 0, 0).sorted()
+        for (a, b) in zip(e, [1.0, 3, 5]) { XCTAssertEqual(a, b, accuracy: 1e-9) }
+        // [[4, 1, 2], [1, 3, 0], [2, 0, 5]]: trace 12, determinant 4·15 − 1·5 + 2·(−6) = 43.
+        let f = TubeFilter.eigenvalues(4, 3, 5, 1, 2, 0)
+        XCTAssertEqual(f.reduce(0, +), 12, accuracy: 1e-9)
+        XCTAssertEqual(f.reduce(1, *), 43, accuracy: 1e-8)
+    }
+
+    /// A bright line along z is a tube (high vesselness), a bright ball a blob (low vesselness).
+    func testTubeFilterTellsATubeFromABall() {
+        let n = 31, c = 15
+        var tube = [Float](repeating: -850, count: n * n * n), ball = tube
+        for k in 0..<n {
+            for r in 0..<n {
+                for col in 0..<n {
+                    let dx = Double(col - c), dy = Double(r - c), dz = Double(k - c)
+                    if dx * dx + dy * dy <= 4 { tube[(k * n + r) * n + col] = 40 }
+                    if dx * dx + dy * dy + dz * dz <= 36 { ball[(k * n + r) * n + col] = 40 }
+                }
+            }
+        }
+        let centre = (c * n + c) * n + c
+        let t = TubeFilter(values: tube, columns: n, rows: n, slices: n, spacing: [1, 1, 1]).responses(at: [centre], scales: [1, 2, 3])
+        let b = TubeFilter(values: ball, columns: n, rows: n, slices: n, spacing: [1, 1, 1]).responses(at: [centre], scales: [1, 2, 3])
+        XCTAssertGreaterThan(t.vesselness[0], 0.8)
+        XCTAssertGreaterThan(t.vesselness[0], t.blobness[0])
+        XCTAssertLessThan(b.vesselness[0], 0.05)
+        XCTAssertGreaterThan(b.blobness[0], 0.9)
+    }
+
+    func testGaussianKernelIsNormalisedAndSymmetric() {
+        let k = TubeFilter.kernel(sigma: 2)
+        XCTAssertEqual(k.count, 13)
+        XCTAssertEqual(Double(k.reduce(0, +)), 1, accuracy: 1e-6)
+        XCTAssertEqual(k, k.reversed())
+        XCTAssertEqual(TubeFilter.kernel(sigma: 0.2), [1])
+    }
+
+    /// A digital disk of radius 10 pixels (1 mm): both diameters 21 mm edge to edge; a
+    /// 30 × 10 pixel rectangle at 0.5 × 2 mm: 15 mm one way, 20 mm the other (the longest is
+    /// the diagonal, and across it the rectangle's extent).
+    func testDiametersOfADiskAndARectangle() {
+        var disk: [(c: Int, r: Int)] = []
+        for r in -10...10 { for c in -10...10 where c * c + r * r <= 100 { disk.append((c, r)) } }
+        let d = Context.diameters(disk, spacing: [1, 1, 1])
+        XCTAssertEqual(d.longest, 21, accuracy: 0.01)
+        XCTAssertEqual(d.perpendicular, 21, accuracy: 1.0)
+        var rect: [(c: Int, r: Int)] = []
+        for r in 0..<10 { for c in 0..<30 { rect.append((c, r)) } }
+        let e = Context.diameters(rect, spacing: [0.5, 2, 1])
+        // Corner pixel centres (0, 0) and (29, 9): 14.5 × 18 mm apart → 23.11 mm, plus the
+        // pixel's own extent along that direction.
+        let u = SIMD2(14.5, 18.0) / (14.5 * 14.5 + 18 * 18).squareRoot()
+        XCTAssertEqual(e.longest, (14.5 * 14.5 + 18 * 18).squareRoot() + u.x * 0.5 + u.y * 2, accuracy: 1e-9)
+        XCTAssertGreaterThan(e.perpendicular, 0)
+    }
+
+    func testVoxelRunsRoundTripAndLabelVolume() {
+        let indices = [3, 4, 5, 9, 20, 21]
+        let runs = FocalAnalysis.runs(of: indices)
+        XCTAssertEqual(runs, [3, 3, 9, 1, 20, 2])
+        let f = FocalFinding(id: 1, volumeCM3: 0, longestDiameterMM: 0, perpendicularDiameterMM: 0, diameterSlice: 0,
+                             meanHU: 0, minHU: 0, maxHU: 0, solidShare: 0, kind: .groundGlass, centreLPS: [0, 0, 0],
+                             side: "left", voxelCount: 6)
+        var g = f
+        g.id = 2
+        let analysis = FocalAnalysis(settings: .standard, findings: [f, g], voxelRuns: [runs, [0, 2]], suppressed: .init())
+        XCTAssertEqual(analysis.voxels(of: 0), indices)
+        let labels = analysis.labelVolume(count: 25)
+        XCTAssertEqual(labels[0], 2); XCTAssertEqual(labels[1], 2); XCTAssertEqual(labels[2], 0)
+        XCTAssertEqual(labels[4], 1); XCTAssertEqual(labels[21], 1); XCTAssertEqual(labels[22], 0)
+    }
+
+    func testOverlapWithTheLocalisationMap() {
+        let f = FocalFinding(id: 1, volumeCM3: 0, longestDiameterMM: 0, perpendicularDiameterMM: 0, diameterSlice: 0,
+                             meanHU: 0, minHU: 0, maxHU: 0, solidShare: 0, kind: .groundGlass, centreLPS: [0, 0, 0],
+                             side: "left", voxelCount: 4)
+        var analysis = FocalAnalysis(settings: .standard, findings: [f], voxelRuns: [[2, 4]], suppressed: .init())
+        var map = [Float](repeating: 0, count: 8)
+        map[2] = 0.9; map[3] = 0.7; map[4] = 0.5; map[5] = 0.1
+        analysis.measureOverlap(with: map)
+        XCTAssertEqual(analysis.findings[0].gradCAMMean!, 0.55, accuracy: 1e-6)
+        XCTAssertEqual(analysis.findings[0].gradCAMOverlap, 0.5)
+    }
+}

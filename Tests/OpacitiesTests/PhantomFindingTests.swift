@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+import Segmentation
+import Volumes
+@testable import Opacities
+
+/// Focal opacities against the phantoms' ground truth, on the lung mask `analyze` uses
+/// (the classical segmentation of the phantom's CT, not the true mask).
+final class PhantomFindingTests: XCTestCase {
+    /// A phantom chest at a clinical-like grid (0.9 mm pixels, 1.5 mm slices) covering the
+    /// lesions' heights (z −75…+75 mm).
+    static func settings(seed: UInt64, groundGlass: Int, consolidation: Int = 0,
+                         room: Double = 1, growth: [Double] = []) -> PhantomSettings {
+        var s = PhantomSettings()
+        s.columns = 384; s.rows = 384; s.slices = 100
+        s.pixelSpacing = 0.9; s.sliceThickness = 1.5
+        s.seed = seed; s.groundGlassCount = groundGlass; s.consolidationCount = consolidation
+        s.lesionRoom = room; s.lesionGrowth = growth
+        return s
+    }
+
+    static func analyse(_ phantom: Phantom, settings: FocalOpacitySettings = .standard) throws -> FocalAnalysis {
+        let lungs = try LungSegmenter().segment(phantom.volume)
+        return FocalOpacityDetector.detect(volume: phantom.volume, lungMask: lungs.mask.voxels, settings: settings)
+    }
+
+    /// Pairs each true lesion with the finding whose centre is nearest (within 5 mm); fails on
+    /// a lesion without one, and returns the findings left over.
+    static func match(_ lesions: [PhantomLesion], _ findings: [FocalFinding],
+                      file: StaticString = #filePath, line: UInt = #line) -> (pairs: [(PhantomLesion, FocalFinding)], extra: [FocalFinding]) {
+        var left = findings, pairs: [(PhantomLesion, FocalFinding)] = []
+        for lesion in lesions {
+            let distances = left.map { f -> Double in
+                let d = SIMD3(f.centreLPS[0], f.centreLPS[1], f.centreLPS[2]) - lesion.centre
+                return (d * d).sum().squareRoot()
+            }
+            guard let best = distances.indices.min(by: { distances[$0] < distances[$1] }), distances[best] < 5 else {
+                XCTFail("no finding within 5 mm of the lesion at \(lesion.centre)", file: file, line: line)
+                continue
+            }
+            pairs.append((lesion, left.remove(at: best)))
+        }
+        return (pairs, left)
+    }
+
+    func testEveryLesionFoundAndMeasuredWithinTolerance() throws {
+        let phantom = PhantomGenerator.make(Self.settings(seed: 3, groundGlass: 5, consolidation: 2))
+        XCTAssertEqual(phantom.lesions.count, 7)
+        let analysis = try Self.analyse(phantom)
+        let (pairs, extra) = Self.match(phantom.lesions, analysis.findings)
+        XCTAssertEqual(pairs.count, 7)
+        XCTAssertEqual(extra.map(\.centreLPS), [], "findings where there is no lesion")
+        for (lesion, finding) in pairs {
+            let what = "lesion at \(lesion.centre): \(finding)"
+            XCTAssertEqual(finding.volumeCM3, lesion.volumeCM3, accuracy: 0.10 * lesion.volumeCM3, what)
+            XCTAssertEqual(finding.longestDiameterMM, lesion.longestDiameterMM, accuracy: 1.5, what)
+            XCTAssertEqual(finding.perpendicularDiameterMM, lesion.perpendicularDiameterMM, accuracy: 1.5, what)
+            XCTAssertEqual(finding.kind, lesion.kind == .groundGlass ? .groundGlass : .solid, what)
+            XCTAssertEqual(finding.side, lesion.centre.x > 0 ? "left" : "right", what)  // LPS: +x is the patient's left
+            XCTAssertEqual(finding.meanHU, lesion.hu, accuracy: 120, what)
+            XCTAssertEqual(finding.voxelCount, analysis.voxels(of: finding.id - 1).count, what)
+        }
+        // Ids follow decreasing volume, and the label volume holds each finding's voxels.
+        XCTAssertEqual(analysis.findings.map(\.id), Array(1...7))
+        XCTAssertEqual(analysis.findings.map(\.volumeCM3), analysis.findings.map(\.volumeCM3).sorted(by: >))
+        let labels = analysis.labelVolume(count: phantom.volume.size.count)
+        XCTAssertEqual(labels.filter { $0 == 2 }.count, analysis.findings[1].voxelCount)
+    }
+
+    /// Lesion-free chests: vessels (branching from the hila) and airways give no finding; with
+    /// the wall and vessel-junction rules switched off they do (what the rules are for).
+    func testNoFindingsWithoutLesions() throws {
+        for seed: UInt64 in [4, 8] {
+            let phantom = PhantomGenerator.make(Self.settings(seed: seed, groundGlass: 0))
+            let analysis = try Self.analyse(phantom)
+            XCTAssertEqual(analysis.findings.map(\.centreLPS), [], "seed \(seed)")
+            XCTAssertGreaterThan(analysis.suppressed.tubularVoxels, 1000, "seed \(seed)")
+            var off = FocalOpacitySettings()
+            off.maximumWallContact = 1; off.maximumVesselContact = 1
+            let unruled = try Self.analyse(phantom, settings: off)
+            XCTAssertEqual(unruled.findings.count, analysis.suppressed.wallContacts + analysis.suppressed.vesselJunctions,
+                           "seed \(seed): \(unruled.findings)")
+            XCTAssertGreaterThan(unruled.findings.count, 0, "seed \(seed)")
+        }
+    }
+
+    /// Three scans of one phantom patient: the same lesions at 0.6, 1 and 1.5 times their size.
+    func testFollowUpVolumesFollowTheTruth() throws {
+        var volumes: [[Double]] = []
+        for factor in [0.6, 1.0, 1.5] {
+            let phantom = PhantomGenerator.make(Self.settings(seed: 5, groundGlass: 3, room: 1.5, growth: [factor]))
+            let analysis = try Self.analyse(phantom)
+            let (pairs, extra) = Self.match(phantom.lesions, analysis.findings)
+            XCTAssertEqual(extra.count, 0, "factor \(factor)")
+            for (lesion, finding) in pairs {
+                XCTAssertEqual(finding.volumeCM3, lesion.volumeCM3, accuracy: 0.10 * lesion.volumeCM3, "factor \(factor)")
+            }
+            volumes.append(pairs.map(\.1.volumeCM3))
+        }
+        // Same lesions, same order: each grows by about factor³ between time points.
+        XCTAssertEqual(volumes.map(\.count), [3, 3, 3])
+        for n in 0..<3 {
+            XCTAssertEqual(volumes[2][n] / volumes[1][n], 1.5 * 1.5 * 1.5, accuracy: 0.4)
+            XCTAssertEqual(volumes[0][n] / volumes[1][n], 0.6 * 0.6 * 0.6, accuracy: 0.05)
+        }
+    }
+}
