@@ -1,7 +1,10 @@
 import Volumes
 
 /// Pictures for a reader: a lung-window slice with the localisation map blended over it and
-/// the lung-mask contour drawn, and a montage of such slices.
+/// the lung-mask contour drawn, and a montage of such slices. The combined map of the two
+/// subsystems is drawn over it as outlines: red around the diffuse opacity (the fused map above
+/// the Corona-score threshold, subsystem B), green around focal findings (subsystem A), green
+/// on top where both are.
 ///
 /// Colours: the map uses a jet-like ramp on its absolute value (0 blue → 0.5 green → 0.75 yellow →
 /// 1 red; the Corona-score threshold 0.6 sits between green and yellow), blended with opacity
@@ -9,10 +12,13 @@ import Volumes
 /// ramp never uses), drawn on both sides of the mask boundary.
 public enum Overlay {
     public static let contourColour: (UInt8, UInt8, UInt8) = (255, 0, 255)
+    public static let diffuseColour: (UInt8, UInt8, UInt8) = (255, 0, 0)
+    public static let focalColour: (UInt8, UInt8, UInt8) = (0, 255, 0)
 
-    /// RGB picture of slice `k` on the original grid (columns × rows).
+    /// RGB picture of slice `k` on the original grid (columns × rows); `focal` is the findings'
+    /// label volume (non-zero inside a finding), if any.
     public static func render(volume: Volume, localization: [Float], mask: [UInt8], slice k: Int,
-                              settings: ScreeningSettings) -> PNGFile.Image {
+                              settings: ScreeningSettings, focal: [UInt8]? = nil) -> PNGFile.Image {
         let rows = volume.size.rows, columns = volume.size.columns, plane = rows * columns
         let base = k * volume.size.sliceCount
         let low = settings.windowLowHU, high = settings.windowHighHU
@@ -37,25 +43,37 @@ public enum Overlay {
                 }
             }
         }
-        // Contour, 2 pixels wide so it shows on white soft tissue and on dark lung: every pixel
-        // with a 4-neighbour on the other side of the mask boundary (image border = outside).
+        // Contours, 2 pixels wide so they show on white soft tissue and on dark lung.
         mask.withUnsafeBufferPointer { m in
-            func inside(_ r: Int, _ c: Int) -> Bool {
-                r >= 0 && c >= 0 && r < rows && c < columns && m[base + r * columns + c] != 0
+            outline(&rgb, rows: rows, columns: columns, colour: contourColour) { m[base + $0] != 0 }
+        }
+        if hasMap {
+            localization.withUnsafeBufferPointer { map in
+                outline(&rgb, rows: rows, columns: columns, colour: diffuseColour) { map[base + $0] > settings.coronaThreshold }
             }
-            for r in 0..<rows {
-                for c in 0..<columns {
-                    let here = inside(r, c)
-                    let edge = inside(r - 1, c) != here || inside(r + 1, c) != here
-                        || inside(r, c - 1) != here || inside(r, c + 1) != here
-                    if edge {
-                        let o = 3 * (r * columns + c)
-                        rgb[o] = contourColour.0; rgb[o + 1] = contourColour.1; rgb[o + 2] = contourColour.2
-                    }
-                }
+        }
+        if let focal, focal.count == volume.size.count {
+            focal.withUnsafeBufferPointer { f in
+                outline(&rgb, rows: rows, columns: columns, colour: focalColour) { f[base + $0] != 0 }
             }
         }
         return PNGFile.Image(width: columns, height: rows, channels: 3, pixels: rgb)
+    }
+
+    /// Paints every pixel with a 4-neighbour on the other side of the region's border (image
+    /// border = outside); `inside(i)` takes the pixel's index in the slice.
+    static func outline(_ rgb: inout [UInt8], rows: Int, columns: Int, colour: (UInt8, UInt8, UInt8),
+                        inside: (Int) -> Bool) {
+        func at(_ r: Int, _ c: Int) -> Bool { r >= 0 && c >= 0 && r < rows && c < columns && inside(r * columns + c) }
+        for r in 0..<rows {
+            for c in 0..<columns {
+                let here = at(r, c)
+                if at(r - 1, c) != here || at(r + 1, c) != here || at(r, c - 1) != here || at(r, c + 1) != here {
+                    let o = 3 * (r * columns + c)
+                    rgb[o] = colour.0; rgb[o + 1] = colour.1; rgb[o + 2] = colour.2
+                }
+            }
+        }
     }
 
     /// Colour (0…255 per channel) of a value in [0, 1]: 0 blue, 0.25 cyan, 0.5 green,

@@ -1,4 +1,5 @@
 import Foundation
+import Opacities
 import Volumes
 
 /// Everything the later stages need from preparation, without the voxels: Codable so the
@@ -14,6 +15,9 @@ public struct PreparedStudy: Codable, Equatable, Sendable {
     public var lungVolumeML: Double
     /// One per lung slice, ascending slice index.
     public var slices: [PreparedSlice]
+    /// Subsystem A's focal opacities (found in the prepare stage; the reducer adds their
+    /// agreement with the Grad-CAM map).
+    public var focal: FocalAnalysis?
 }
 
 /// The screening stages as plain functions (method steps 3–6), split where the cluster splits
@@ -30,7 +34,8 @@ public struct Pipeline: Sendable {
         self.software = software
     }
 
-    /// Stage 1: crop, window and resize every lung slice (`SlicePreparation`).
+    /// Stage 1: focal opacities in 3D (`FocalOpacityDetector`, CPU only), then crop, window and
+    /// resize every lung slice (`SlicePreparation`).
     public func prepare(volume: Volume, region: LungRegion, studyID: String,
                         source: String = "") throws -> PreparedStudy {
         guard region.size == volume.size else {
@@ -41,11 +46,12 @@ public struct Pipeline: Sendable {
         let slices = try region.lungSlices.map {
             try SlicePreparation.prepare(volume: volume, sliceIndex: $0, crop: region.roi, settings: settings)
         }
+        let focal = FocalOpacityDetector.detect(volume: volume, lungMask: region.mask)
         return PreparedStudy(studyID: studyID, source: source, metadata: volume.metadata,
                              size: volume.size, geometry: volume.geometry, roi: region.roi,
                              lungSlices: region.lungSlices,
                              lungVolumeML: region.lungVolumeML(geometry: volume.geometry),
-                             slices: slices)
+                             slices: slices, focal: focal)
     }
 
     /// The prepared slices cut into classifier batches of `settings.batchSize`.
@@ -79,10 +85,12 @@ public struct Pipeline: Sendable {
         }
     }
 
-    /// What `reduce` produces: the report and the localisation volume (input grid, Float32).
+    /// What `reduce` produces: the report, the localisation volume (input grid, Float32) and
+    /// the focal findings with their voxels.
     public struct Reduction: Sendable {
         public var report: ScreeningReport
         public var localization: [Float]
+        public var focal: FocalAnalysis?
     }
 
     /// Stage 3: 3D fusion, case scores and the report. `results` may come in any order; there
@@ -107,6 +115,8 @@ public struct Pipeline: Sendable {
                                        logit: Double($0.logit), positive: $0.isPositive,
                                        coronaScore: coronaBySlice[$0.sliceIndex])
         }
+        var focal = study.focal
+        focal?.measureOverlap(with: localization, threshold: settings.coronaThreshold)
         let m = study.metadata, g = study.geometry
         let identity = ScreeningReport.StudyIdentity(
             studyID: study.studyID, source: study.source, patientID: m.patientID,
@@ -119,8 +129,9 @@ public struct Pipeline: Sendable {
             lung: .init(sliceCount: study.lungSlices.count, volumeML: study.lungVolumeML, roi: study.roi),
             slices: entries, positiveSlices: scores.positiveSlices, positiveRatio: scores.positiveRatio,
             coronaScore: scores.coronaScore, decisions: scores.decisions, model: model,
-            software: software, settings: settings, timings: timings, outputs: [:])
-        return Reduction(report: report, localization: localization)
+            software: software, settings: settings, timings: timings, outputs: [:],
+            focalOpacities: focal.map(ScreeningReport.FocalOpacities.init))
+        return Reduction(report: report, localization: localization, focal: focal)
     }
 
     /// All three stages in one process. `progress(done, total)` is called after each batch.

@@ -1,4 +1,5 @@
 import Foundation
+import Opacities
 import Volumes
 
 /// `report.json`: one study's screening result. Its JSON form is specified by
@@ -27,6 +28,36 @@ public struct ScreeningReport: Codable, Equatable, Sendable {
     public var timings: [StageTiming]
     /// Output files relative to the report's folder (filled in by whoever writes them).
     public var outputs: [String: String]
+    /// Subsystem A: focal opacities in 3D (nil only in reports made without a CT volume).
+    public var focalOpacities: FocalOpacities?
+
+    public init(createdAt: String, study: StudyIdentity, lung: LungSummary, slices: [SliceEntry],
+                positiveSlices: [Int], positiveRatio: Double, coronaScore: Double, decisions: [CaseDecision],
+                model: ModelInfo, software: SoftwareInfo, settings: ScreeningSettings, timings: [StageTiming],
+                outputs: [String: String], focalOpacities: FocalOpacities? = nil) {
+        self.createdAt = createdAt; self.study = study; self.lung = lung; self.slices = slices
+        self.positiveSlices = positiveSlices; self.positiveRatio = positiveRatio; self.coronaScore = coronaScore
+        self.decisions = decisions; self.model = model; self.software = software; self.settings = settings
+        self.timings = timings; self.outputs = outputs; self.focalOpacities = focalOpacities
+    }
+
+    /// The focal findings as the report shows them, largest first.
+    public struct FocalOpacities: Codable, Equatable, Sendable {
+        /// Thresholds and filter settings used.
+        public var method: FocalOpacitySettings
+        public var findings: [FocalFinding]
+        /// Sum of the findings' volumes (cm³).
+        public var totalVolumeCM3: Double
+        /// What vessel and wall suppression removed.
+        public var suppressed: FocalAnalysis.Suppressed
+
+        public init(_ analysis: FocalAnalysis) {
+            method = analysis.settings
+            findings = analysis.findings
+            totalVolumeCM3 = analysis.findings.reduce(0) { $0 + $1.volumeCM3 }
+            suppressed = analysis.suppressed
+        }
+    }
 
     public struct StudyIdentity: Codable, Equatable, Sendable {
         public var studyID: String

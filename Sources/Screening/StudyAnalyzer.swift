@@ -54,7 +54,7 @@ public struct StudyAnalyzer {
         stage("write")
         let report = try StudyOutputs.writeAll(
             report: reduction.report, volume: volume, region: region, localization: reduction.localization,
-            settings: pipeline.settings, volumeWriter: volumeWriter, threads: threads,
+            focal: reduction.focal, settings: pipeline.settings, volumeWriter: volumeWriter, threads: threads,
             to: outputFolder, clock: &clock)
         return Result(report: report, outputFolder: outputFolder)
     }

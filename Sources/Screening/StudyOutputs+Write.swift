@@ -1,14 +1,15 @@
 import Foundation
+import Opacities
 import Volumes
 
 extension StudyOutputs {
     /// Writes every output of a reduced study into `folder` (created beforehand with
-    /// `prepareFolder`): the localisation and lung-mask volumes (when `volumeWriter` is given),
+    /// `prepareFolder`): the localisation, lung-mask and combined-map volumes (when `volumeWriter` is given),
     /// the slice pictures and overview, then `report.json` with the output names and the
     /// timings of `clock`. Shared by `analyze` and the cluster's reducer, so both write the same.
     /// Returns the report as written.
     public static func writeAll(report: ScreeningReport, volume: Volume, region: LungRegion,
-                                localization: [Float], settings: ScreeningSettings,
+                                localization: [Float], focal: FocalAnalysis?, settings: ScreeningSettings,
                                 volumeWriter: VolumeFileWriting?, threads: Int,
                                 to folder: URL, clock: inout StageClock) throws -> ScreeningReport {
         var report = report
@@ -20,13 +21,18 @@ extension StudyOutputs {
                 try writeVolume(lungMaskName, in: folder) {
                     try writer.writeUInt8(region.mask, like: volume, to: $0)
                 }
+                try writeVolume(findingsName, in: folder) {
+                    try writer.writeUInt8(combinedMap(focal: focal, localization: localization, count: volume.size.count,
+                                                      threshold: settings.coronaThreshold), like: volume, to: $0)
+                }
             }
             report.outputs["localization"] = localizationName
             report.outputs["lungMask"] = lungMaskName
+            report.outputs["findings"] = findingsName
         }
         let pictures = try clock.measure("write pictures") {
             try writePictures(volume: volume, region: region, localization: localization,
-                              report: report, settings: settings, to: folder, threads: threads)
+                              report: report, settings: settings, focal: focal, to: folder, threads: threads)
         }
         report.outputs.merge(pictures) { $1 }
         report.outputs["report"] = reportName

@@ -1,17 +1,23 @@
 import Foundation
+import Opacities
 import Volumes
 
 /// Files written for one study into its output folder:
 ///   report.json             the report (Protocols/report.schema.json)
 ///   localization.nii.gz     the fused Grad-CAM volume, Float32, input grid and affine
 ///   lung-mask.nii.gz        the lung mask, UInt8, input grid and affine
-///   slices/slice-NNNN.png   one per positive slice: lung window + heat map + lung contour
+///   findings.nii.gz         the combined map, UInt8: 1 focal finding (subsystem A), 2 diffuse
+///                           opacity (fused map above the Corona threshold, subsystem B), 0 else
+///   slices/slice-NNNN.png   one per positive slice and per finding's measured slice: lung
+///                           window + heat map + lung contour, diffuse (red) and focal (green)
+///                           outlines
 ///   overview.png            montage of the most positive lung slices (up to `overviewCount`)
 /// NIfTI files are written by the caller's `VolumeFileWriter` (the Volumes NIfTI writer).
 public enum StudyOutputs {
     public static let reportName = "report.json"
     public static let localizationName = "localization.nii.gz"
     public static let lungMaskName = "lung-mask.nii.gz"
+    public static let findingsName = "findings.nii.gz"
     public static let overviewName = "overview.png"
     public static let slicesFolder = "slices"
 
@@ -45,12 +51,15 @@ public enum StudyOutputs {
     /// Slices are rendered and encoded on up to `threads` threads.
     public static func writePictures(volume: Volume, region: LungRegion, localization: [Float],
                                      report: ScreeningReport, settings: ScreeningSettings,
+                                     focal: FocalAnalysis? = nil,
                                      to folder: URL, overviewCount: Int = 12,
                                      threads: Int = 1) throws -> [String: String] {
+        let labels = focal.map { $0.labelVolume(count: volume.size.count) }
         func picture(_ k: Int) -> PNGFile.Image {
-            Overlay.render(volume: volume, localization: localization, mask: region.mask, slice: k, settings: settings)
+            Overlay.render(volume: volume, localization: localization, mask: region.mask, slice: k, settings: settings,
+                           focal: labels)
         }
-        let positives = report.positiveSlices
+        let positives = Array(Set(report.positiveSlices + (focal?.findings.map(\.diameterSlice) ?? []))).sorted()
         let names = positives.map { "\(slicesFolder)/slice-\(String(format: "%04d", $0)).png" }
         let failures = FailureList()
         let chunks = max(1, min(threads, positives.count))
@@ -73,6 +82,19 @@ public enum StudyOutputs {
             outputs["overview"] = overviewName
         }
         return outputs
+    }
+
+    /// The combined map: 1 where a focal finding is, else 2 where the fused map passes the
+    /// Corona-score threshold, else 0.
+    public static func combinedMap(focal: FocalAnalysis?, localization: [Float], count: Int, threshold: Float) -> [UInt8] {
+        var labels = [UInt8](repeating: 0, count: count)
+        if localization.count == count {
+            for i in 0..<count where localization[i] > threshold { labels[i] = 2 }
+        }
+        if let focal {
+            for n in focal.findings.indices { for i in focal.voxels(of: n) where i >= 0 && i < count { labels[i] = 1 } }
+        }
+        return labels
     }
 
     /// Errors from concurrent writers, kept under a lock.

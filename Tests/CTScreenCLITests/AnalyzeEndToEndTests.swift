@@ -41,11 +41,17 @@ final class AnalyzeEndToEndTests: XCTestCase {
 
         // Every output the report lists exists; PNGs decode through libpng.
         let outputs = try XCTUnwrap(report["outputs"] as? [String: String])
-        for role in ["report", "localization", "lungMask", "overview"] {
+        for role in ["report", "localization", "lungMask", "findings", "overview"] {
             let path = try XCTUnwrap(outputs[role], "no \(role) in outputs")
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(path).path), path)
         }
-        XCTAssertEqual(outputs.keys.filter { $0.hasPrefix("slice ") }.count, positives.count)
+        // One picture per positive slice and per slice a focal finding is measured on.
+        let focal = try XCTUnwrap(report["focalOpacities"] as? [String: Any])
+        let findings = try XCTUnwrap(focal["findings"] as? [[String: Any]])
+        XCTAssertFalse(findings.isEmpty, "the COVID-19 study's ground-glass opacities")
+        let measured = Set(findings.compactMap { $0["diameterSlice"] as? Int })
+        XCTAssertEqual(outputs.keys.filter { $0.hasPrefix("slice ") }.count, Set(positives).union(measured).count)
+        XCTAssertTrue(stdout.contains("Focal        \(findings.count) findings"), stdout)
 
         let validation = try ReportValidation.validate(reportURL.path)
         XCTAssertEqual(validation, "valid")
@@ -78,6 +84,19 @@ final class AnalyzeEndToEndTests: XCTestCase {
         score *= grid.voxelVolume / 1000
         XCTAssertEqual(score, try XCTUnwrap(report["coronaScore"] as? Double), accuracy: 1e-6 + 1e-4 * score)
         XCTAssertEqual(Double(lungVoxels) * grid.voxelVolume / 1000, litres * 1000, accuracy: 0.01)
+
+        // The combined map: 1 on every focal finding's voxels (their counts add up), 2 only
+        // where the localisation passes the Corona threshold, both inside the lung mask.
+        let combined = try NIfTI.readFloat(at: out.appendingPathComponent("findings.nii.gz"))
+        XCTAssertEqual(combined.size, size)
+        var focalVoxels = 0, badDiffuse = 0, outsideLung = 0
+        for i in 0..<combined.voxels.count where combined.voxels[i] != 0 {
+            if combined.voxels[i] == 1 { focalVoxels += 1 } else if combined.voxels[i] != 2 || localization.voxels[i] <= 0.6 { badDiffuse += 1 }
+            if mask.voxels[i] == 0 { outsideLung += 1 }
+        }
+        XCTAssertEqual(focalVoxels, findings.compactMap { $0["voxelCount"] as? Int }.reduce(0, +))
+        XCTAssertEqual(badDiffuse, 0)
+        XCTAssertEqual(outsideLung, 0)
     }
 }
 

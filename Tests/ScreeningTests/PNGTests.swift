@@ -47,6 +47,27 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(hot[2], 0)
     }
 
+    /// The combined map: red outline around the diffuse opacity (map above the Corona
+    /// threshold), green around focal findings, green winning where both are.
+    func testCombinedMapOutlinesDiffuseRedAndFocalGreen() throws {
+        let volume = TestSupport.volume(columns: 12, rows: 12, slices: 1, spacing: [1, 1, 1]) { _, _, _ in -800 }
+        let mask = [UInt8](repeating: 1, count: 144)
+        var map = [Float](repeating: 0, count: 144), focal = [UInt8](repeating: 0, count: 144)
+        for r in 2..<6 { for c in 2..<6 { map[r * 12 + c] = 0.9 } }     // diffuse block, top left
+        for r in 7..<10 { for c in 7..<10 { focal[r * 12 + c] = 1 } }   // focal block, bottom right
+        let image = Overlay.render(volume: volume, localization: map, mask: mask, slice: 0, settings: .standard, focal: focal)
+        func pixel(_ r: Int, _ c: Int) -> [UInt8] { Array(image.pixels[(3 * (r * 12 + c))..<(3 * (r * 12 + c) + 3)]) }
+        XCTAssertEqual(pixel(2, 2), [255, 0, 0])     // diffuse edge, inside
+        XCTAssertEqual(pixel(1, 3), [255, 0, 0])     // diffuse edge, outside
+        XCTAssertNotEqual(pixel(3, 3), [255, 0, 0])  // diffuse interior: heat, no outline
+        XCTAssertEqual(pixel(7, 7), [0, 255, 0])     // focal edge
+        XCTAssertEqual(pixel(10, 8), [0, 255, 0])    // focal edge, outside
+        XCTAssertEqual(pixel(8, 8), [51, 51, 51])    // focal interior: window [−1000, 0] HU, −800 → 0.2
+        // Without labels no green at all.
+        let plain = Overlay.render(volume: volume, localization: map, mask: mask, slice: 0, settings: .standard)
+        XCTAssertFalse(stride(from: 0, to: plain.pixels.count, by: 3).contains { plain.pixels[$0 + 1] == 255 && plain.pixels[$0] == 0 })
+    }
+
     /// The study pictures decode through libpng with the expected sizes: one 32×32 PNG per
     /// positive slice and a montage of 256-pixel tiles.
     func testStudyPicturesDecodeWithExpectedSizes() throws {

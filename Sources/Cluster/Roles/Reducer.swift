@@ -107,6 +107,7 @@ public final class Reducer: @unchecked Sendable {
         if let label = study.label { reduced.study.label = label }
         let report = try StudyOutputs.writeAll(
             report: reduced, volume: volume, region: study.region, localization: reduction.localization,
+            focal: reduction.focal,
             settings: study.settings, volumeWriter: volumeWriter, threads: threads, to: output, clock: &clock)
         let reportPath = output.appendingPathComponent(StudyOutputs.reportName).path
         let summary = StudySummary(report: report, reportPath: reportPath, studyID: d.studyID, label: study.label ?? "",

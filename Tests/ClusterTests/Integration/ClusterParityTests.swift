@@ -4,7 +4,8 @@ import XCTest
 
 /// The acceptance run: the real COVID and non-COVID studies and two phantoms, submitted
 /// together, through a coordinator, 2 worker processes and a reducer, give the reports
-/// `ctscreen analyze` gives (scores and per-slice probabilities within 1e-5).
+/// `ctscreen analyze` gives (scores and per-slice probabilities within 1e-5, the same focal
+/// findings).
 final class ClusterParityTests: XCTestCase {
     func testFourStudiesThroughTwoWorkersMatchAnalyze() throws {
         let h = try ClusterHarness.withTestRedis()
@@ -84,5 +85,19 @@ final class ClusterParityTests: XCTestCase {
                        (want["decisions"] as? [[String: Any]])?.map { $0["positive"] as? Bool }, id)
         XCTAssertEqual((got["outputs"] as? [String: String]).map { Set($0.keys) }, (want["outputs"] as? [String: String]).map { Set($0.keys) }, id)
         XCTAssertEqual((got["model"] as? [String: Any])?["sha256"] as? String, (want["model"] as? [String: Any])?["sha256"] as? String, id)
+        // Subsystem A: the same findings, measured alike (found by the coordinator, joined to
+        // the Grad-CAM map by the reducer).
+        let gf = try XCTUnwrap((got["focalOpacities"] as? [String: Any])?["findings"] as? [[String: Any]], id)
+        let wf = try XCTUnwrap((want["focalOpacities"] as? [String: Any])?["findings"] as? [[String: Any]], id)
+        XCTAssertEqual(gf.count, wf.count, id)
+        for (g, w) in zip(gf, wf) {
+            for key in ["id", "voxelCount", "diameterSlice"] { XCTAssertEqual(g[key] as? Int, w[key] as? Int, "\(id) \(key)") }
+            for key in ["kind", "side"] { XCTAssertEqual(g[key] as? String, w[key] as? String, "\(id) \(key)") }
+            for key in ["volumeCM3", "longestDiameterMM", "perpendicularDiameterMM", "meanHU"] {
+                XCTAssertEqual(number(g, key), number(w, key), accuracy: 1e-9, "\(id) \(key)")
+            }
+            XCTAssertEqual(number(g, "gradCAMMean"), number(w, "gradCAMMean"), accuracy: 1e-4, id)
+            XCTAssertEqual(number(g, "gradCAMOverlap"), number(w, "gradCAMOverlap"), accuracy: 0.01, id)
+        }
     }
 }
