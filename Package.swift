@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Opacities", targets: ["Opacities"]),
         .library(name: "Screening", targets: ["Screening"]),
+        .library(name: "Timeline", targets: ["Timeline"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -44,6 +45,8 @@ let package = Package(
                        providers: [.apt(["libstb-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
         // GDCM is C++: a plain C API over it, every exception caught inside the shim.
         .target(
             name: "CGDCM",
@@ -79,8 +82,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Patients over time: time points from reports, their store (SQLite), change and plot.
+        .target(name: "Timeline", dependencies: ["Screening", "Opacities", "Evaluation", "CSQLite"]),
         .target(name: "Cluster", dependencies: [
-            "CHiredis", "Screening",
+            "CHiredis", "Screening", "Timeline",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -96,7 +101,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["NeuralEngine", "Datasets", "Evaluation"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Training", "Datasets", "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation",
+            "Training", "Datasets", "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation", "Timeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -111,6 +116,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["CTScreenTestSupport", "Models", "NeuralEngine"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Screening"]),
+        .testTarget(name: "TimelineTests", dependencies: ["CTScreenTestSupport", "Timeline", "Screening", "Opacities"]),
         .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Cluster"]),
         .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Evaluation"]),
         .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Datasets", "Screening", "Volumes"]),

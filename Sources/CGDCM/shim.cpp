@@ -266,6 +266,7 @@ extern "C" int CGDCM_readHeader(const char *path, CGDCM_Header *h, char *error, 
         copyString(h->seriesInstanceUID, sizeof(h->seriesInstanceUID), stringValue(ds, 0x0020, 0x000e));
         copyString(h->sopInstanceUID, sizeof(h->sopInstanceUID), stringValue(ds, 0x0008, 0x0018));
         copyString(h->studyDate, sizeof(h->studyDate), stringValue(ds, 0x0008, 0x0020));
+        copyString(h->studyTime, sizeof(h->studyTime), stringValue(ds, 0x0008, 0x0030));
         copyString(h->manufacturer, sizeof(h->manufacturer), stringValue(ds, 0x0008, 0x0070));
         copyString(h->convolutionKernel, sizeof(h->convolutionKernel), stringValue(ds, 0x0018, 0x1210));
         copyString(h->seriesDescription, sizeof(h->seriesDescription), stringValue(ds, 0x0008, 0x103e));

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Screening
+import Timeline
 import Volumes
 
 /// `ctscreen analyze`: one study in, a report and its pictures and volumes out, in one
@@ -30,6 +31,9 @@ struct Analyze: ParsableCommand {
 
     @Flag(help: "Print the time of each stage.")
     var timings = false
+
+    @Option(help: "History folder (SQLite, shared by runs): the study is added to its patient's timeline, whose change is printed and plotted (timeline.png in the output folder); `ctscreen timeline PATIENT --history DIR` shows it later.")
+    var history: String?
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -73,6 +77,26 @@ struct Analyze: ParsableCommand {
         for line in ReportSummary.lines(report, outputFolder: output.path, includeTimings: timings) {
             print(line)
         }
+        if let history { try addToHistory(report, folder: URL(fileURLWithPath: history), output: output) }
+    }
+
+    /// Records the study in the history store and prints its place in the patient's timeline.
+    /// A study without a patient id or date is analysed all the same: the line says why it has
+    /// no place in a timeline.
+    private func addToHistory(_ report: ScreeningReport, folder: URL, output: URL) throws {
+        let point = TimePoint(report: report, reportPath: output.appendingPathComponent(StudyOutputs.reportName).path)
+        let store = try SQLiteTimelineStore(folder: folder)
+        let timeline: Timeline
+        do { timeline = try store.record(point) } catch let error as TimelineError {
+            print("Timeline     " + error.description)
+            return
+        }
+        let plot = output.appendingPathComponent("timeline.png")
+        try TimelineFiles.writePlot(timeline, to: plot)
+        for (n, line) in TimelineFiles.summary(timeline, of: { $0.key == point.key }).enumerated() {
+            print((n == 0 ? "Timeline     " : "             ") + line)
+        }
+        print("             plot \(plot.path); history \(store.path)")
     }
 }
 

@@ -25,6 +25,7 @@ public struct CTScreen: ParsableCommand {
             Submit.self,
             StatusCommand.self,
             ResultCommand.self,
+            TimelineCommand.self,
             WorklistCommand.self,
             BenchLoad.self,
             DecodeSeries.self,

@@ -39,6 +39,9 @@ struct PhantomCommand: ParsableCommand {
     @Option(help: "Number of consolidation lesions (−100…+50 HU).")
     var consolidation = 0
 
+    @Option(name: .customLong("study-date"), help: "DICOM StudyDate, YYYYMMDD (follow-up scans of the phantom patient PHANTOM-<seed> differ by it).")
+    var studyDate = "20200101"
+
     @Option(name: .customLong("lesion-room"),
             help: "Place lesions with room to grow up to this factor (follow-up series: same seed and room, other --lesion-growth).")
     var lesionRoom = 1.0
@@ -55,6 +58,7 @@ struct PhantomCommand: ParsableCommand {
         guard (0...20).contains(groundGlass), (0...20).contains(consolidation) else {
             throw ValidationError("--ground-glass and --consolidation must be within 0...20")
         }
+        guard studyDate.count == 8, studyDate.allSatisfy(\.isNumber) else { throw ValidationError("--study-date must be YYYYMMDD") }
         guard lesionRoom >= 1, lesionRoom <= 4 else { throw ValidationError("--lesion-room must be within 1...4") }
         guard lesionGrowth.allSatisfy({ $0 > 0 && $0 <= lesionRoom }) else {
             throw ValidationError("--lesion-growth factors must be in (0, --lesion-room]")
@@ -66,7 +70,7 @@ struct PhantomCommand: ParsableCommand {
         s.columns = matrix; s.rows = matrix; s.slices = slices
         s.pixelSpacing = spacing; s.sliceThickness = thickness; s.seed = seed
         s.groundGlassCount = groundGlass; s.consolidationCount = consolidation
-        s.lesionRoom = lesionRoom; s.lesionGrowth = lesionGrowth
+        s.lesionRoom = lesionRoom; s.lesionGrowth = lesionGrowth; s.studyDate = studyDate
         return s
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Timeline
 
 /// `ctscreen result STUDY`: the state of one study and, when done, its scores.
 struct ResultCommand: ParsableCommand {
@@ -17,10 +18,16 @@ struct ResultCommand: ParsableCommand {
 
     func run() throws {
         let record: StudyRecord?, summary: StudySummary?
+        var timeline: Timeline?
         do {
             let t = try cluster.transport()
             record = try t.studyRecord(study)
             summary = try t.studySummary(study)
+            // The patient's timeline, so the change since the previous scan shows.
+            if let patient = summary?.patientID, !patient.isEmpty {
+                let points = try RedisTimelineStore(transport: t).timePoints(patient: patient)
+                if !points.isEmpty { timeline = Timeline(patientID: patient, timePoints: points) }
+            }
         } catch {
             throw RoleProcess.fail("result", error)
         }
@@ -31,6 +38,8 @@ struct ResultCommand: ParsableCommand {
             if !record.state.reason.isEmpty { object["reason"] = record.state.reason }
             if let summary, let data = try? JSONEncoder().encode(summary),
                let s = try? JSONSerialization.jsonObject(with: data) { object["summary"] = s }
+            if let timeline, let data = try? JSONEncoder().encode(timeline),
+               let s = try? JSONSerialization.jsonObject(with: data) { object["timeline"] = s }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -46,6 +55,11 @@ struct ResultCommand: ParsableCommand {
             print(String(format: "ratio    %.2f%% (%d of %d lung slices positive)", 100 * s.positiveRatio, s.positiveSlices, s.lungSlices))
             print(String(format: "corona   %.3f cm³", s.coronaScore))
             print("report   \(s.reportPath)")
+            if let timeline {
+                for (n, line) in TimelineFiles.summary(timeline, of: { $0.studyID == study }).enumerated() {
+                    print((n == 0 ? "timeline " : "         ") + line)
+                }
+            }
         }
     }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import Screening
+
 /// Every Redis key of the cluster, in one place, under one configurable prefix.
 ///
 /// Layout (prefix `ctscreen`; `<q>` is `studies`, `slices` or `reduce`):
@@ -20,8 +23,10 @@
 /// | `ctscreen:report:<id>:a<k>`             | string | summary of attempt k once done (JSON), long TTL  |
 /// | `ctscreen:lock:reaper`                  | string | holder of the reaper role (SET NX EX)            |
 /// | `ctscreen:metrics:<name>`               | string | cluster-wide counters (INCRBY)                   |
+/// | `ctscreen:timeline:<patient>`           | hash   | time point key → time point (JSON), one per scan of the patient |
 ///
-/// Everything but the study hashes and state sets (the record of each study) expires or is
+/// Everything but the study hashes, state sets and timelines (the record of each study and
+/// patient) expires or is
 /// deleted when used, so Redis memory is bounded by the work in flight (sizing: Deploy/README.md).
 ///
 /// A study id names one series (`StudyIDs`); `<k>` is the study's attempt (1 on first
@@ -68,6 +73,12 @@ public struct Keys: Sendable, Equatable {
     /// Every payload key starts with this; messages naming any other key are rejected.
     public var payloadPrefix: String { "\(prefix):payload:" }
     public func results(_ studyID: String, attempt: Int) -> String { "\(prefix):results:\(studyID):a\(attempt)" }
+    /// A patient's time points (hash: time point key → TimePoint JSON). The patient id is used
+    /// as is when it is made of id characters, else as `h-` and its SHA-256 (any byte can be
+    /// in a DICOM PatientID).
+    public func timeline(_ patientID: String) -> String {
+        Self.isValidID(patientID) ? "\(prefix):timeline:\(patientID)" : "\(prefix):timeline:h-\(SHA256.hexDigest(of: Data(patientID.utf8)))"
+    }
     public static func resultField(batch: Int) -> String { "batch:\(batch)" }
     /// Summary of a finished attempt (JSON `StudySummary`), read by `status`, `result`, `worklist`.
     public func report(_ studyID: String, attempt: Int) -> String { "\(prefix):report:\(studyID):a\(attempt)" }

@@ -91,3 +91,30 @@ public struct LungRegion: Sendable {
         Double(lungVoxelCount) * geometry.voxelVolume / 1000
     }
 }
+
+extension LungRegion {
+    /// The mask's centroid and the extent of its bounding box in patient space (LPS, mm; the
+    /// box of the voxel centres, grown by one voxel); nil for an empty mask.
+    public func frame(geometry: Geometry) -> (centre: SIMD3<Double>, extent: SIMD3<Double>)? {
+        var sum = SIMD3<Double>(repeating: 0), count = 0
+        var low = SIMD3<Double>(repeating: .infinity), high = SIMD3<Double>(repeating: -.infinity)
+        for k in 0..<size.slices {
+            for r in 0..<size.rows {
+                let base = (k * size.rows + r) * size.columns
+                for c in 0..<size.columns where mask[base + c] != 0 {
+                    let p = geometry.position(column: Double(c), row: Double(r), slice: Double(k))
+                    sum += p; count += 1
+                    low = pointwiseMin(low, p); high = pointwiseMax(high, p)
+                }
+            }
+        }
+        guard count > 0 else { return nil }
+        let voxel = SIMD3(abs(geometry.rowDirection.x) * geometry.spacing.x + abs(geometry.columnDirection.x) * geometry.spacing.y
+                              + abs(geometry.sliceDirection.x) * geometry.spacing.z,
+                          abs(geometry.rowDirection.y) * geometry.spacing.x + abs(geometry.columnDirection.y) * geometry.spacing.y
+                              + abs(geometry.sliceDirection.y) * geometry.spacing.z,
+                          abs(geometry.rowDirection.z) * geometry.spacing.x + abs(geometry.columnDirection.z) * geometry.spacing.y
+                              + abs(geometry.sliceDirection.z) * geometry.spacing.z)
+        return (sum / Double(count), high - low + voxel)
+    }
+}

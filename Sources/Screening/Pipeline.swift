@@ -115,18 +115,21 @@ public struct Pipeline: Sendable {
                                        logit: Double($0.logit), positive: $0.isPositive,
                                        coronaScore: coronaBySlice[$0.sliceIndex])
         }
+        let frame = region.frame(geometry: study.geometry)
         var focal = study.focal
         focal?.measureOverlap(with: localization, threshold: settings.coronaThreshold)
         let m = study.metadata, g = study.geometry
         let identity = ScreeningReport.StudyIdentity(
             studyID: study.studyID, source: study.source, patientID: m.patientID,
             studyInstanceUID: m.studyInstanceUID, seriesInstanceUID: m.seriesInstanceUID,
-            studyDate: m.studyDate, modality: m.modality, manufacturer: m.manufacturer,
+            studyDate: m.studyDate, studyTime: m.studyTime.isEmpty ? nil : m.studyTime, modality: m.modality, manufacturer: m.manufacturer,
             seriesDescription: m.seriesDescription, size: study.size,
             spacing: [g.spacing.x, g.spacing.y, g.spacing.z], origin: [g.origin.x, g.origin.y, g.origin.z])
         let report = ScreeningReport(
             createdAt: ISO8601DateFormatter().string(from: Date()), study: identity,
-            lung: .init(sliceCount: study.lungSlices.count, volumeML: study.lungVolumeML, roi: study.roi),
+            lung: .init(sliceCount: study.lungSlices.count, volumeML: study.lungVolumeML, roi: study.roi,
+                        centreLPS: frame.map { [$0.centre.x, $0.centre.y, $0.centre.z] },
+                        extentMM: frame.map { [$0.extent.x, $0.extent.y, $0.extent.z] }),
             slices: entries, positiveSlices: scores.positiveSlices, positiveRatio: scores.positiveRatio,
             coronaScore: scores.coronaScore, decisions: scores.decisions, model: model,
             software: software, settings: settings, timings: timings, outputs: [:],

@@ -66,6 +66,8 @@ public struct ScreeningReport: Codable, Equatable, Sendable {
         public var studyInstanceUID: String
         public var seriesInstanceUID: String
         public var studyDate: String
+        /// StudyTime (HHMMSS.FFFFFF) when the series has one.
+        public var studyTime: String?
         public var modality: String
         public var manufacturer: String
         public var seriesDescription: String
@@ -82,6 +84,10 @@ public struct ScreeningReport: Codable, Equatable, Sendable {
         public var sliceCount: Int
         public var volumeML: Double
         public var roi: PixelRect
+        /// Centroid of the lung mask (LPS, mm) and the size of its bounding box along x, y, z
+        /// (mm): what aligns two scans of one patient to match findings.
+        public var centreLPS: [Double]?
+        public var extentMM: [Double]?
     }
 
     public struct SliceEntry: Codable, Equatable, Sendable {

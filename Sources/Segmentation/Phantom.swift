@@ -25,6 +25,9 @@ public struct PhantomSettings: Equatable, Codable, Sendable {
     /// in placement order, the last repeated; empty = 1. A follow-up scan of the same patient
     /// is the same seed and `lesionRoom` with other factors (each at most `lesionRoom`).
     public var lesionGrowth: [Double] = []
+    /// DICOM StudyDate (YYYYMMDD) of the series: follow-up scans of one phantom patient
+    /// (patient id PHANTOM-<seed>) differ by it.
+    public var studyDate = "20200101"
 
     public init() {}
 
@@ -130,7 +133,7 @@ public enum PhantomGenerator {
                                    vessels: vessels, lesions: lesions)
         let (hu, lung, lesion) = raster.render(noiseSigma: settings.noiseSigma, seed: settings.seed)
         let metadata = StudyMetadata(
-            patientID: "PHANTOM-\(settings.seed)", studyDate: "20200101", modality: "CT",
+            patientID: "PHANTOM-\(settings.seed)", studyDate: settings.studyDate, modality: "CT",
             manufacturer: "CTScreen phantom", convolutionKernel: "SYNTHETIC",
             seriesDescription: "Synthetic chest phantom (not a patient)")
         return Phantom(settings: settings,

@@ -28,6 +28,8 @@ public struct DICOMHeader: Equatable, Codable, Sendable {
     public var seriesInstanceUID: String
     public var sopInstanceUID: String
     public var studyDate: String
+    /// StudyTime (HHMMSS.FFFFFF); "" when absent.
+    public var studyTime: String = ""
     public var manufacturer: String
     public var convolutionKernel: String
     public var seriesDescription: String
@@ -35,7 +37,7 @@ public struct DICOMHeader: Equatable, Codable, Sendable {
 
     public var metadata: StudyMetadata {
         StudyMetadata(patientID: patientID, studyInstanceUID: studyInstanceUID,
-                      seriesInstanceUID: seriesInstanceUID, studyDate: studyDate,
+                      seriesInstanceUID: seriesInstanceUID, studyDate: studyDate, studyTime: studyTime,
                       modality: modality, manufacturer: manufacturer,
                       convolutionKernel: convolutionKernel, seriesDescription: seriesDescription)
     }
@@ -74,7 +76,7 @@ enum GDCM {
             sliceThickness: h.sliceThickness, instanceNumber: Int(h.instanceNumber),
             modality: string(&h.modality), patientID: string(&h.patientID),
             studyInstanceUID: string(&h.studyInstanceUID), seriesInstanceUID: string(&h.seriesInstanceUID),
-            sopInstanceUID: string(&h.sopInstanceUID), studyDate: string(&h.studyDate),
+            sopInstanceUID: string(&h.sopInstanceUID), studyDate: string(&h.studyDate), studyTime: string(&h.studyTime),
             manufacturer: string(&h.manufacturer), convolutionKernel: string(&h.convolutionKernel),
             seriesDescription: string(&h.seriesDescription), transferSyntaxUID: string(&h.transferSyntaxUID))
     }

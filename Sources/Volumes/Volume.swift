@@ -87,22 +87,44 @@ public struct StudyMetadata: Equatable, Codable, Sendable {
     public var studyInstanceUID: String
     public var seriesInstanceUID: String
     public var studyDate: String
+    /// StudyTime (HHMMSS.FFFFFF); "" when absent or not DICOM.
+    public var studyTime: String
     public var modality: String
     public var manufacturer: String
     public var convolutionKernel: String
     public var seriesDescription: String
 
     public init(patientID: String = "", studyInstanceUID: String = "",
-                seriesInstanceUID: String = "", studyDate: String = "",
+                seriesInstanceUID: String = "", studyDate: String = "", studyTime: String = "",
                 modality: String = "CT", manufacturer: String = "",
                 convolutionKernel: String = "", seriesDescription: String = "") {
         self.patientID = patientID
         self.studyInstanceUID = studyInstanceUID
         self.seriesInstanceUID = seriesInstanceUID
         self.studyDate = studyDate
+        self.studyTime = studyTime
         self.modality = modality
         self.manufacturer = manufacturer
         self.convolutionKernel = convolutionKernel
         self.seriesDescription = seriesDescription
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case patientID, studyInstanceUID, seriesInstanceUID, studyDate, studyTime, modality, manufacturer
+        case convolutionKernel, seriesDescription
+    }
+
+    /// `studyTime` may be absent (metadata written before it was read).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(patientID: try c.decode(String.self, forKey: .patientID),
+                  studyInstanceUID: try c.decode(String.self, forKey: .studyInstanceUID),
+                  seriesInstanceUID: try c.decode(String.self, forKey: .seriesInstanceUID),
+                  studyDate: try c.decode(String.self, forKey: .studyDate),
+                  studyTime: try c.decodeIfPresent(String.self, forKey: .studyTime) ?? "",
+                  modality: try c.decode(String.self, forKey: .modality),
+                  manufacturer: try c.decode(String.self, forKey: .manufacturer),
+                  convolutionKernel: try c.decode(String.self, forKey: .convolutionKernel),
+                  seriesDescription: try c.decode(String.self, forKey: .seriesDescription))
     }
 }

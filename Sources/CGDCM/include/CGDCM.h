@@ -36,6 +36,7 @@ typedef struct CGDCM_Header {
     char seriesInstanceUID[65];
     char sopInstanceUID[65];
     char studyDate[17];
+    char studyTime[17];          /* StudyTime (0008,0030), HHMMSS.FFFFFF; "" when absent */
     char manufacturer[65];
     char convolutionKernel[65];
     char seriesDescription[65];

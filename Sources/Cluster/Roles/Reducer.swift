@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Screening
+import Timeline
 import Volumes
 
 /// The reducer role (queue `reduce`): gather every batch result of the attempt → 3D fusion,
@@ -131,6 +132,7 @@ public final class Reducer: @unchecked Sendable {
             context.logger.notice("study \(d.studyID) failed meanwhile (\(reason)): report \(reportPath) not recorded")
             return
         }
+        recordTimePoint(report, reportPath: reportPath, studyID: d.studyID, transport: t, logger: context.logger)
         onReport?(report, output)
         context.logger.info("study done", metadata: [
             "positive.ratio": "\(report.positiveRatio)", "corona.score": "\(report.coronaScore)", "report": "\(reportPath)",
@@ -139,6 +141,22 @@ public final class Reducer: @unchecked Sendable {
 }
 
 extension Reducer {
+    /// Adds the finished study to its patient's timeline. The study is done whatever happens
+    /// here: a study without a patient id, or a store that refuses the write, is logged.
+    func recordTimePoint(_ report: ScreeningReport, reportPath: String, studyID: String, transport: QueueTransport,
+                         logger: Logger) {
+        let point = TimePoint(report: report, reportPath: reportPath)
+        guard !point.patientID.isEmpty else {
+            logger.notice("study \(studyID) has no patient id: not added to any timeline")
+            return
+        }
+        do {
+            try RedisTimelineStore(transport: transport).add(point)
+        } catch {
+            logger.warning("study \(studyID): its time point could not be stored (\(error))")
+        }
+    }
+
     /// "done" or "failed" if a reduce item of a study in `state` has nothing left to do.
     static func finished(_ state: StudyState) -> String? {
         switch state {

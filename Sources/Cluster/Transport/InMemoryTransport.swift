@@ -124,6 +124,14 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
         locked { lists[keys.processing(process, queue, lane)] ?? [] }
     }
 
+    public func putTimePoint(patientID: String, key: String, _ bytes: [UInt8]) throws {
+        locked { hashes[keys.timeline(patientID), default: [:]][key] = bytes }
+    }
+
+    public func timePoints(patientID: String) throws -> [[UInt8]] {
+        locked { (hashes[keys.timeline(patientID)] ?? [:]).sorted { $0.key < $1.key }.map(\.value) }
+    }
+
     public func deadLetters(limit: Int) throws -> [[UInt8]] { locked { Array((lists[keys.deadLetters] ?? []).prefix(limit)) } }
 
     public func deadLetterCount() throws -> Int { locked { lists[keys.deadLetters]?.count ?? 0 } }

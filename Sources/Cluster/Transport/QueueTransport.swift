@@ -83,6 +83,12 @@ public protocol QueueTransport: AnyObject, Sendable {
                        deleting: [String]) throws -> CompletionOutcome
     func studies(in state: StudyState.Name) throws -> [String]
 
+    // MARK: patients over time
+    /// Stores (or replaces) one time point of a patient's timeline.
+    func putTimePoint(patientID: String, key: String, _ bytes: [UInt8]) throws
+    /// Every time point of a patient (any order).
+    func timePoints(patientID: String) throws -> [[UInt8]]
+
     // MARK: processes, heartbeats, locks, counters
     /// Dead-letters a held delivery (`record` pushed to the capped dead-letter list, its
     /// attempt count forgotten) and, with `failing`, marks that study failed — one atomic

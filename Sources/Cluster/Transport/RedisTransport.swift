@@ -345,6 +345,16 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         return MemoryUsage(used: used, limit: fields["maxmemory"] ?? 0)
     }
 
+    public func putTimePoint(patientID: String, key: String, _ bytes: [UInt8]) throws {
+        _ = try call(["HSET", keys.timeline(patientID), key, bytes])
+    }
+
+    public func timePoints(patientID: String) throws -> [[UInt8]] {
+        // HGETALL answers field, value, field, value, …
+        let all = try call(["HGETALL", keys.timeline(patientID)]).array ?? []
+        return stride(from: 1, to: all.count, by: 2).compactMap { all[$0].bytes }
+    }
+
     public func studyRecord(_ studyID: String) throws -> StudyRecord? {
         let flat = try call(["HMGET", keys.study(studyID), "state", "reason", "updated", "attempt", "identity", "label"]).array ?? []
         guard flat.count == 6, let name = flat[0].string.flatMap(StudyState.Name.init(rawValue:)) else { return nil }
