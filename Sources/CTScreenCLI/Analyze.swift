@@ -9,11 +9,12 @@ import Volumes
 /// process (no Redis). The stages are Screening's `Pipeline`, the same ones the cluster runs.
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Screens one chest CT study: report.json, localisation and lung-mask NIfTI, heat-map PNGs.",
+        abstract: "Screens one chest CT study: report.json with focal findings, localisation, lung-mask and combined-map NIfTI, heat-map PNGs.",
         discussion: """
         STUDY is a DICOM series folder (the series is picked automatically) or a NIfTI file. \
-        Outputs in DIR: report.json, localization.nii.gz, lung-mask.nii.gz, overview.png and \
-        slices/slice-NNNN.png for every positive slice. Research software, not for clinical use.
+        Outputs in DIR: report.json (with the focal findings), localization.nii.gz, lung-mask.nii.gz, \
+        findings.nii.gz (1 focal, 2 diffuse opacity), overview.png and slices/slice-NNNN.png for every \
+        positive slice and every slice a finding is measured on. Research software, not for clinical use.
         """)
 
     @Argument(help: "A DICOM series folder or a NIfTI file (.nii, .nii.gz).")

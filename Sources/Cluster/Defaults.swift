@@ -34,6 +34,11 @@ public enum ClusterDefaults {
     /// The dead-letter list keeps its newest records only (the failed study keeps its reason
     /// in its record either way), so a flood of hostile messages cannot fill Redis.
     public static let deadLetterCap = 10_000
+    /// A patient's timeline expires this long after its last new scan (a follow-up refreshes
+    /// it), so patients seen once do not pile up in Redis forever.
+    public static let timelineTTL: Double = 400 * 24 * 3600
+    /// Findings kept per time point in a timeline (the largest): bounds its size in Redis.
+    public static let timelineFindingCap = 100
     /// Admission by bytes: a coordinator splits a study only when Redis's used memory plus
     /// the study's estimated bytes (pixels + results) stays below this share of the memory
     /// limit (`maxmemory`, or `--redis-memory-budget` if smaller). The rest is headroom for

@@ -25,8 +25,7 @@ import Screening
 /// | `ctscreen:metrics:<name>`               | string | cluster-wide counters (INCRBY)                   |
 /// | `ctscreen:timeline:<patient>`           | hash   | time point key → time point (JSON), one per scan of the patient |
 ///
-/// Everything but the study hashes, state sets and timelines (the record of each study and
-/// patient) expires or is
+/// Everything but the study hashes and state sets (the record of each study) expires or is
 /// deleted when used, so Redis memory is bounded by the work in flight (sizing: Deploy/README.md).
 ///
 /// A study id names one series (`StudyIDs`); `<k>` is the study's attempt (1 on first

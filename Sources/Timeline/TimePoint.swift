@@ -30,6 +30,11 @@ public struct TimePoint: Codable, Equatable, Sendable {
         public var centreLPS: [Double]
         public var kind: String
         public var side: String
+
+        public init(id: Int, volumeCM3: Double, longestDiameterMM: Double, centreLPS: [Double], kind: String, side: String) {
+            self.id = id; self.volumeCM3 = volumeCM3; self.longestDiameterMM = longestDiameterMM
+            self.centreLPS = centreLPS; self.kind = kind; self.side = side
+        }
     }
 
     public init(report: ScreeningReport, reportPath: String) {

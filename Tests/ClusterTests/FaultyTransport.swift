@@ -83,7 +83,7 @@ final class FaultyTransport: QueueTransport, @unchecked Sendable {
     }
     func studyRecord(_ id: String) throws -> StudyRecord? { try inner.studyRecord(id) }
     func studies(in state: StudyState.Name) throws -> [String] { try inner.studies(in: state) }
-    func putTimePoint(patientID: String, key: String, _ bytes: [UInt8]) throws { try inner.putTimePoint(patientID: patientID, key: key, bytes) }
+    func putTimePoint(patientID: String, key: String, _ bytes: [UInt8], ttl: Double) throws { try inner.putTimePoint(patientID: patientID, key: key, bytes, ttl: ttl) }
     func timePoints(patientID: String) throws -> [[UInt8]] { try inner.timePoints(patientID: patientID) }
     func register(_ r: ProcessRecord) throws { try inner.register(r) }
     func deregister(_ p: String) throws { try inner.deregister(p) }

@@ -64,7 +64,8 @@ final class RedisMemoryTests: XCTestCase {
         XCTAssertEqual(try t.studyRecord(second.studyID)?.state, .done)
 
         // Only the record of each study (hash, state sets), the counters and the capped
-        // dead-letter list live without expiry.
+        // dead-letter list live without expiry (a patient's timeline expires a year after its
+        // last scan).
         let names = (try admin.command(["KEYS", "ctscreen:*"]).array ?? []).compactMap(\.string)
         XCTAssertFalse(names.isEmpty)
         for name in names {

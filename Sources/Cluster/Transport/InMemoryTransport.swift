@@ -124,7 +124,7 @@ public final class InMemoryTransport: QueueTransport, @unchecked Sendable {
         locked { lists[keys.processing(process, queue, lane)] ?? [] }
     }
 
-    public func putTimePoint(patientID: String, key: String, _ bytes: [UInt8]) throws {
+    public func putTimePoint(patientID: String, key: String, _ bytes: [UInt8], ttl: Double) throws {
         locked { hashes[keys.timeline(patientID), default: [:]][key] = bytes }
     }
 

@@ -84,8 +84,9 @@ public protocol QueueTransport: AnyObject, Sendable {
     func studies(in state: StudyState.Name) throws -> [String]
 
     // MARK: patients over time
-    /// Stores (or replaces) one time point of a patient's timeline.
-    func putTimePoint(patientID: String, key: String, _ bytes: [UInt8]) throws
+    /// Stores (or replaces) one time point of a patient's timeline; the timeline then expires
+    /// `ttl` seconds later unless another scan comes.
+    func putTimePoint(patientID: String, key: String, _ bytes: [UInt8], ttl: Double) throws
     /// Every time point of a patient (any order).
     func timePoints(patientID: String) throws -> [[UInt8]]
 

@@ -345,8 +345,9 @@ public final class RedisTransport: QueueTransport, @unchecked Sendable {
         return MemoryUsage(used: used, limit: fields["maxmemory"] ?? 0)
     }
 
-    public func putTimePoint(patientID: String, key: String, _ bytes: [UInt8]) throws {
+    public func putTimePoint(patientID: String, key: String, _ bytes: [UInt8], ttl: Double) throws {
         _ = try call(["HSET", keys.timeline(patientID), key, bytes])
+        _ = try call(["PEXPIRE", keys.timeline(patientID), Self.ms(ttl)])
     }
 
     public func timePoints(patientID: String) throws -> [[UInt8]] {
