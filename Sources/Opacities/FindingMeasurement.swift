@@ -12,6 +12,35 @@ struct Context {
     var geometry: Geometry
     var midlineX: Double
     var settings: FocalOpacitySettings
+    /// Per box row (slice-major): x (LPS mm) of the right lung's and the left lung's medial
+    /// edges on it, when both lungs cross the row.
+    var medialEdges: [(right: Double, left: Double)?] = []
+
+    /// Fills `medialEdges`: the right lung lies at x below the midline, the left above.
+    mutating func findMedialEdges() {
+        medialEdges = Array(repeating: nil, count: box.rows * box.slices)
+        for line in 0..<(box.rows * box.slices) {
+            var right = -Double.infinity, left = Double.infinity
+            for c in 0..<box.columns where lung[line * box.columns + c] != 0 {
+                let x = xPosition(line * box.columns + c)
+                if x < midlineX { right = max(right, x) } else { left = min(left, x) }
+            }
+            if right.isFinite, left.isFinite { medialEdges[line] = (right, left) }
+        }
+    }
+
+    func xPosition(_ b: Int) -> Double {
+        let p = box.coordinates(b)
+        return geometry.position(column: Double(p.c + box.c0), row: Double(p.r + box.r0), slice: Double(p.k + box.k0)).x
+    }
+
+    /// True for a voxel outside the lungs between their medial edges on its row: the
+    /// mediastinum and the hila, not the chest wall.
+    func isMediastinal(_ b: Int) -> Bool {
+        guard lung[b] == 0, let edges = medialEdges[b / box.columns] else { return false }
+        let x = xPosition(b)
+        return x > edges.right && x < edges.left
+    }
 
     static let nearMM = 2.0, farMM = 5.0, aeratedFallbackHU: Float = -850
 
@@ -60,7 +89,7 @@ struct Context {
 
     /// What touches a finding: of the voxels just outside it (face neighbours), the share
     /// outside the lung mask and the share the tube filter called tubular.
-    func surroundings(_ voxels: [Int]) -> (outsideLung: Double, tubular: Double) {
+    func surroundings(_ voxels: [Int]) -> (outsideLung: Double, tubular: Double, mediastinal: Double) {
         let inside = Set(voxels)
         var shell = Set<Int>()
         for b in voxels {
@@ -72,9 +101,11 @@ struct Context {
                 if !inside.contains(n) { shell.insert(n) }
             }
         }
-        guard !shell.isEmpty else { return (0, 0) }
+        guard !shell.isEmpty else { return (0, 0, 0) }
         let outside = shell.filter { lung[$0] == 0 }.count, tubes = shell.filter { tubular[$0] != 0 }.count
-        return (Double(outside) / Double(shell.count), Double(tubes) / Double(shell.count))
+        let mediastinal = shell.filter(isMediastinal).count
+        let n = Double(shell.count)
+        return (Double(outside) / n, Double(tubes) / n, Double(mediastinal) / n)
     }
 
     /// Measures a finding given its voxels (box indices); `id` is set by the caller.

@@ -67,6 +67,8 @@ public struct FocalAnalysis: Codable, Equatable, Sendable {
         public var vesselJunctions = 0
         /// Findings dropped as chest wall, diaphragm or mediastinum.
         public var wallContacts = 0
+        /// Findings dropped as hilar (against the mediastinum).
+        public var mediastinalContacts = 0
         public init() {}
     }
 

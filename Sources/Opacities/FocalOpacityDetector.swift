@@ -14,8 +14,9 @@ import Volumes
 ///     within 2 mm of the component, in the lung, not tubular, at or above that level.
 ///     Volume, diameters, HU and class are measured on those voxels.
 ///  5. Dropped: findings whose outside neighbours are mostly not lung (chest wall, diaphragm
-///     or mediastinum that the lung mask's closing took in) or mostly vessel voxels (where
-///     vessels branch). `FocalAnalysis.suppressed` counts what steps 2 and 5 removed.
+///     or mediastinum that the lung mask's closing took in), partly mediastinum (more than 5 %:
+///     the hila, between the two lungs' medial edges), or mostly vessel voxels (where vessels
+///     branch). `FocalAnalysis.suppressed` counts what steps 2 and 5 removed.
 public enum FocalOpacityDetector {
     public static func detect(volume: Volume, lungMask: [UInt8],
                               settings: FocalOpacitySettings = .standard) -> FocalAnalysis {
@@ -72,17 +73,21 @@ public enum FocalOpacityDetector {
         for (b, label) in components.labels.enumerated() where label > 0 && components.sizes[Int(label) - 1] >= minimumVoxels {
             members[Int(label) - 1].append(b)
         }
-        let context = Context(hu: hu, lung: lung, tubular: tubular, box: box, size: size, geometry: volume.geometry,
+        var context = Context(hu: hu, lung: lung, tubular: tubular, box: box, size: size, geometry: volume.geometry,
                               midlineX: lungMidlineX(lungMask, size: size, geometry: volume.geometry), settings: settings)
+        context.findMedialEdges()
         var claimed = Set<Int>()
         var measured: [(finding: FocalFinding, voxels: [Int])] = []
         for voxels in members where !voxels.isEmpty {
             let refined = context.refine(voxels).filter { !claimed.contains($0) }
             guard Double(refined.count) * voxelVolume >= settings.minimumVolumeMM3 else { continue }
             // Not surrounded by lung: chest wall, diaphragm or mediastinum pulled into the lung
-            // mask by its closing. Surrounded by vessels: where vessels branch (a blob, not a tube).
+            // mask by its closing; against the mediastinum even in part: the hila, where vessels
+            // and bronchi enter the lung dense and branching. Surrounded by vessels: where vessels
+            // branch (a blob, not a tube).
             let touch = context.surroundings(refined)
             if touch.outsideLung > settings.maximumWallContact { suppressed.wallContacts += 1; continue }
+            if touch.mediastinal > settings.maximumMediastinalContact { suppressed.mediastinalContacts += 1; continue }
             if touch.tubular > settings.maximumVesselContact { suppressed.vesselJunctions += 1; continue }
             claimed.formUnion(refined)
             measured.append((context.measure(refined), refined))

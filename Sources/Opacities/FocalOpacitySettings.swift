@@ -22,6 +22,9 @@ public struct FocalOpacitySettings: Codable, Equatable, Sendable {
     /// A finding is dropped when more than this share of the voxels around it is outside the
     /// lung mask (tissue of the chest wall, diaphragm or mediastinum) …
     public var maximumWallContact: Double = 0.3
+    /// … or more than this share is mediastinum (outside the lungs between their medial edges:
+    /// the hila, where vessels and bronchi enter dense and branching) …
+    public var maximumMediastinalContact: Double = 0.05
     /// … or tubular (a blob where vessels branch).
     public var maximumVesselContact: Double = 0.3
     /// Opening radius (mm): strands thinner than twice this (vessel stubs, airway walls,
