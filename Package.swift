@@ -76,7 +76,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),
         // The shipped model: F16 weights as a resource, with its card beside them.
-        .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v2.safetensors")]),
+        .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v3.safetensors")]),
         .target(name: "Screening", dependencies: [
             "Volumes", "Segmentation", "Opacities", "NeuralEngine", "Models", "DefaultModel", "CPNG",
             .product(name: "Logging", package: "swift-log"),

@@ -70,6 +70,15 @@ struct Train: ParsableCommand {
     var lesionPasteFolder: String?
     @Option(name: .customLong("lesion-paste-probability"), help: "Share of negative 2D training images that get a pasted lesion.")
     var lesionPasteProbability = 0.5
+    @Flag(name: .customLong("train-on-donors"),
+          help: "Also train on the paste donors' own slices (images with their infection masks, positives and negatives; at most --max-per-group per volume), added to the training split after the split is dealt. Needs --lesion-paste.")
+    var trainOnDonors = false
+    @Option(name: .customLong("validation-donor"), parsing: .singleValue,
+            help: "A lesion donor volume (e.g. covid19-ct-seg/coronacases_org_008) kept out of the paste and of training; its slices (at most --max-per-group) join the validation split. Repeatable; needs --lesion-paste.")
+    var validationDonors: [String] = []
+    @Flag(name: .customLong("keep-epoch-weights"),
+          help: "Also write every epoch's weights, OUT/epoch-K-f16.safetensors (to measure each epoch on validation afterwards).")
+    var keepEpochWeights = false
     @Option(name: .customLong("cam-loss-weight"),
             help: "λ of a loss on the class activation map of training slices with a known lesion (pasted lesions, masked 2D images): λ × the share of positive CAM mass outside the lesion. 0 = BCE alone.")
     var camLossWeight = 0.0
@@ -91,6 +100,12 @@ struct Train: ParsableCommand {
             throw ValidationError("--train-from \(trainFrom.rawValue) holds stages at their initial weights: give --init")
         }
         guard camLossWeight >= 0, camLossWeight.isFinite else { throw ValidationError("--cam-loss-weight must be ≥ 0") }
+        if (trainOnDonors || !validationDonors.isEmpty) && lesionPasteFolder == nil {
+            throw ValidationError("--train-on-donors and --validation-donor need --lesion-paste")
+        }
+        if (trainOnDonors || !validationDonors.isEmpty) && data.covid19CTSeg != nil {
+            throw ValidationError("--train-on-donors and --validation-donor add the donors themselves: do not also give --covid19-ct-seg")
+        }
         if camLossWeight > 0 && lesionPasteFolder == nil && data.covid19CTSeg == nil && data.medseg == nil {
             throw ValidationError("--cam-loss-weight needs slices with known lesions: --lesion-paste, --covid19-ct-seg or --medseg")
         }
@@ -113,6 +128,20 @@ struct Train: ParsableCommand {
         let all = try data.dataset()
         var splits = try DatasetSplits.split(all, train: trainFraction, validation: validationFraction, seed: seed)
             .forcing(train: trainGroups, test: testGroups)
+        // Donor slices go in after the deal, so every other group (the test split above all)
+        // lands where it would without them.
+        let donorPlan = try lesionPasteFolder.map {
+            try LesionDonorPlan(set: DatasetBuilder.covid19CTSeg(root: URL(fileURLWithPath: $0)), validation: validationDonors)
+        }
+        if let plan = donorPlan, trainOnDonors || !plan.validationVolumes.isEmpty {
+            splits = try splits.adding(train: trainOnDonors ? plan.trainingSamples(cap: data.maxPerGroup) : [],
+                                       validation: plan.validationSamples(cap: data.maxPerGroup))
+            let added = trainOnDonors ? plan.trainingSamples(cap: data.maxPerGroup) : []
+            let held = plan.validationSamples(cap: data.maxPerGroup)
+            print("lesion donors: \(added.count) slices (\(added.filter(\.label).count) with a lesion) of "
+                  + "\(trainOnDonors ? plan.pasteVolumes.count : 0) volumes added to training, \(held.count) slices "
+                  + "(\(held.filter(\.label).count) with a lesion) of \(plan.validationVolumes.joined(separator: ", ")) to validation")
+        }
         if let l = limit {
             splits.train = splits.train.subsample(limitPerLabel: l)
             splits.validation = splits.validation.subsample(limitPerLabel: l)
@@ -175,9 +204,9 @@ struct Train: ParsableCommand {
         let cache = TrainSliceCache(loader: loader)
         let cached = try cache.preload(splits.train.samples + splits.validation.samples)
         if cached > 0 { print("read \(cached) volume slices into memory") }
-        if let folder = lesionPasteFolder { cache.lesionPaste = try lesionDonors(folder, side: inputSize, out: out, cache: cache) }
+        if let plan = donorPlan { cache.lesionPaste = try lesionDonors(plan, side: inputSize, out: out, cache: cache) }
         let trainer = try Trainer(model: model, settings: settings, source: { samples, aug, rng in
-            try cache.batch(samples, augmentation: aug, wantMasks: camLossWeight > 0, rng: &rng)
+            try cache.batch(samples, augmentation: aug, wantMasks: camLossWeight > 0 || !validationDonors.isEmpty, rng: &rng)
         }, resumeFrom: resumeFrom)
         let trainCount = String(splits.train.samples.count)
         // Every file written carries the input preparation, so a trained model is read right.
@@ -209,6 +238,12 @@ struct Train: ParsableCommand {
                 .write(model: t.model, optimizer: t.optimizer, to: checkpointPath)
             try t.model.writeWeights(to: folder.appendingPathComponent("model.safetensors").path,
                                      metadata: with(["epochs": String(t.epochsDone)]))
+            if keepEpochWeights {
+                var m = ["epochs": String(t.epochsDone)]
+                if let auc = report.validationAUC { m["validation_auc"] = String(auc) }
+                try t.model.writeWeights(to: folder.appendingPathComponent("epoch-\(report.epoch)-f16.safetensors").path,
+                                         dtype: .f16, metadata: with(m))
+            }
         }
         try model.writeWeights(to: folder.appendingPathComponent("model-f16.safetensors").path, dtype: .f16,
                                metadata: with(["epochs": String(trainer.epochsDone)]))
@@ -216,26 +251,21 @@ struct Train: ParsableCommand {
               + (best.map { String(format: ", best-f16.safetensors (epoch %d, validation AUC %.4f)", $0.epoch, $0.auc) } ?? ""))
     }
 
-    /// The donors of --lesion-paste: the patients at odd places of the sorted list, 30
-    /// evenly spaced lesion slices each; writes their names to OUT/lesion-donors.txt so that
-    /// evaluations can leave them out.
-    func lesionDonors(_ folder: String, side: Int, out: String, cache: TrainSliceCache) throws -> LesionPaste {
-        let set = try DatasetBuilder.covid19CTSeg(root: URL(fileURLWithPath: folder))
-        let volumes = set.groups.sorted()
-        let donorVolumes = Set(volumes.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
-        let picked = Dataset(name: set.name, samples: set.samples.filter { donorVolumes.contains($0.group) && $0.label })
-            .capped(perGroup: 30)
-        let donors = try LesionPaste.donors(from: picked.samples, side: side, loader: cache.loader)
-        guard !donors.isEmpty else { throw TrainingError("\(folder): no slice with a lesion in the donor volumes") }
+    /// The paste donors of --lesion-paste (`LesionDonorPlan`: the patients at odd places of the
+    /// sorted list, less any --validation-donor; 30 evenly spaced lesion slices each); writes
+    /// every donor's name (validation donors too) to OUT/lesion-donors.txt so that
+    /// evaluations leave them out.
+    func lesionDonors(_ plan: LesionDonorPlan, side: Int, out: String, cache: TrainSliceCache) throws -> LesionPaste {
+        let donors = try LesionPaste.donors(from: plan.pasteSamples, side: side, loader: cache.loader)
+        guard !donors.isEmpty else { throw TrainingError("\(lesionPasteFolder ?? ""): no slice with a lesion in the donor volumes") }
         let list = URL(fileURLWithPath: out).appendingPathComponent("lesion-donors.txt")
         // Without the list an evaluation would count the donors as unseen: no silent failure.
         do {
-            try (donorVolumes.sorted().map { "covid19-ct-seg/" + $0 }.joined(separator: "\n") + "\n")
-                .write(to: list, atomically: true, encoding: .utf8)
+            try plan.donorList.write(to: list, atomically: true, encoding: .utf8)
         } catch {
             throw TrainingError("\(list.path): cannot write the lesion donors' list: \(error.localizedDescription)")
         }
-        print("lesion paste: \(donors.count) donor slices from \(donorVolumes.count) of \(volumes.count) patients "
+        print("lesion paste: \(donors.count) donor slices from \(plan.pasteVolumes.count) of \(plan.set.groups.count) patients "
               + "(\(list.path)), probability \(lesionPasteProbability)")
         return LesionPaste(donors: donors, probability: lesionPasteProbability)
     }

@@ -8,9 +8,9 @@ import Foundation
 /// whose accessor stops the process when the bundle is missing; here a missing bundle is
 /// an error the caller reports.
 public enum DefaultModel {
-    public static let fileName = "ctscreen-default-v2.safetensors"
+    public static let fileName = "ctscreen-default-v3.safetensors"
     /// SHA-256 of the shipped file; loading checks it, so a damaged or swapped file is caught.
-    public static let sha256 = "3f1d4ccf05f4a05a17023233ce13568491a46d69ac165280d37e869d5fd43c59"
+    public static let sha256 = "f48e918fc6d11f69f1ab68943b5b9161911eb05caf1f28286ece56da20957718"
     public static let bundleName = "CTScreen_DefaultModel.resources"
 
     /// Where the file is looked for, in order: the bundle beside the executable (SwiftPM's

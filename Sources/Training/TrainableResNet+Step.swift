@@ -7,6 +7,22 @@ extension TrainableResNet {
         forward(x, n: n, height: height, width: width).logits
     }
 
+    /// Logits of a batch (inference mode) and, for each image with a lesion mask (input side²,
+    /// nil = none), the share of positive class-activation mass outside the lesion, as
+    /// `CAMLesionLoss` measures it in training (for validation; nothing is trained).
+    public func logitsAndCAMOutsideShares(_ x: [Float], n: Int, height: Int, width: Int,
+                                          lesionMasks: [[Bool]?]) -> (logits: [Float], shares: [Double?]) {
+        precondition(lesionMasks.count == n, "one lesion mask (or nil) per image")
+        let pass = forward(x, n: n, height: height, width: width)
+        let shares = lesionMasks.enumerated().map { i, mask -> Double? in
+            guard let mask else { return nil }
+            precondition(height == width && mask.count == height * width, "lesion mask \(i) is not the input's size")
+            let outside = CAMLesionLoss.outsideCells(mask, side: height, rows: pass.finalH, columns: pass.finalW)
+            return CAMLesionLoss.lossAndGradient(cam: classActivationMap(pass, image: i), outside: outside).loss
+        }
+        return (pass.logits, shares)
+    }
+
     /// Mean BCE loss of the batch; adds its gradient to `store.grads` (zero them first).
     /// A training pass: with `batchNormMomentum`, it normalises by the batch's statistics and
     /// moves the running ones.

@@ -46,6 +46,9 @@ public struct EpochReport: Sendable {
     /// With a CAM loss weight: mean share of positive CAM mass outside the lesion over the
     /// epoch's masked training images, and how many there were (nil when none).
     public var camOutsideShare: (mean: Double, images: Int)?
+    /// The same share over the validation images whose batch carries a lesion mask (real
+    /// lesions held out for validation), and how many there were (nil when none).
+    public var validationCAMOutsideShare: (mean: Double, images: Int)?
 
     public var line: String {
         var s = String(format: "epoch %d: loss %.4f over %d images (%d steps, %.1f images/s)",
@@ -54,6 +57,9 @@ public struct EpochReport: Sendable {
         s += validationAUC.map { String(format: ", validation AUC %.4f", $0) } ?? ", validation AUC n/a"
         if let c = camOutsideShare {
             s += String(format: ", CAM mass outside lesions %.3f over %d masked images", c.mean, c.images)
+        }
+        if let c = validationCAMOutsideShare {
+            s += String(format: ", validation CAM mass outside lesions %.3f over %d masked images", c.mean, c.images)
         }
         return s
     }
@@ -161,15 +167,24 @@ public final class Trainer {
                                  validationLoss: nil, validationAUC: nil, seconds: Date().timeIntervalSince(start))
         if masked > 0 { report.camOutsideShare = (shareSum / Double(masked), masked) }
         if let v = validation, !v.samples.isEmpty {
-            let (loss, auc) = try evaluate(v)
-            report.validationLoss = loss
-            report.validationAUC = auc
+            let r = try evaluateWithCAM(v)
+            report.validationLoss = r.loss
+            report.validationAUC = r.auc
+            report.validationCAMOutsideShare = r.camOutsideShare
         }
         return report
     }
 
     /// Mean BCE and slice-level AUC (nil when the set lacks a class) of a data set, no augmentation.
     public func evaluate(_ data: Dataset) throws -> (loss: Double, auc: Double?) {
+        let r = try evaluateWithCAM(data)
+        return (r.loss, r.auc)
+    }
+
+    /// `evaluate`, and the mean share of positive CAM mass outside the lesion over the images
+    /// for which the batch source gives a lesion mask (nil when none).
+    public func evaluateWithCAM(_ data: Dataset) throws -> (loss: Double, auc: Double?, camOutsideShare: (mean: Double, images: Int)?) {
+        var shareSum = 0.0, masked = 0
         var scores: [Double] = [], labels: [Bool] = [], lossSum = 0.0
         var rng = SplitMix64(seed: 0)
         let side = settings.inputSize
@@ -181,14 +196,20 @@ public final class Trainer {
                 (z, y) = (model.headLogits(pooled, n: chunk.count), labels)
             } else {
                 let batch = try source(chunk, .none, &rng)
-                (z, y) = (model.logits(batch.input, n: chunk.count, height: side, width: side), batch.labels)
+                if let masks = batch.lesionMasks, masks.contains(where: { $0 != nil }) {
+                    let r = model.logitsAndCAMOutsideShares(batch.input, n: chunk.count, height: side, width: side, lesionMasks: masks)
+                    for share in r.shares.compactMap({ $0 }) { shareSum += share; masked += 1 }
+                    (z, y) = (r.logits, batch.labels)
+                } else {
+                    (z, y) = (model.logits(batch.input, n: chunk.count, height: side, width: side), batch.labels)
+                }
             }
             lossSum += BCEWithLogits.lossAndGradient(logits: z, labels: y).loss * Double(chunk.count)
             scores += z.map(Double.init)
             labels += y.map { $0 > 0.5 }
         }
         let auc = try? ROCCurve(LabeledScores(scores: scores, labels: labels, source: data.name)).auc
-        return (lossSum / Double(max(scores.count, 1)), auc)
+        return (lossSum / Double(max(scores.count, 1)), auc, masked > 0 ? (shareSum / Double(masked), masked) : nil)
     }
 
     /// Pooled features [N][C] and labels of `samples`, computing only those not cached yet.

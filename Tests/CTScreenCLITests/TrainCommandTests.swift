@@ -1,4 +1,5 @@
 import CTScreenTestSupport
+import Datasets
 import Foundation
 import NeuralEngine
 import XCTest
@@ -166,6 +167,53 @@ final class TrainCommandTests: XCTestCase {
             (["--cam-loss-weight", "1"], "--cam-loss-weight needs slices with known lesions"),
         ] {
             let (status, _, err) = try AnalyzeTests.run(binary, common + arguments)
+            XCTAssertNotEqual(status, 0, "\(arguments)")
+            XCTAssertTrue(err.contains(expected), "\(arguments): \(err)")
+            XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("ctscreen train: ") || $0.hasPrefix("Error") }.count, 1, err)
+        }
+    }
+
+    /// --train-on-donors and --validation-donor: the paste donors' slices join training, the
+    /// validation donor's join validation only, the test split is the one a run without them
+    /// deals, the donors' list still names all six, the validation CAM share is logged and
+    /// --keep-epoch-weights keeps the epoch's weights. A volume that is not a donor (unseen
+    /// test data) and the options without --lesion-paste are refused with one error line.
+    func testLesionDonorsInTrainingAndValidation() throws {
+        let (binary, ucsd, model) = try inputs()
+        let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
+        let out = try SharedFolder.temporaryFolder("donors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let common = ["train", "--ucsd", ucsd, "--max-steps", "1", "--batch-size", "4", "--input-size", "64", "--max-per-group", "20",
+                      "--threads", "1", "--init", model, "--epochs", "1", "--lesion-paste", ctseg, "--lesion-paste-probability", "1"]
+        let plainOut = out.appendingPathComponent("plain").path, donorOut = out.appendingPathComponent("donors").path
+        let (s0, _, e0) = try AnalyzeTests.run(binary, common + ["--out", plainOut])
+        XCTAssertEqual(s0, 0, e0)
+        let (s1, stdout, e1) = try AnalyzeTests.run(binary, common + [
+            "--out", donorOut, "--train-on-donors", "--validation-donor", "covid19-ct-seg/coronacases_org_008",
+            "--cam-loss-weight", "1", "--keep-epoch-weights"])
+        XCTAssertEqual(s1, 0, e1)
+        func splits(_ dir: String) throws -> [String: Dataset] {
+            try JSONDecoder().decode([String: Dataset].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/splits.json")))
+        }
+        let plain = try splits(plainOut), donors = try splits(donorOut)
+        XCTAssertEqual(donors["test"], plain["test"], "the test split does not move")
+        let trainGroups = Set(donors["train"]!.samples.map(\.group)), validationGroups = Set(donors["validation"]!.samples.map(\.group))
+        XCTAssertFalse(trainGroups.contains("covid19-ct-seg/coronacases_org_008"))
+        XCTAssertTrue(validationGroups.contains("covid19-ct-seg/coronacases_org_008"))
+        XCTAssertEqual(Set(trainGroups.filter { $0.hasPrefix("covid19-ct-seg/") }),
+                       ["covid19-ct-seg/coronacases_org_002", "covid19-ct-seg/coronacases_org_004", "covid19-ct-seg/coronacases_org_006",
+                        "covid19-ct-seg/radiopaedia-case-27", "covid19-ct-seg/radiopaedia-case-4"] as Set<String>)
+        XCTAssertEqual(donors["validation"]!.samples.filter { $0.group == "covid19-ct-seg/coronacases_org_008" }.count, 20)
+        XCTAssertEqual(try String(contentsOfFile: donorOut + "/lesion-donors.txt", encoding: .utf8).split(separator: "\n").count, 6)
+        XCTAssertTrue(stdout.contains("from 5 of 13 patients"), stdout)
+        XCTAssertTrue(stdout.contains("validation CAM mass outside lesions"), stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: donorOut + "/epoch-1-f16.safetensors"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: plainOut + "/epoch-1-f16.safetensors"))
+        for (arguments, expected) in [
+            (common + ["--out", donorOut, "--validation-donor", "covid19-ct-seg/coronacases_org_001"], "is not a lesion donor volume"),
+            (["train", "--ucsd", ucsd, "--init", model, "--out", donorOut, "--train-on-donors"], "need --lesion-paste"),
+        ] {
+            let (status, _, err) = try AnalyzeTests.run(binary, arguments)
             XCTAssertNotEqual(status, 0, "\(arguments)")
             XCTAssertTrue(err.contains(expected), "\(arguments): \(err)")
             XCTAssertEqual(err.split(separator: "\n").filter { $0.hasPrefix("ctscreen train: ") || $0.hasPrefix("Error") }.count, 1, err)

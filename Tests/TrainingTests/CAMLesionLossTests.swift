@@ -1,3 +1,4 @@
+import Datasets
 import NeuralEngine
 import XCTest
 @testable import Training
@@ -162,5 +163,35 @@ final class CAMLesionLossTests: XCTestCase {
         }
         print("CAM share outside the lesions: \(first) → \(last)")
         XCTAssertLessThan(last, first - 0.1)
+    }
+
+    /// The validation measure is the training term's share: the same per-image values as a
+    /// training pass (BatchNorm frozen, so both passes see the same maps), the same logits as
+    /// `logits`, nothing for images without a mask, and no gradient left in the store.
+    func testValidationSharesAreTheTrainingTermsShares() throws {
+        let model = try makeModel()
+        let x = input(3), lesions = masks()
+        let v = model.logitsAndCAMOutsideShares(x, n: 3, height: side, width: side, lesionMasks: lesions)
+        XCTAssertEqual(v.logits, model.logits(x, n: 3, height: side, width: side))
+        XCTAssertTrue(model.store.grads.allSatisfy { $0.allSatisfy { $0 == 0 } }, "validation adds no gradient")
+        model.store.zeroGradients()
+        let t = model.lossAndGradients(x, labels: [1, 0, 1], height: side, width: side, lesionMasks: lesions, camWeight: 1)
+        XCTAssertNil(v.shares[1])
+        for i in [0, 2] {
+            let a = try XCTUnwrap(v.shares[i]), b = try XCTUnwrap(t.camOutsideShares[i])
+            XCTAssertEqual(a, b, accuracy: 1e-9, "image \(i)")
+        }
+        // Through the trainer: the mean over the masked validation images, with their count.
+        let samples = (0..<3).map { Sample(source: .image(path: "s\($0)"), label: $0 != 1, group: "g\($0)") }
+        let trainer = try Trainer(model: model, settings: { var s = TrainingSettings(); s.batchSize = 3; s.inputSize = side; return s }(),
+                                  source: { _, _, _ in TrainingBatch(input: x, labels: [1, 0, 1], lesionMasks: lesions) })
+        let r = try trainer.evaluateWithCAM(Dataset(name: "v", samples: samples))
+        let c = try XCTUnwrap(r.camOutsideShare)
+        XCTAssertEqual(c.images, 2)
+        XCTAssertEqual(c.mean, (v.shares[0]! + v.shares[2]!) / 2, accuracy: 1e-9)
+        let plain = try Trainer(model: model, settings: { var s = TrainingSettings(); s.batchSize = 3; s.inputSize = side; return s }(),
+                                source: { _, _, _ in TrainingBatch(input: x, labels: [1, 0, 1]) })
+        XCTAssertNil(try plain.evaluateWithCAM(Dataset(name: "v", samples: samples)).camOutsideShare)
+        XCTAssertEqual(try plain.evaluate(Dataset(name: "v", samples: samples)).auc, r.auc)
     }
 }
