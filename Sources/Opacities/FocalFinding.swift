@@ -69,6 +69,8 @@ public struct FocalAnalysis: Codable, Equatable, Sendable {
         public var wallContacts = 0
         /// Findings dropped as hilar (against the mediastinum).
         public var mediastinalContacts = 0
+        /// Findings dropped as less than 5 mm across in some direction.
+        public var tooThin = 0
         public init() {}
     }
 

@@ -13,7 +13,8 @@ import Volumes
 ///     around it (median of the aerated voxels 2–5 mm outside): the finding is the voxels
 ///     within 2 mm of the component, in the lung, not tubular, at or above that level.
 ///     Volume, diameters, HU and class are measured on those voxels.
-///  5. Dropped: findings whose outside neighbours are mostly not lung (chest wall, diaphragm
+///  5. Dropped: findings less than 5 mm across in any direction (the perpendicular diameter,
+///     and the extent along the slices) or on one slice only, and findings whose outside neighbours are mostly not lung (chest wall, diaphragm
 ///     or mediastinum that the lung mask's closing took in), partly mediastinum (more than 5 %:
 ///     the hila, between the two lungs' medial edges), or mostly vessel voxels (where vessels
 ///     branch). `FocalAnalysis.suppressed` counts what steps 2 and 5 removed.
@@ -89,8 +90,18 @@ public enum FocalOpacityDetector {
             if touch.outsideLung > settings.maximumWallContact { suppressed.wallContacts += 1; continue }
             if touch.mediastinal > settings.maximumMediastinalContact { suppressed.mediastinalContacts += 1; continue }
             if touch.tubular > settings.maximumVesselContact { suppressed.vesselJunctions += 1; continue }
+            // At least 5 mm across in every direction (across the longest axial diameter, along the
+            // slices) and on two slices at least: a blob on one slice cannot be told from a vessel
+            // cut across.
+            let finding = context.measure(refined)
+            let slices = Set(refined.map { box.coordinates($0).k }).count
+            if finding.perpendicularDiameterMM < settings.minimumExtentMM || Double(slices) * spacing.z < settings.minimumExtentMM
+                || (slices < 2 && settings.minimumExtentMM > 0) {
+                suppressed.tooThin += 1
+                continue
+            }
             claimed.formUnion(refined)
-            measured.append((context.measure(refined), refined))
+            measured.append((finding, refined))
         }
         measured.sort { ($0.finding.volumeCM3, -$0.voxels[0]) > ($1.finding.volumeCM3, -$1.voxels[0]) }
         var findings: [FocalFinding] = [], runs: [[Int]] = []

@@ -33,6 +33,10 @@ public struct FocalOpacitySettings: Codable, Equatable, Sendable {
     /// Findings below this volume are dropped: a sphere 5 mm across is 65 mm³, and the
     /// smallest findings CT reports measure are about 5 mm.
     public var minimumVolumeMM3: Double = 40
+    /// Findings narrower than this (mm) across their longest diameter or along the slices, or on
+    /// one slice only, are dropped (0: none): the smallest size CT reports measure, and a blob on
+    /// one slice is as likely a vessel cut across.
+    public var minimumExtentMM: Double = 5
     /// Class by solid share: below `partSolidShare` ground glass, from `solidShare` on solid.
     public var partSolidShare: Double = 0.05
     public var solidShare: Double = 0.5

@@ -93,3 +93,29 @@ final class MeasurementTests: XCTestCase {
         XCTAssertEqual(analysis.findings[0].gradCAMOverlap, 0.5)
     }
 }
+
+/// The 5 mm floor in every direction: on 4 mm slices a ball 12 mm across is kept, a disk as wide
+/// but on one slice only is not.
+final class MinimumExtentTests: XCTestCase {
+    func testOneSliceDiskDroppedBallKept() {
+        let size = VolumeSize(columns: 80, rows: 80, slices: 20)
+        let geometry = Geometry(spacing: [1, 1, 4], origin: [0, 0, 0])
+        var hu = [Int16](repeating: -850, count: size.count)
+        var lung = [UInt8](repeating: 0, count: size.count)
+        for k in 0..<20 { for r in 0..<80 { for c in 0..<80 {
+            let i = (k * 80 + r) * 80 + c
+            if r >= 4, r < 76, c >= 4, c < 76, k >= 1, k < 19 { lung[i] = 1 } else { hu[i] = 40 }
+            let ball = pow(Double(c) - 25, 2) + pow(Double(r) - 40, 2) + pow((Double(k) - 10) * 4, 2)
+            if ball <= 36 { hu[i] = -450 }
+            if k == 6, pow(Double(c) - 55, 2) + pow(Double(r) - 40, 2) <= 25 { hu[i] = -450 }
+        } } }
+        let volume = Volume(size: size, geometry: geometry, metadata: StudyMetadata(), voxels: hu)
+        let analysis = FocalOpacityDetector.detect(volume: volume, lungMask: lung)
+        XCTAssertEqual(analysis.findings.count, 1, "\(analysis.findings)")
+        XCTAssertEqual(analysis.findings.first?.centreLPS[0] ?? 0, 25, accuracy: 1)
+        XCTAssertEqual(analysis.suppressed.tooThin, 1)
+        var lenient = FocalOpacitySettings()
+        lenient.minimumExtentMM = 0
+        XCTAssertEqual(FocalOpacityDetector.detect(volume: volume, lungMask: lung, settings: lenient).findings.count, 2)
+    }
+}

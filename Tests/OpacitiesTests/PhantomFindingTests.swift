@@ -68,7 +68,7 @@ final class PhantomFindingTests: XCTestCase {
     }
 
     /// Lesion-free chests: vessels (branching from the hila) and airways give no finding; with
-    /// the wall, mediastinum and vessel-junction rules switched off they do (what the rules are for).
+    /// the size, wall, mediastinum and vessel-junction rules switched off they do (what the rules are for).
     func testNoFindingsWithoutLesions() throws {
         for seed: UInt64 in [4, 8] {
             let phantom = PhantomGenerator.make(Self.settings(seed: seed, groundGlass: 0))
@@ -76,10 +76,10 @@ final class PhantomFindingTests: XCTestCase {
             XCTAssertEqual(analysis.findings.map(\.centreLPS), [], "seed \(seed)")
             XCTAssertGreaterThan(analysis.suppressed.tubularVoxels, 1000, "seed \(seed)")
             var off = FocalOpacitySettings()
-            off.maximumWallContact = 1; off.maximumVesselContact = 1; off.maximumMediastinalContact = 1
+            off.maximumWallContact = 1; off.maximumVesselContact = 1; off.maximumMediastinalContact = 1; off.minimumExtentMM = 0
             let unruled = try Self.analyse(phantom, settings: off)
             let s = analysis.suppressed
-            XCTAssertEqual(unruled.findings.count, s.wallContacts + s.mediastinalContacts + s.vesselJunctions,
+            XCTAssertEqual(unruled.findings.count, s.wallContacts + s.mediastinalContacts + s.vesselJunctions + s.tooThin,
                            "seed \(seed): \(unruled.findings)")
             XCTAssertGreaterThan(unruled.findings.count, 0, "seed \(seed)")
         }
