@@ -36,10 +36,8 @@ struct ResultCommand: ParsableCommand {
             var object: [String: Any] = ["study_id": study, "label": record.label, "attempt": record.attempt,
                                          "state": record.state.name.rawValue, "updated": record.updated]
             if !record.state.reason.isEmpty { object["reason"] = record.state.reason }
-            if let summary, let data = try? JSONEncoder().encode(summary),
-               let s = try? JSONSerialization.jsonObject(with: data) { object["summary"] = s }
-            if let timeline, let data = try? JSONEncoder().encode(timeline),
-               let s = try? JSONSerialization.jsonObject(with: data) { object["timeline"] = s }
+            if let summary { object["summary"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary)) }
+            if let timeline { object["timeline"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(timeline)) }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return

@@ -62,5 +62,10 @@ final class ClusterTimelineTests: XCTestCase {
         XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("timeline patient PHANTOM-7: time point 2 of 2, day 10.0"), text)
         XCTAssertTrue(text.contains("since #"), text)
+        let (jsonStatus, json) = try h.run(["result", second, "--json"] + h.clusterArgs)
+        XCTAssertEqual(jsonStatus, 0, json)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], json)
+        XCTAssertEqual(((object["timeline"] as? [String: Any])?["points"] as? [Any])?.count, 2, json)
+        XCTAssertEqual((object["summary"] as? [String: Any])?["patient_id"] as? String, "PHANTOM-7", json)
     }
 }
