@@ -54,11 +54,9 @@ struct Context {
             let p = box.coordinates(b)
             lo = (min(lo.c, p.c), min(lo.r, p.r), min(lo.k, p.k)); hi = (max(hi.c, p.c), max(hi.r, p.r), max(hi.k, p.k))
         }
-        let local = Box(c0: max(0, lo.c - pad.c), r0: max(0, lo.r - pad.r), k0: max(0, lo.k - pad.k),
-                        columns: 0, rows: 0, slices: 0)
-        let c1 = min(box.columns - 1, hi.c + pad.c), r1 = min(box.rows - 1, hi.r + pad.r), k1 = min(box.slices - 1, hi.k + pad.k)
-        let l = Box(c0: local.c0, r0: local.r0, k0: local.k0, columns: c1 - local.c0 + 1, rows: r1 - local.r0 + 1,
-                    slices: k1 - local.k0 + 1)
+        let c0 = max(0, lo.c - pad.c), r0 = max(0, lo.r - pad.r), k0 = max(0, lo.k - pad.k)
+        let l = Box(c0: c0, r0: r0, k0: k0, columns: min(box.columns - 1, hi.c + pad.c) - c0 + 1,
+                    rows: min(box.rows - 1, hi.r + pad.r) - r0 + 1, slices: min(box.slices - 1, hi.k + pad.k) - k0 + 1)
         let localSize = VolumeSize(columns: l.columns, rows: l.rows, slices: l.slices)
         func toBox(_ i: Int) -> Int {
             let p = l.coordinates(i)

@@ -6,30 +6,34 @@ import Volumes
 ///
 ///  1. Candidates: lung voxels ≥ −750 HU (ground glass and denser).
 ///  2. Vessels and airway walls out: candidates that the multi-scale tube filter calls
-///     tubular (`TubeFilter`) where the candidates are thin (no 3 mm ball fits), then an
+///     tubular (`TubeFilter`) where the candidates are thin (no 5 mm ball fits), then an
 ///     opening of 1.5 mm that removes thin strands left over.
 ///  3. Connected 3D components (face neighbours) of at least the minimum volume.
 ///  4. Each component's edge is put half-way between its core (median HU) and the lung
 ///     around it (median of the aerated voxels 2–5 mm outside): the finding is the voxels
 ///     within 2 mm of the component, in the lung, not tubular, at or above that level.
 ///     Volume, diameters, HU and class are measured on those voxels.
-///  5. Dropped: findings less than 5 mm across in any direction (the perpendicular diameter,
-///     and the extent along the slices) or on one slice only, and findings whose outside neighbours are mostly not lung (chest wall, diaphragm
+///  5. Dropped: findings whose outside neighbours are mostly not lung (chest wall, diaphragm
 ///     or mediastinum that the lung mask's closing took in), partly mediastinum (more than 5 %:
-///     the hila, between the two lungs' medial edges), or mostly vessel voxels (where vessels
-///     branch). `FocalAnalysis.suppressed` counts what steps 2 and 5 removed.
+///     the hila, between the two lungs' medial edges) or mostly vessel voxels (where vessels
+///     branch); findings less than 5 mm across in any direction (the perpendicular diameter,
+///     the extent along the slices) or on one slice only. `FocalAnalysis.suppressed` counts
+///     what steps 2 and 5 removed.
 public enum FocalOpacityDetector {
     public static func detect(volume: Volume, lungMask: [UInt8],
                               settings: FocalOpacitySettings = .standard) -> FocalAnalysis {
         let size = volume.size, spacing = volume.geometry.spacing
         guard lungMask.count == size.count,
-              let box = Box.bounding(lungMask, size: size, margin: 2) else {
+              let grid = GridBox(boundingNonZeroOf: BinaryMask(size: size, spacing: spacing, voxels: lungMask)) else {
             return FocalAnalysis(settings: settings, findings: [], voxelRuns: [], suppressed: .init())
         }
-        // The lung's bounding box as Float HU, with its lung mask and candidates.
+        let box = Box(grid.grown(by: 2, within: size))
+        // The lung's bounding box as Float HU, with its lung mask and candidates; the lungs'
+        // extent along x gives the midline that tells left from right.
         var hu = [Float](repeating: 0, count: box.count)
         var lung = [UInt8](repeating: 0, count: box.count)
         var candidates: [Int] = []
+        var lowX = Double.infinity, highX = -Double.infinity
         for k in 0..<box.slices {
             for r in 0..<box.rows {
                 for c in 0..<box.columns {
@@ -39,6 +43,9 @@ public enum FocalOpacityDetector {
                     if lungMask[i] != 0 {
                         lung[b] = 1
                         if Double(v) >= settings.groundGlassHU { candidates.append(b) }
+                        let x = volume.geometry.position(column: Double(c + box.c0), row: Double(r + box.r0),
+                                                         slice: Double(k + box.k0)).x
+                        lowX = min(lowX, x); highX = max(highX, x)
                     }
                 }
             }
@@ -75,7 +82,7 @@ public enum FocalOpacityDetector {
             members[Int(label) - 1].append(b)
         }
         var context = Context(hu: hu, lung: lung, tubular: tubular, box: box, size: size, geometry: volume.geometry,
-                              midlineX: lungMidlineX(lungMask, size: size, geometry: volume.geometry), settings: settings)
+                              midlineX: (lowX + highX) / 2, settings: settings)
         context.findMedialEdges()
         var claimed = Set<Int>()
         var measured: [(finding: FocalFinding, voxels: [Int])] = []
@@ -113,24 +120,10 @@ public enum FocalOpacityDetector {
         }
         return FocalAnalysis(settings: settings, findings: findings, voxelRuns: runs, suppressed: suppressed)
     }
-
-    /// x (LPS mm) half-way between the leftmost and rightmost lung voxel centres.
-    static func lungMidlineX(_ mask: [UInt8], size: VolumeSize, geometry: Geometry) -> Double {
-        var low = Double.infinity, high = -Double.infinity
-        for k in 0..<size.slices {
-            for r in 0..<size.rows {
-                let base = (k * size.rows + r) * size.columns
-                for c in 0..<size.columns where mask[base + c] != 0 {
-                    let x = geometry.position(column: Double(c), row: Double(r), slice: Double(k)).x
-                    low = min(low, x); high = max(high, x)
-                }
-            }
-        }
-        return low.isFinite ? (low + high) / 2 : 0
-    }
 }
 
-/// A box of the volume: columns c0..<c0+columns, rows, slices, with index conversions.
+/// A box of the volume (Segmentation's `GridBox`) with the index conversions between the box's
+/// own arrays and the volume's.
 struct Box {
     var c0, r0, k0, columns, rows, slices: Int
     var count: Int { columns * rows * slices }
@@ -142,20 +135,12 @@ struct Box {
         return ((k + k0) * size.rows + r + r0) * size.columns + c + c0
     }
 
-    /// The bounding box of the non-zero voxels grown by `margin` voxels (clipped); nil if none.
-    static func bounding(_ mask: [UInt8], size: VolumeSize, margin: Int) -> Box? {
-        var lo = (c: Int.max, r: Int.max, k: Int.max), hi = (c: -1, r: -1, k: -1)
-        for k in 0..<size.slices {
-            for r in 0..<size.rows {
-                let base = (k * size.rows + r) * size.columns
-                for c in 0..<size.columns where mask[base + c] != 0 {
-                    lo = (min(lo.c, c), min(lo.r, r), min(lo.k, k)); hi = (max(hi.c, c), max(hi.r, r), max(hi.k, k))
-                }
-            }
-        }
-        guard hi.c >= 0 else { return nil }
-        let c0 = max(0, lo.c - margin), r0 = max(0, lo.r - margin), k0 = max(0, lo.k - margin)
-        let c1 = min(size.columns - 1, hi.c + margin), r1 = min(size.rows - 1, hi.r + margin), k1 = min(size.slices - 1, hi.k + margin)
-        return Box(c0: c0, r0: r0, k0: k0, columns: c1 - c0 + 1, rows: r1 - r0 + 1, slices: k1 - k0 + 1)
+    init(c0: Int, r0: Int, k0: Int, columns: Int, rows: Int, slices: Int) {
+        self.c0 = c0; self.r0 = r0; self.k0 = k0; self.columns = columns; self.rows = rows; self.slices = slices
+    }
+
+    init(_ g: GridBox) {
+        self.init(c0: g.columns.lowerBound, r0: g.rows.lowerBound, k0: g.slices.lowerBound,
+                  columns: g.columns.count, rows: g.rows.count, slices: g.slices.count)
     }
 }

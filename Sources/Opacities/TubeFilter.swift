@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 
 /// Finds bright tubes (vessels, airway walls seen end-on) among candidate voxels with the
 /// multi-scale Hessian vesselness of Frangi et al. (1998): at each scale σ the Hessian of the
@@ -29,7 +30,7 @@ struct TubeFilter {
                 blob.withUnsafeMutableBufferPointer { b in
                     smooth.withUnsafeBufferPointer { g in
                         let tp = t.baseAddress!, bp = b.baseAddress!
-                        Parallel.chunks(indices.count) { range in
+                        parallelChunks(indices.count) { range in
                             for n in range {
                                 let r = responses(g, at: indices[n], scale2: s2)
                                 if r.tube > tp[n] { tp[n] = r.tube }
@@ -117,7 +118,7 @@ struct TubeFilter {
             output.withUnsafeMutableBufferPointer { dst in
                 kernel.withUnsafeBufferPointer { w in
                     let s = src.baseAddress!, d = dst.baseAddress!
-                    Parallel.chunks(lines) { range in
+                    parallelChunks(lines) { range in
                         for line in range {
                             // The first voxel of the line: lines along x start every row; along
                             // y and z they start at each (column, other axis) pair.
@@ -137,17 +138,6 @@ struct TubeFilter {
                     }
                 }
             }
-        }
-    }
-}
-
-/// Contiguous chunks of 0..<n run on the available cores.
-enum Parallel {
-    static func chunks(_ n: Int, _ body: (Range<Int>) -> Void) {
-        guard n > 1 else { if n == 1 { body(0..<1) }; return }
-        let count = min(n, 16)
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: count) { c in body((c * n / count)..<((c + 1) * n / count)) }
         }
     }
 }

@@ -92,7 +92,7 @@ func parallelFor(_ n: Int, _ body: (Int) -> Void) {
 }
 
 /// Splits 0..<n into up to 16 contiguous ranges run concurrently (small n runs inline).
-func parallelChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
+public func parallelChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
     guard n > 1 else { if n == 1 { body(0..<1) }; return }
     let chunks = min(n, 16)
     withoutActuallyEscaping(body) { body in

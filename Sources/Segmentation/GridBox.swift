@@ -1,15 +1,15 @@
 import Volumes
 
 /// A box of voxel indices (half-open ranges) on a grid, used to work on crops.
-struct GridBox: Equatable {
-    var slices: Range<Int>
-    var rows: Range<Int>
-    var columns: Range<Int>
+public struct GridBox: Equatable, Sendable {
+    public var slices: Range<Int>
+    public var rows: Range<Int>
+    public var columns: Range<Int>
 
-    var size: VolumeSize { VolumeSize(columns: columns.count, rows: rows.count, slices: slices.count) }
+    public var size: VolumeSize { VolumeSize(columns: columns.count, rows: rows.count, slices: slices.count) }
 
     /// The smallest box holding every non-zero voxel; nil for an empty mask.
-    init?(boundingNonZeroOf mask: BinaryMask) {
+    public init?(boundingNonZeroOf mask: BinaryMask) {
         let s = mask.size
         var z0 = Int.max, z1 = -1, y0 = Int.max, y1 = -1, x0 = Int.max, x1 = -1
         for z in 0..<s.slices {
@@ -25,14 +25,14 @@ struct GridBox: Equatable {
         self.init(slices: z0..<(z1 + 1), rows: y0..<(y1 + 1), columns: x0..<(x1 + 1))
     }
 
-    init(slices: Range<Int>, rows: Range<Int>, columns: Range<Int>) {
+    public init(slices: Range<Int>, rows: Range<Int>, columns: Range<Int>) {
         self.slices = slices
         self.rows = rows
         self.columns = columns
     }
 
     /// Grown by `n` voxels in-plane and `nz` across slices, clamped to the grid.
-    func grown(by n: Int, slicesBy nz: Int? = nil, within s: VolumeSize) -> GridBox {
+    public func grown(by n: Int, slicesBy nz: Int? = nil, within s: VolumeSize) -> GridBox {
         let dz = nz ?? n
         return GridBox(slices: max(0, slices.lowerBound - dz)..<min(s.slices, slices.upperBound + dz),
                        rows: max(0, rows.lowerBound - n)..<min(s.rows, rows.upperBound + n),
