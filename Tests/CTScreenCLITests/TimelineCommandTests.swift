@@ -82,4 +82,31 @@ final class TimelineCommandTests: XCTestCase {
         XCTAssertEqual(status, 0, err)
         XCTAssertTrue(out.contains("Timeline     study ct has no patient id: not added to any timeline"), out)
     }
+
+    /// The options this feature added, given bad values: exit status non-zero and one line
+    /// naming the problem; nothing written.
+    func testBadTimelineAndPhantomOptionsNameTheProblem() throws {
+        let binary = try AnalyzeTests.binary(configuration: "debug")
+        let weights = try SharedFolder.existing("fixtures/resnet50-gradcam/model.safetensors").path
+        let study = try SharedFolder.existing("data/volumes/lung-pet-ct-dx-a0002-noncovid").path
+        let folder = try SharedFolder.temporaryFolder("timeline-bad")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let plain = folder.appendingPathComponent("plain")
+        try Data("x".utf8).write(to: plain)
+        let out = folder.appendingPathComponent("p").path
+        let cases: [([String], String)] = [
+            (["phantom", "--out", out, "--study-date", "2020-01-01"], "--study-date must be YYYYMMDD"),
+            (["phantom", "--out", out, "--lesion-growth", "2"], "--lesion-growth factors must be in (0, --lesion-room]"),
+            (["phantom", "--out", out, "--lesion-room", "9"], "--lesion-room must be within 1...4"),
+            (["analyze", study, "--out", folder.appendingPathComponent("a").path, "--weights", weights, "--threads", "2",
+              "--history", plain.appendingPathComponent("h").path], plain.path),
+            (["timeline", "P", "--history", plain.appendingPathComponent("h").path], "ctscreen timeline: P: "),
+        ]
+        for (arguments, expected) in cases {
+            let (status, _, err) = try AnalyzeTests.run(binary, arguments)
+            XCTAssertNotEqual(status, 0, arguments.joined(separator: " "))
+            XCTAssertTrue(err.contains(expected), "\(arguments.joined(separator: " ")): \(err)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no phantom written on a bad option")
+    }
 }
