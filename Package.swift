@@ -8,7 +8,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ctscreen", targets: ["ctscreen"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Volumes", targets: ["Volumes"]),
+        .library(name: "Phantom", targets: ["Phantom"]),
         .library(name: "NeuralEngine", targets: ["NeuralEngine"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Opacities", targets: ["Opacities"]),
@@ -60,25 +62,31 @@ let package = Package(
             ]
         ),
 
+        // Imaging primitives, no I/O and no dependencies: seeded random numbers, pixel
+        // rectangles, bilinear resampling, Otsu's threshold.
+        .target(name: "Imaging"),
+
         // nifti1_io.h includes <znzlib.h> from /usr/include/nifti and libnifti ships no
         // pkg-config file: the include path is given here. Volumes imports CNIfTI
         // `internal`ly, so modules depending on Volumes need no such flag.
-        .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"],
-                swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
+        .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"]),
         // Per-voxel loops over whole studies: optimised even in debug so tests stay fast.
         // Optimising loads Volumes' internal imports too, hence the nifti include path.
-        .target(name: "Segmentation", dependencies: ["Volumes"],
-                swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-I/usr/include/nifti"])]),
+        .target(name: "Segmentation", dependencies: ["Imaging", "Volumes"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
+        // Synthetic chests in Hounsfield units with known lungs and lesions (tests, training, demos).
+        .target(name: "Phantom", dependencies: ["Imaging", "Volumes", "Segmentation"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
         // Subsystem A, focal opacities: per-voxel filters over whole lungs, optimised like Segmentation.
         .target(name: "Opacities", dependencies: ["Volumes", "Segmentation"],
-                swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-I/usr/include/nifti"])]),
-        .target(name: "NeuralEngine", dependencies: ["COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "NeuralEngine", dependencies: ["Imaging", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["NeuralEngine"]),
         // The shipped model: F16 weights as a resource, with its card beside them.
         .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v3.safetensors")]),
         .target(name: "Screening", dependencies: [
-            "Volumes", "Segmentation", "Opacities", "NeuralEngine", "Models", "DefaultModel", "CPNG",
+            "Imaging", "Volumes", "Segmentation", "Opacities", "NeuralEngine", "Models", "DefaultModel", "CPNG",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -93,15 +101,14 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
-        .target(name: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["Imaging"]),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
-        .target(name: "Datasets", dependencies: ["Volumes", "Screening", "Segmentation", "Evaluation", "CSTB",
+        .target(name: "Datasets", dependencies: ["Imaging", "Volumes", "Screening", "Segmentation", "CSTB",
                                                .product(name: "CSV", package: "CSV.swift")]),
         // Weight gradients, loss, Adam, the training loop and checkpoints.
-        .target(name: "Training", dependencies: ["NeuralEngine", "Datasets", "Evaluation"],
-                swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "Training", dependencies: ["Imaging", "NeuralEngine", "Models", "Datasets", "Evaluation"]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Training", "Datasets", "Volumes", "Segmentation", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation", "Timeline",
+            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation", "Timeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -110,18 +117,19 @@ let package = Package(
         // Test helpers shared by the test targets (where the shared data is).
         .target(name: "CTScreenTestSupport", path: "Tests/Support"),
         .testTarget(name: "VolumesTests", dependencies: ["CTScreenTestSupport", "Volumes"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["CTScreenTestSupport", "Segmentation", "Volumes"]),
-        .testTarget(name: "OpacitiesTests", dependencies: ["CTScreenTestSupport", "Opacities", "Segmentation", "Volumes"]),
-        .testTarget(name: "NeuralEngineTests", dependencies: ["CTScreenTestSupport", "NeuralEngine"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["CTScreenTestSupport", "Imaging", "Segmentation", "Phantom", "Volumes"]),
+        .testTarget(name: "PhantomTests", dependencies: ["CTScreenTestSupport", "Phantom", "Segmentation", "Volumes"]),
+        .testTarget(name: "OpacitiesTests", dependencies: ["CTScreenTestSupport", "Opacities", "Phantom", "Segmentation", "Volumes"]),
+        .testTarget(name: "NeuralEngineTests", dependencies: ["CTScreenTestSupport", "Imaging", "NeuralEngine"]),
         .testTarget(name: "ModelsTests", dependencies: ["CTScreenTestSupport", "Models", "NeuralEngine"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Screening"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "Screening"]),
         .testTarget(name: "TimelineTests", dependencies: ["CTScreenTestSupport", "Timeline", "Screening", "Opacities"]),
-        .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Cluster"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Evaluation"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Datasets", "Screening", "Volumes"]),
-        .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
-        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
+        .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Imaging", "Cluster"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Imaging", "Evaluation"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Imaging", "Datasets", "Screening", "Volumes"]),
+        .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Imaging", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Imaging
 import Screening
 
 /// `ctscreen bench-load` (hidden; used by Scripts/bench-cluster): pushes synthetic slice

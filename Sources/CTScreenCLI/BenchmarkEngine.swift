@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import Models
 import NeuralEngine
 
@@ -46,21 +47,15 @@ struct BenchmarkEngine: ParsableCommand {
     func run() throws {
         setBLASThreads(threads)
         // For A/B measurements of the convolution algorithm.
-        if ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD"] == "0" { Conv2D.useWinograd = false }
-        if ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_F4"] == "0" { Conv2D.useWinogradF4 = false }
-        if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_MIN_TILES"].flatMap(Int.init) {
-            Conv2D.winogradMinTiles = t
-        }
-        if let p = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_BATCH_PARTS"].flatMap(Int.init), p > 0 {
-            ResNet50.batchParts = p
-        }
-        if let t = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_WINOGRAD_F4_MIN_TILES"].flatMap(Int.init) {
-            Conv2D.winogradF4MinTiles = t
-        }
-        if let b = ProcessInfo.processInfo.environment["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 {
-            Conv2D.columnBudget = b
-        }
-        let model = try ResNet50(path: weights)
+        let env = ProcessInfo.processInfo.environment
+        var policy = ConvolutionPolicy.standard
+        if env["CTSCREEN_ENGINE_WINOGRAD"] == "0" { policy.winograd = false }
+        if env["CTSCREEN_ENGINE_WINOGRAD_F4"] == "0" { policy.winogradF4 = false }
+        if let t = env["CTSCREEN_ENGINE_WINOGRAD_MIN_TILES"].flatMap(Int.init) { policy.winogradMinTiles = t }
+        if let t = env["CTSCREEN_ENGINE_WINOGRAD_F4_MIN_TILES"].flatMap(Int.init) { policy.winogradF4MinTiles = t }
+        if let b = env["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 { policy.columnBudget = b }
+        let parts = env["CTSCREEN_ENGINE_BATCH_PARTS"].flatMap(Int.init).map { max($0, 1) } ?? 2
+        let model = try ResNet50(path: weights, batchParts: parts, convolutionPolicy: policy)
         let plane = 3 * 224 * 224
         var source: Tensor
         if let inputs {
@@ -132,16 +127,10 @@ struct BenchmarkEngine: ParsableCommand {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Normalised-image-like values, deterministic (splitmix-style generator, sum of uniforms).
+    /// Normalised-image-like values, deterministic (SplitMix64, sum of uniforms).
     static func syntheticInput(count: Int) -> Tensor {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Float {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Float(z >> 40) / Float(1 << 24)
-        }
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Float { Float(rng.next() >> 40) / Float(1 << 24) }
         let n = count * 3 * 224 * 224
         var d = [Float](repeating: 0, count: n)
         for i in 0..<n { d[i] = (next() + next() + next() - 1.5) * 2 }

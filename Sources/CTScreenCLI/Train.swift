@@ -1,3 +1,4 @@
+import Models
 import ArgumentParser
 import Datasets
 import Foundation
@@ -167,7 +168,7 @@ struct Train: ParsableCommand {
         if noAugmentation { settings.augmentation = .none }
 
         let checkpointPath = folder.appendingPathComponent(Checkpoint.fileName).path
-        let model: TrainableResNet
+        let model: ResNet50
         var resumeFrom: (Checkpoint, SafetensorsFile)?
         // How the model wants slices prepared: from --init's metadata, or the checkpoint's.
         var preparation = InputPreparation.standard
@@ -187,11 +188,11 @@ struct Train: ParsableCommand {
             preparation = try InputPreparation(metadata: c.extra, source: checkpointPath)
             print("resuming after epoch \(c.epochsDone) (Adam step \(c.adamStep))")
         } else if let p = initPath {
-            model = try TrainableResNet(path: p, headSeed: seed)
+            model = try ResNet50(path: p, headSeed: seed)
             preparation = try InputPreparation(metadata: SafetensorsFile(path: p).metadata, source: p)
             if model.freshHead { print("note: \(p) has a multi-class fc; using a fresh single-logit head") }
         } else {
-            model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: baseWidth, seed: seed, zeroResidualBranches: true))
+            model = try ResNet50(tensors: RandomResNetWeights.make(baseWidth: baseWidth, seed: seed, zeroResidualBranches: true))
         }
         if trainBatchNormStatistics { model.batchNormMomentum = 0.1 }
         model.train(fromStage: trainFrom.stage)
@@ -271,7 +272,7 @@ struct Train: ParsableCommand {
     }
 }
 
-/// `--train-from`: the first stage a run trains (see `TrainableResNet.train(fromStage:)`).
+/// `--train-from`: the first stage a run trains (see `ResNet50.train(fromStage:)`).
 enum TrainedStages: String, ExpressibleByArgument, CaseIterable {
     case stem, layer1, layer2, layer3, layer4, fc
 

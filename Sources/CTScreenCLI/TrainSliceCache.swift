@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Imaging
 import Screening
 import Segmentation
 import Training

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Segmentation
 
 /// The paper's augmentation: rotation, horizontal flip and crop, drawn from a seeded

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Segmentation
 
 /// The order of samples in one epoch: a seeded shuffle that differs per epoch and is the same

@@ -1,4 +1,4 @@
-import Evaluation
+import Imaging
 import Foundation
 import Screening
 import Segmentation
@@ -49,7 +49,7 @@ public struct LesionPaste: Sendable {
 
     /// Mean gray value below and at/above the Otsu threshold (aerated lung, soft tissue).
     static func levels(_ pixels: [Float]) -> (lung: Float, tissue: Float) {
-        levels(pixels, threshold: LesionLocalisation.otsuThreshold(pixels))
+        levels(pixels, threshold: Otsu.threshold(pixels))
     }
 
     /// Mean gray value below and at/above `t`.
@@ -98,7 +98,7 @@ public struct LesionPaste: Sendable {
                              changed mask: inout [Bool]) -> Int {
         precondition(target.count == side * side && donor.pixels.count == side * side && mask.count == side * side,
                      "paste sizes")
-        let threshold = LesionLocalisation.otsuThreshold(target)
+        let threshold = Otsu.threshold(target)
         let to = levels(target, threshold: threshold), from = donor.levels
         let gain = (to.tissue - to.lung) / max(from.tissue - from.lung, 1e-3)
         var changed = 0

@@ -1,3 +1,4 @@
+import Imaging
 import Segmentation
 
 /// Train / validation / test splits that keep every group (patient or volume) whole.

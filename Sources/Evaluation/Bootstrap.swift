@@ -1,3 +1,5 @@
+import Imaging
+
 /// A seeded, stratified percentile bootstrap of the AUC: each replicate draws the positives
 /// and the negatives with replacement separately (so every replicate has both classes, as
 /// pROC's `stratified = TRUE`), and the interval is the (1−level)/2 and (1+level)/2
@@ -8,12 +10,12 @@ public enum AUCBootstrap {
         guard level > 0, level < 1 else { throw EvaluationError.invalidSetting("confidence level \(level) is outside (0, 1)") }
         guard replicates >= 10 else { throw EvaluationError.invalidSetting("bootstrap needs at least 10 replicates, got \(replicates)") }
         let x = data.positiveScores, y = data.negativeScores
-        var rng = BootstrapGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var aucs = [Double]()
         aucs.reserveCapacity(replicates)
         for _ in 0..<replicates {
-            let bx = (0..<x.count).map { _ in x[rng.index(below: x.count)] }
-            let by = (0..<y.count).map { _ in y[rng.index(below: y.count)] }
+            let bx = (0..<x.count).map { _ in x[Int(rng.next(upperBound: UInt64(x.count)))] }
+            let by = (0..<y.count).map { _ in y[Int(rng.next(upperBound: UInt64(y.count)))] }
             aucs.append(mannWhitneyAUC(positives: bx, negatives: by))
         }
         aucs.sort()
@@ -38,26 +40,5 @@ public enum AUCBootstrap {
         let h = q * Double(sorted.count - 1)
         let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
         return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014), so a bootstrap seed gives the same interval on every
-/// platform. Internal: the module stays free of dependencies, and Segmentation exports a public
-/// generator of the same name that importers of both would otherwise see twice.
-struct BootstrapGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<n without modulo bias.
-    mutating func index(below n: Int) -> Int {
-        Int(next(upperBound: UInt64(n)))
     }
 }

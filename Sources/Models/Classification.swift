@@ -47,17 +47,19 @@ extension ResNet50 {
         // The batch runs as `batchParts` parts, side by side on 2 threads (no hand-offs inside
         // a layer) or in turn on 1. The split depends on the batch size only: BLAS results
         // depend on how a product is partitioned, and the thread count must not change them.
-        let parts = min(Self.batchParts, n)
+        let parts = min(batchParts, n)
         reserveWorkspaces(parts)
         let wss = workspaces
+        let convs = Normalisation.folded(inferenceConvolutions())
         let bounds = (0...parts).map { n * $0 / parts }
         let inputPlane = 3 * height * width
-        var partial = [ForwardState?](repeating: nil, count: parts)
+        // Grad-CAM goes back to layer3's input: layers 1 and 2 run in reused buffers.
+        var partial = [Tape?](repeating: nil, count: parts)
         input.data.withUnsafeBufferPointer { x in
             partial.withUnsafeMutableBufferPointer { out in
                 EngineThreads.concurrently(parts) { p in
                     out[p] = forward(x.baseAddress! + bounds[p] * inputPlane, n: bounds[p + 1] - bounds[p],
-                                     height: height, width: width, workspace: wss[p])
+                                     height: height, width: width, normalisation: convs, firstKeptLayer: 2, workspace: wss[p])
                 }
             }
         }
@@ -88,19 +90,19 @@ extension ResNet50 {
         // slices only, so the results do not depend on the thread count.
         partialGrads.withUnsafeMutableBufferPointer { out in
             if counts.allSatisfy({ $0 > 0 }) {
-                EngineThreads.concurrently(parts) { p in out[p] = backward(states[p], images: local[p]) }
+                EngineThreads.concurrently(parts) { p in out[p] = gradCAMBackward(states[p], images: local[p]) }
             } else {
-                for p in 0..<parts where counts[p] > 0 { out[p] = backward(states[p], images: local[p]) }
+                for p in 0..<parts where counts[p] > 0 { out[p] = gradCAMBackward(states[p], images: local[p]) }
             }
         }
         for p in 0..<parts where counts[p] > 0 {
             let st = states[p], (g3, g2) = partialGrads[p]!
-            let l3 = st.saved[0].last!
+            let l3 = st.lastBlock(ofLayer: 2)
             let h2 = l3.outH * 2, w2 = l3.outW * 2, h3 = l3.outH, w3 = l3.outW
             precondition(h2 == height / 8 && h3 == height / 16, "layer sizes")
             let k2 = layer2Channels, k3 = layer3Channels, np = counts[p]
             for (j, li) in local[p].enumerated() {
-                let a2 = Self.slice(st.layer2Out, channels: k2, n: st.n, plane: h2 * w2, image: li)
+                let a2 = Self.slice(st.lastBlock(ofLayer: 1).out, channels: k2, n: st.n, plane: h2 * w2, image: li)
                 let a3 = Self.slice(l3.out, channels: k3, n: st.n, plane: h3 * w3, image: li)
                 let gr2 = Self.slice(g2, channels: k2, n: np, plane: h2 * w2, image: j)
                 let gr3 = Self.slice(g3, channels: k3, n: np, plane: h3 * w3, image: j)
@@ -117,6 +119,21 @@ extension ResNet50 {
             }
         }
         return results
+    }
+
+    /// ∂logit/∂A for A = layer3's output and layer2's output, for the images `images` of the
+    /// part, as [C][P][H·W] buffers (P = images.count) in the tape's workspace.
+    func gradCAMBackward(_ tape: Tape, images: [Int]) -> (gradLayer3: UnsafeMutablePointer<Float>, gradLayer2: UnsafeMutablePointer<Float>) {
+        // logit = fc(mean_hw(A4)): ∂/∂A4[c][p][hw] = fc.w[c] / HW.
+        let c = featureCount, p = images.count, plane = tape.finalH * tape.finalW
+        let fcWeights = store.values[fcWeight]
+        var planes = [Float](repeating: 0, count: c * p)
+        for ch in 0..<c { for j in 0..<p { planes[ch * p + j] = fcWeights[ch] } }
+        let g = tape.workspace.buffer("g.a", count: c * p * plane)
+        Pooling.globalAverageBackward(planes, planes: c * p, plane: plane, into: g)
+        let (gradLayer2, kept) = backward(tape, gradient: g, images: images, parameterGradients: false, downToLayer: 2,
+                                          keepingInputGradientOfLayers: [3])
+        return (kept[3]!, gradLayer2)
     }
 
     static func sigmoid(_ x: Float) -> Float { Float(1 / (1 + exp(-Double(x)))) }

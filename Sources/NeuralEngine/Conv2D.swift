@@ -28,11 +28,9 @@ public struct Conv2D: Sendable {
     /// training, which folds new convolutions every step, does not.
     public private(set) var winograd4: WinogradF4?
 
-    /// Whether forward/backwardInput use the Winograd form when there is one (tests turn it
-    /// off to compare with the im2col path).
-    nonisolated(unsafe) public static var useWinograd = true
-    /// Whether forward uses the F(4×4, 3×3) form when there is one (for A/B comparisons).
-    nonisolated(unsafe) public static var useWinogradF4 = true
+    /// How this convolution picks its algorithm per call (from the call's shapes) and how
+    /// much scratch memory it uses; `.standard` unless a test or an A/B measurement says otherwise.
+    public var policy = ConvolutionPolicy.standard
 
     /// Adds the F(4×4, 3×3) form to a 3×3 stride-1 pad-1 convolution (no-op for others).
     public mutating func prepareWinogradF4() {
@@ -40,33 +38,20 @@ public struct Conv2D: Sendable {
         winograd4 = WinogradF4(weight: weight, inChannels: inChannels, outChannels: outChannels)
     }
 
+    /// F(4×4, 3×3) where it was prepared and the map has at least `winogradF4MinTiles` 4×4 tiles
+    /// an image (ResNet-50's 7×7 maps, 4 tiles, stay with F(2×2), whose GEMMs are 4× wider).
     func useWinogradF4For(n: Int, height h: Int, width w: Int) -> WinogradF4? {
-        guard let wg = winograd4, Self.useWinograd, Self.useWinogradF4,
-              ((h + 3) / 4) * ((w + 3) / 4) >= Self.winogradF4MinTiles else { return nil }
+        guard let wg = winograd4, policy.winograd, policy.winogradF4,
+              ((h + 3) / 4) * ((w + 3) / 4) >= policy.winogradF4MinTiles else { return nil }
         return wg
     }
 
-    /// Tiles (2×2 outputs) per image below which im2col is used instead of Winograd. A
-    /// per-image rule, so a slice takes the same path in any batch (results then differ
-    /// between batch sizes by BLAS's rounding only). 16 = ResNet-50's 7×7 maps: for one
-    /// slice, Winograd's narrow GEMMs still beat im2col's 2.25× more multiplications
-    /// (measured, 1 thread, batch 1: forward −4 %, Grad-CAM backward −8 %).
-    nonisolated(unsafe) public static var winogradMinTiles = 16
-
+    /// F(2×2, 3×3) for 3×3 stride-1 pad-1 convolutions with at least `winogradMinTiles` 2×2
+    /// tiles an image. A per-image rule, so a slice takes the same path in any batch.
     func useWinogradFor(n: Int, height h: Int, width w: Int) -> WinogradF2? {
-        guard let wg = winograd, Self.useWinograd, ((h + 1) / 2) * ((w + 1) / 2) >= Self.winogradMinTiles else { return nil }
+        guard let wg = winograd, policy.winograd, ((h + 1) / 2) * ((w + 1) / 2) >= policy.winogradMinTiles else { return nil }
         return wg
     }
-
-    /// Tiles per image below which F(4×4) is not used (F(2×2) instead): ResNet-50's 7×7
-    /// maps (4 tiles) stay with F(2×2), whose GEMMs are 4× wider.
-    nonisolated(unsafe) public static var winogradF4MinTiles = 16
-    /// F(4×4) chunks take at least this many tiles' worth of images, so that its 36 GEMMs
-    /// are wide enough for BLAS (measured: 128 beats 32 and 256 at batch 8).
-    nonisolated(unsafe) public static var winogradF4ChunkTiles = 128
-
-    /// Largest im2col buffer, in floats; batches are split into image chunks to stay under it.
-    nonisolated(unsafe) public static var columnBudget = 1 << 20
 
     public init(weight: [Float], bias: [Float]? = nil, inChannels: Int, outChannels: Int,
                 kernel: Int, stride: Int = 1, padding: Int = 0) {
@@ -114,7 +99,7 @@ public struct Conv2D: Sendable {
     /// Images per im2col chunk.
     func chunkSize(n: Int, outPlane: Int) -> Int {
         let perImage = inChannels * kernel * kernel * outPlane
-        return max(1, min(n, Self.columnBudget / max(perImage, 1)))
+        return max(1, min(n, policy.columnBudget / max(perImage, 1)))
     }
 
     /// y[Cout][N][Ho][Wo] = conv(x[Cin][N][H][W]) (+ y if `accumulate`), without the bias;
@@ -130,14 +115,14 @@ public struct Conv2D: Sendable {
         if let wg = useWinogradF4For(n: n, height: h, width: w) {
             bias.withUnsafeBufferPointer { b in
                 wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate,
-                           biasReLU: biasReLU ? b.baseAddress! : nil, workspace: workspace)
+                           biasReLU: biasReLU ? b.baseAddress! : nil, policy: policy, workspace: workspace)
             }
             return
         }
         if let wg = useWinogradFor(n: n, height: h, width: w) {
             bias.withUnsafeBufferPointer { b in
                 wg.forward(x, n: n, height: h, width: w, into: y, accumulate: accumulate,
-                           biasReLU: biasReLU ? b.baseAddress! : nil, workspace: workspace)
+                           biasReLU: biasReLU ? b.baseAddress! : nil, policy: policy, workspace: workspace)
             }
             return
         }
@@ -176,7 +161,7 @@ public struct Conv2D: Sendable {
         let (ho, wo) = outputSize(height: h, width: w)
         let kk = inChannels * kernel * kernel
         if let wg = useWinogradFor(n: n, height: h, width: w) {
-            wg.backwardInput(dy, n: n, height: h, width: w, into: dx, accumulate: accumulate, workspace: workspace)
+            wg.backwardInput(dy, n: n, height: h, width: w, into: dx, accumulate: accumulate, policy: policy, workspace: workspace)
             return
         }
         if isPointwise {

@@ -1,3 +1,4 @@
+import Imaging
 /// Grad-CAM arithmetic for one image: A and G = ∂logit/∂A are [K][H·W].
 /// α_k = mean_hw G[k]; raw = max(0, Σ_k α_k A[k]); cam = min-max normalised raw (all zeros
 /// if flat); camUp = bilinear resize of cam (half-pixel centres).

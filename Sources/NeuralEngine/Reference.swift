@@ -1,3 +1,4 @@
+import Imaging
 /// Plain-loop reference implementations of the engine's ops, NCHW [N][C][H][W] arrays,
 /// written straight from the definitions. Tests compare the BLAS paths with these.
 public enum Reference {

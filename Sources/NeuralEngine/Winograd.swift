@@ -36,19 +36,19 @@ public final class WinogradF2: @unchecked Sendable {
         self.u = u
     }
 
-    /// Images per chunk so that V and M stay within `Conv2D.columnBudget` floats each.
-    func chunkSize(n: Int, tiles: Int) -> Int {
-        max(1, min(n, Conv2D.columnBudget / max(16 * max(inChannels, outChannels) * tiles, 1)))
+    /// Images per chunk so that V and M stay within `policy.columnBudget` floats each.
+    func chunkSize(n: Int, tiles: Int, policy: ConvolutionPolicy) -> Int {
+        max(1, min(n, policy.columnBudget / max(16 * max(inChannels, outChannels) * tiles, 1)))
     }
 
     /// y = conv(x) (+ y if `accumulate`); with `biasReLU`, y = max(conv(x) + bias, 0) applied
     /// in the output transform, while the tile is in registers (not with `accumulate`).
     public func forward(_ x: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>, accumulate: Bool, biasReLU: UnsafePointer<Float>? = nil,
-                        workspace: Workspace) {
+                        policy: ConvolutionPolicy = .standard, workspace: Workspace) {
         precondition(biasReLU == nil || !accumulate, "bias+ReLU epilogue with accumulate")
         let th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw
-        let chunk = chunkSize(n: n, tiles: tiles)
+        let chunk = chunkSize(n: n, tiles: tiles, policy: policy)
         let v = workspace.buffer("winograd.v", count: 16 * inChannels * chunk * tiles)
         // +8: slack for the output transform's full-width loads of a last partial group
         let m = workspace.buffer("winograd.m", count: 16 * outChannels * chunk * tiles + 8)
@@ -73,9 +73,10 @@ public final class WinogradF2: @unchecked Sendable {
 
     /// dx = ∂/∂x given dy (both full size, stride 1), the adjoint of `forward`.
     public func backwardInput(_ dy: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
-                              into dx: UnsafeMutablePointer<Float>, accumulate: Bool, workspace: Workspace) {
+                              into dx: UnsafeMutablePointer<Float>, accumulate: Bool,
+                              policy: ConvolutionPolicy = .standard, workspace: Workspace) {
         let th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw
-        let chunk = chunkSize(n: n, tiles: tiles)
+        let chunk = chunkSize(n: n, tiles: tiles, policy: policy)
         let dm = workspace.buffer("winograd.m", count: 16 * outChannels * chunk * tiles + 8)
         let dv = workspace.buffer("winograd.v", count: 16 * inChannels * chunk * tiles)
         if !accumulate { dx.update(repeating: 0, count: inChannels * n * h * w) }

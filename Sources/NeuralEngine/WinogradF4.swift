@@ -35,11 +35,11 @@ public final class WinogradF4: @unchecked Sendable {
         self.u = u
     }
 
-    /// Images per chunk: V and M within `Conv2D.columnBudget` floats each, unless that
-    /// leaves the GEMMs fewer than `Conv2D.winogradF4ChunkTiles` columns.
-    func chunkSize(n: Int, tiles: Int) -> Int {
-        let budget = Conv2D.columnBudget / max(36 * max(inChannels, outChannels) * tiles, 1)
-        let wide = (Conv2D.winogradF4ChunkTiles + tiles - 1) / max(tiles, 1)
+    /// Images per chunk: V and M within `policy.columnBudget` floats each, unless that
+    /// leaves the GEMMs fewer than `policy.winogradF4ChunkTiles` columns.
+    func chunkSize(n: Int, tiles: Int, policy: ConvolutionPolicy) -> Int {
+        let budget = policy.columnBudget / max(36 * max(inChannels, outChannels) * tiles, 1)
+        let wide = (policy.winogradF4ChunkTiles + tiles - 1) / max(tiles, 1)
         return max(1, min(n, max(budget, wide)))
     }
 
@@ -47,10 +47,10 @@ public final class WinogradF4: @unchecked Sendable {
     /// in the output transform (not with `accumulate`).
     public func forward(_ x: UnsafePointer<Float>, n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>, accumulate: Bool, biasReLU: UnsafePointer<Float>? = nil,
-                        workspace: Workspace) {
+                        policy: ConvolutionPolicy = .standard, workspace: Workspace) {
         precondition(biasReLU == nil || !accumulate, "bias+ReLU epilogue with accumulate")
         let tiles = ((h + 3) / 4) * ((w + 3) / 4)
-        let chunk = chunkSize(n: n, tiles: tiles)
+        let chunk = chunkSize(n: n, tiles: tiles, policy: policy)
         let v = workspace.buffer("winograd.v", count: 36 * inChannels * chunk * tiles)
         // +8: slack for the output transform's full-width loads of a last partial group
         let m = workspace.buffer("winograd.m", count: 36 * outChannels * chunk * tiles + 8)

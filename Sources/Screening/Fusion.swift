@@ -1,3 +1,4 @@
+import Imaging
 import Volumes
 
 /// 3D fusion (method step 5): each positive slice's fused 224×224 Grad-CAM map is mapped back

@@ -1,3 +1,4 @@
+import Imaging
 import Volumes
 
 /// LungRegion travels between cluster roles, so it is Codable; the mask is stored as run

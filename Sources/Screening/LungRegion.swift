@@ -1,26 +1,5 @@
+import Imaging
 import Volumes
-
-/// A rectangle of pixels on a slice: rows `row ..< row + rows`, columns
-/// `column ..< column + columns`.
-public struct PixelRect: Codable, Equatable, Hashable, Sendable {
-    public var row: Int
-    public var column: Int
-    public var rows: Int
-    public var columns: Int
-
-    public init(row: Int, column: Int, rows: Int, columns: Int) {
-        self.row = row
-        self.column = column
-        self.rows = rows
-        self.columns = columns
-    }
-
-    public var isEmpty: Bool { rows <= 0 || columns <= 0 }
-
-    public func contains(row r: Int, column c: Int) -> Bool {
-        r >= row && r < row + rows && c >= column && c < column + columns
-    }
-}
 
 /// What the screening stages need from lung segmentation (method step 2): the per-voxel
 /// lung mask, the lung slices and the case ROI every lung slice is cropped to.

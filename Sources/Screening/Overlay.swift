@@ -1,3 +1,4 @@
+import Imaging
 import Volumes
 
 /// Pictures for a reader: a lung-window slice with the localisation map blended over it and

@@ -3,14 +3,13 @@ import Volumes
 
 extension LungRegion {
     /// The Segmentation module's lung mask as the screening stages see it: same per-voxel mask
-    /// and lung slices; the case ROI is its bounding box (inclusive rows/columns → PixelRect).
+    /// and lung slices; the case ROI is its bounding box.
     public init(lungMask: LungMask) throws {
         guard let box = lungMask.boundingBox, !lungMask.lungSlices.isEmpty else {
             throw ScreeningError.inconsistentInput("the lung mask has no lung slices")
         }
         try self.init(size: lungMask.mask.size, mask: lungMask.mask.voxels, lungSlices: lungMask.lungSlices,
-                      roi: PixelRect(row: box.minRow, column: box.minColumn,
-                                     rows: box.rowCount, columns: box.columnCount))
+                      roi: box)
     }
 }
 

@@ -1,3 +1,4 @@
+import Imaging
 /// The slice classifier and its Grad-CAM (method steps 3–4) as the screening stages see it.
 ///
 /// One call = one forward pass over the batch; Grad-CAM (multi-scale, fused

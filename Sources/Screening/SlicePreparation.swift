@@ -1,3 +1,4 @@
+import Imaging
 import Volumes
 
 /// One lung slice ready for the classifier, before channel expansion (method step 3, first

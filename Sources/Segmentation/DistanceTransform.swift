@@ -1,4 +1,5 @@
 import Dispatch
+import Imaging
 import Volumes
 
 /// Exact squared Euclidean distance transform in millimetres (Felzenszwalb & Huttenlocher,
@@ -89,15 +90,4 @@ public enum DistanceTransform {
 /// Runs `body(i)` for i in 0..<n over the available cores, in contiguous chunks.
 func parallelFor(_ n: Int, _ body: (Int) -> Void) {
     parallelChunks(n) { range in for i in range { body(i) } }
-}
-
-/// Splits 0..<n into up to 16 contiguous ranges run concurrently (small n runs inline).
-public func parallelChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
-    guard n > 1 else { if n == 1 { body(0..<1) }; return }
-    let chunks = min(n, 16)
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            body((c * n / chunks)..<((c + 1) * n / chunks))
-        }
-    }
 }

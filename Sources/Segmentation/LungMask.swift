@@ -1,3 +1,4 @@
+import Imaging
 import Volumes
 
 /// The lungs of one study, on the grid of the segmented `Volume`.
@@ -16,7 +17,7 @@ public struct LungMask: Sendable {
     public var lungSlices: [Int]
     /// The case lung ROI: the union of the per-slice lung bounding boxes over the lung
     /// slices (the "largest lung bounding box over the case"); nil when there is no lung slice.
-    public var boundingBox: LungBoundingBox?
+    public var boundingBox: PixelRect?
     /// Lung volume in litres (voxel count × voxel volume).
     public var volumeLitres: Double
 
@@ -28,7 +29,7 @@ public struct LungMask: Sendable {
         let pixelArea = mask.spacing.x * mask.spacing.y
         var areas = [Double](repeating: 0, count: size.slices)
         var slices: [Int] = []
-        var box: LungBoundingBox?
+        var box: PixelRect?
         var total = 0
         for k in 0..<size.slices {
             var n = 0
@@ -45,7 +46,7 @@ public struct LungMask: Sendable {
             areas[k] = Double(n) * pixelArea
             if n > 0 && areas[k] >= minimumSliceArea {
                 slices.append(k)
-                let b = LungBoundingBox(minRow: minR, maxRow: maxR, minColumn: minC, maxColumn: maxC)
+                let b = PixelRect(firstRow: minR, lastRow: maxR, firstColumn: minC, lastColumn: maxC)
                 box = box.map { $0.union(b) } ?? b
             }
         }
@@ -53,28 +54,5 @@ public struct LungMask: Sendable {
         lungSlices = slices
         boundingBox = box
         volumeLitres = Double(total) * mask.spacing.x * mask.spacing.y * mask.spacing.z / 1e6
-    }
-}
-
-/// An inclusive rectangle of rows and columns on the slice grid.
-public struct LungBoundingBox: Equatable, Codable, Sendable {
-    public var minRow: Int
-    public var maxRow: Int
-    public var minColumn: Int
-    public var maxColumn: Int
-
-    public init(minRow: Int, maxRow: Int, minColumn: Int, maxColumn: Int) {
-        self.minRow = minRow
-        self.maxRow = maxRow
-        self.minColumn = minColumn
-        self.maxColumn = maxColumn
-    }
-
-    public var rowCount: Int { maxRow - minRow + 1 }
-    public var columnCount: Int { maxColumn - minColumn + 1 }
-
-    public func union(_ o: LungBoundingBox) -> LungBoundingBox {
-        LungBoundingBox(minRow: min(minRow, o.minRow), maxRow: max(maxRow, o.maxRow),
-                        minColumn: min(minColumn, o.minColumn), maxColumn: max(maxColumn, o.maxColumn))
     }
 }

@@ -1,3 +1,4 @@
+import Models
 import Foundation
 
 /// Adam (Kingma & Ba 2015) with bias correction and optional decoupled weight decay
@@ -48,6 +49,7 @@ public final class Adam {
                 }
             }
         }
+        store.changed()
     }
 
     /// Restores a saved state (checkpoint resume).

@@ -1,3 +1,4 @@
+import Models
 import Foundation
 import NeuralEngine
 
@@ -22,7 +23,7 @@ public struct Checkpoint {
     }
 
     /// Writes model, optimiser and state atomically to `path`.
-    public func write(model: TrainableResNet, optimizer: Adam, to path: String) throws {
+    public func write(model: ResNet50, optimizer: Adam, to path: String) throws {
         var tensors = model.store.tensors()
         let s = model.store
         for i in 0..<s.count {
@@ -38,9 +39,9 @@ public struct Checkpoint {
 
     /// Reads a checkpoint: the model from its tensors, Adam's moments into `optimizer`
     /// (which must have been made for that model).
-    public static func read(_ path: String) throws -> (checkpoint: Checkpoint, model: TrainableResNet, file: SafetensorsFile) {
+    public static func read(_ path: String) throws -> (checkpoint: Checkpoint, model: ResNet50, file: SafetensorsFile) {
         let file = try SafetensorsFile(path: path)
-        let model = try TrainableResNet(path: path)
+        let model = try ResNet50(path: path)
         guard let e = file.metadata["epochs_done"].flatMap(Int.init), let t = file.metadata["adam_step"].flatMap(Int.init),
               let seed = file.metadata["seed"].flatMap(UInt64.init) else {
             throw TrainingError("\(path): not a training checkpoint (metadata epochs_done / adam_step / seed missing)")
@@ -51,7 +52,7 @@ public struct Checkpoint {
     }
 
     /// Loads the saved Adam moments into `optimizer`.
-    public static func restore(_ optimizer: Adam, for model: TrainableResNet, from file: SafetensorsFile, step: Int) throws {
+    public static func restore(_ optimizer: Adam, for model: ResNet50, from file: SafetensorsFile, step: Int) throws {
         let s = model.store
         var m: [[Float]] = [], v: [[Float]] = []
         for i in 0..<s.count {
@@ -62,7 +63,7 @@ public struct Checkpoint {
     }
 }
 
-extension TrainableResNet {
+extension ResNet50 {
     /// Writes the model in torchvision layout: F32 for further training, F16 for shipping.
     public func writeWeights(to path: String, dtype: SafetensorsWriter.DType = .f32, metadata: [String: String] = [:]) throws {
         try SafetensorsWriter.write(store.tensors(), to: path, dtype: dtype, metadata: metadata)

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import NeuralEngine
 
 /// Seeded torchvision-layout ResNet v1.5 weights with a single-logit head: a full ResNet-50
@@ -16,11 +17,11 @@ public enum RandomResNetWeights {
     public static func make(baseWidth: Int = 64, blockCounts: [Int] = [3, 4, 6, 3], seed: UInt64 = 1,
                             randomBatchNorm: Bool = false, zeroResidualBranches: Bool = false) -> [String: Tensor] {
         precondition(blockCounts.count == 4 && blockCounts.allSatisfy { $0 > 0 } && baseWidth > 0, "network shape")
-        var rng = HeadRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [String: Tensor] = [:]
         func conv(_ name: String, _ o: Int, _ i: Int, _ k: Int) {
             let sd = (2.0 / Double(i * k * k)).squareRoot()
-            out[name + ".weight"] = Tensor(shape: [o, i, k, k], data: (0..<(o * i * k * k)).map { _ in Float(rng.normal() * sd) })
+            out[name + ".weight"] = Tensor(shape: [o, i, k, k], data: (0..<(o * i * k * k)).map { _ in Float(rng.gaussian() * sd) })
         }
         func bn(_ name: String, _ c: Int) {
             func draw(_ lo: Double, _ hi: Double, _ fixed: Float) -> Tensor {
@@ -47,7 +48,7 @@ public enum RandomResNetWeights {
             }
         }
         let sd = (1.0 / Double(channels)).squareRoot()
-        out["fc.weight"] = Tensor(shape: [1, channels], data: (0..<channels).map { _ in Float(rng.normal() * sd) })
+        out["fc.weight"] = Tensor(shape: [1, channels], data: (0..<channels).map { _ in Float(rng.gaussian() * sd) })
         out["fc.bias"] = Tensor(shape: [1], data: [0])
         return out
     }

@@ -1,6 +1,8 @@
+import Models
 import Datasets
 import Evaluation
 import Foundation
+import Imaging
 import NeuralEngine
 import Segmentation
 
@@ -90,7 +92,7 @@ public final class Trainer {
     public typealias BatchSource = (_ samples: [Sample], _ augmentation: Augmentation, _ rng: inout SplitMix64) throws
         -> TrainingBatch
 
-    public let model: TrainableResNet
+    public let model: ResNet50
     public let optimizer: Adam
     public let settings: TrainingSettings
     let source: BatchSource
@@ -103,7 +105,7 @@ public final class Trainer {
     /// never change, so each is computed once and the epochs train the head on them alone.
     public var probesCachedFeatures: Bool { model.firstTrainedStage == 5 && settings.augmentation == .none }
 
-    public init(model: TrainableResNet, settings: TrainingSettings, source: @escaping BatchSource,
+    public init(model: ResNet50, settings: TrainingSettings, source: @escaping BatchSource,
                 resumeFrom checkpoint: (Checkpoint, SafetensorsFile)? = nil) throws {
         try settings.validate()
         self.model = model

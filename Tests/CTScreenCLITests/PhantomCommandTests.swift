@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Phantom
 import Segmentation
 import Volumes
 import XCTest

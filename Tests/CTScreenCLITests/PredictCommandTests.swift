@@ -1,6 +1,7 @@
 import CTScreenTestSupport
 import Datasets
 import Foundation
+import Imaging
 import Screening
 import Segmentation
 import XCTest

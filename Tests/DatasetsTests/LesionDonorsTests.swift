@@ -1,3 +1,4 @@
+import Imaging
 import Screening
 import Segmentation
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Segmentation
 import XCTest
 @testable import Datasets

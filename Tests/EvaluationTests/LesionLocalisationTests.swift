@@ -1,3 +1,4 @@
+import Imaging
 import XCTest
 @testable import Evaluation
 
@@ -39,7 +40,7 @@ final class LesionLocalisationTests: XCTestCase {
     func testOtsuSplitsTwoClusters() {
         for (low, high) in [(0.05, 0.4), (0.3, 0.9)] as [(Float, Float)] {
             let values = [Float](repeating: low, count: 70) + [Float](repeating: high, count: 30)
-            let t = LesionLocalisation.otsuThreshold(values)
+            let t = Otsu.threshold(values)
             XCTAssertGreaterThan(t, low)
             XCTAssertLessThanOrEqual(t, high)
         }

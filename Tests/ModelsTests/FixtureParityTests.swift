@@ -54,8 +54,7 @@ final class FixtureParityTests: XCTestCase {
         XCTAssertEqual(m.layer3Channels, 128)
         XCTAssertEqual(m.featureCount, 256)
         XCTAssertEqual(m.layers.map(\.count), [3, 4, 6, 3])
-        XCTAssertEqual(m.layers[1][0].stride, 2)
-        XCTAssertEqual(m.layers[1][0].conv1.kernel, 1)  // v1.5: the stride is on the 3×3 conv
+        XCTAssertEqual(m.layers[1][0].conv1.stride, 1)  // v1.5: the stride is on the 3×3 conv
         XCTAssertEqual(m.layers[1][0].conv2.stride, 2)
     }
 }

@@ -44,11 +44,9 @@ final class ConvolutionTests: XCTestCase {
         var rng = TestRNG(2)
         let cf = Config(n: 5, c: 4, h: 8, w: 8, co: 3, k: 3, s: 1, p: 1)
         let x = rng.array(cf.n * cf.c * cf.h * cf.w)
-        let conv = Conv2D(weight: rng.array(3 * 4 * 9), inChannels: 4, outChannels: 3, kernel: 3, padding: 1)
+        var conv = Conv2D(weight: rng.array(3 * 4 * 9), inChannels: 4, outChannels: 3, kernel: 3, padding: 1)
         let whole = runForward(conv, x, cf)
-        let saved = Conv2D.columnBudget
-        Conv2D.columnBudget = 4 * 9 * 64 * 2  // two images per chunk
-        defer { Conv2D.columnBudget = saved }
+        conv.policy.columnBudget = 4 * 9 * 64 * 2  // two images per chunk
         XCTAssertEqual(conv.chunkSize(n: 5, outPlane: 64), 2)
         XCTAssertLessThan(maxAbsDiff(runForward(conv, x, cf), whole), 1e-6)
         // accumulate adds onto what is there
@@ -75,13 +73,11 @@ final class ConvolutionTests: XCTestCase {
     /// backwardInput and backwardWeights against finite differences of L = Σ r·conv(x).
     func testBackwardByFiniteDifferences() {
         var rng = TestRNG(4)
-        let minTiles = Conv2D.winogradMinTiles
-        Conv2D.winogradMinTiles = 0  // the 3×3 stride-1 case goes through Winograd
-        defer { Conv2D.winogradMinTiles = minTiles }
         for cf in Self.configs {
             let x = rng.array(cf.n * cf.c * cf.h * cf.w)  // planes layout throughout
             let wt = rng.array(cf.co * cf.c * cf.k * cf.k)
-            let conv = Conv2D(weight: wt, inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+            var conv = Conv2D(weight: wt, inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+            conv.policy.winogradMinTiles = 0  // the 3×3 stride-1 case goes through Winograd
             let (ho, wo) = conv.outputSize(height: cf.h, width: cf.w)
             let r = rng.array(cf.co * cf.n * ho * wo)
             let ws = Workspace()
@@ -93,7 +89,8 @@ final class ConvolutionTests: XCTestCase {
             var dW = [Float](repeating: 0, count: wt.count), dB = [Float](repeating: 0, count: cf.co)
             conv.backwardWeights(x, r, n: cf.n, height: cf.h, width: cf.w, dW: &dW, dB: &dB, workspace: ws)
             let lossW: ([Float]) -> Double = { w in
-                let c2 = Conv2D(weight: w, inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+                var c2 = Conv2D(weight: w, inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
+                c2.policy = conv.policy
                 return dot(r, self.runForward(c2, x, cf))
             }
             checkGradient(lossW, at: wt, gradient: dW, coordinates: Array(stride(from: 0, to: wt.count, by: 5)), "conv dW \(cf)")
@@ -109,11 +106,9 @@ final class ConvolutionTests: XCTestCase {
     /// sizes, in one chunk and in several.
     func testWinogradMatchesIm2col() {
         var rng = TestRNG(5)
-        let minTiles = Conv2D.winogradMinTiles
-        Conv2D.winogradMinTiles = 0  // Winograd even for these small maps
-        defer { Conv2D.useWinograd = true; Conv2D.winogradMinTiles = minTiles }
         for (n, c, co, h, w) in [(2, 3, 5, 8, 8), (3, 4, 2, 7, 7), (1, 5, 3, 5, 9), (2, 2, 2, 1, 2), (2, 2, 3, 6, 34), (1, 2, 2, 3, 33)] {
-            let conv = Conv2D(weight: rng.array(co * c * 9), inChannels: c, outChannels: co, kernel: 3, padding: 1)
+            var conv = Conv2D(weight: rng.array(co * c * 9), inChannels: c, outChannels: co, kernel: 3, padding: 1)
+            conv.policy.winogradMinTiles = 0  // Winograd even for these small maps
             XCTAssertNotNil(conv.useWinogradFor(n: n, height: h, width: w))
             let cf = Config(n: n, c: c, h: h, w: w, co: co, k: 3, s: 1, p: 1)
             let x = rng.array(n * c * h * w), dy = rng.array(n * co * h * w)
@@ -123,17 +118,15 @@ final class ConvolutionTests: XCTestCase {
                 conv.backwardInput(dy, n: n, height: h, width: w, into: &dx, workspace: Workspace())
                 return (runForward(conv, x, cf), runForward(conv, x, cf, accumulateOnto: base), dx)
             }
-            Conv2D.useWinograd = false
+            conv.policy.winograd = false
             let (y0, ya0, dx0) = run()
-            Conv2D.useWinograd = true
+            conv.policy.winograd = true
             let (y1, ya1, dx1) = run()
             XCTAssertLessThan(maxAbsDiff(y0, y1), 1e-5, "forward \(cf)")
             XCTAssertLessThan(maxAbsDiff(ya0, ya1), 1e-5, "accumulate \(cf)")
             XCTAssertLessThan(maxAbsDiff(dx0, dx1), 1e-5, "backward \(cf)")
-            let saved = Conv2D.columnBudget
-            Conv2D.columnBudget = 16 * max(c, co) * ((h + 1) / 2) * ((w + 1) / 2)  // one image per chunk
+            conv.policy.columnBudget = 16 * max(c, co) * ((h + 1) / 2) * ((w + 1) / 2)  // one image per chunk
             let (y2, _, dx2) = run()
-            Conv2D.columnBudget = saved
             XCTAssertLessThan(maxAbsDiff(y0, y2), 1e-5, "chunked forward \(cf)")
             XCTAssertLessThan(maxAbsDiff(dx0, dx2), 1e-5, "chunked backward \(cf)")
         }
@@ -154,13 +147,11 @@ final class ConvolutionTests: XCTestCase {
     /// eight tiles a row), in one chunk and in several.
     func testWinogradF4MatchesIm2col() {
         var rng = TestRNG(7)
-        let saved = (Conv2D.winogradF4MinTiles, Conv2D.columnBudget)
-        Conv2D.winogradF4MinTiles = 0
-        defer { Conv2D.useWinograd = true; (Conv2D.winogradF4MinTiles, Conv2D.columnBudget) = saved }
         for (n, c, co, h, w) in [(2, 3, 5, 8, 8), (3, 4, 2, 7, 7), (1, 5, 3, 5, 9), (2, 2, 2, 1, 2), (2, 2, 3, 6, 38), (1, 2, 2, 14, 33)] {
             var conv = Conv2D(weight: rng.array(co * c * 9), bias: rng.array(co), inChannels: c, outChannels: co,
                               kernel: 3, padding: 1)
             conv.prepareWinogradF4()
+            conv.policy.winogradF4MinTiles = 0
             XCTAssertNotNil(conv.useWinogradF4For(n: n, height: h, width: w))
             let cf = Config(n: n, c: c, h: h, w: w, co: co, k: 3, s: 1, p: 1)
             let x = rng.array(n * c * h * w), base = rng.array(n * co * h * w)
@@ -169,19 +160,16 @@ final class ConvolutionTests: XCTestCase {
                 conv.forward(x, n: n, height: h, width: w, into: &fused, biasReLU: true, workspace: Workspace())
                 return (runForward(conv, x, cf), runForward(conv, x, cf, accumulateOnto: base), fused)
             }
-            Conv2D.useWinograd = false
+            conv.policy.winograd = false
             let (y0, ya0, f0) = run()
-            Conv2D.useWinograd = true
-            Conv2D.columnBudget = saved.1
+            conv.policy.winograd = true
             let (y1, ya1, f1) = run()
             XCTAssertLessThan(maxAbsDiff(y0, y1), 1e-5, "forward \(cf)")
             XCTAssertLessThan(maxAbsDiff(ya0, ya1), 1e-5, "accumulate \(cf)")
             XCTAssertLessThan(maxAbsDiff(f0, f1), 1e-5, "bias+ReLU \(cf)")
-            Conv2D.columnBudget = 1  // one image per chunk
-            let chunkTiles = Conv2D.winogradF4ChunkTiles
-            Conv2D.winogradF4ChunkTiles = 1
+            conv.policy.columnBudget = 1  // one image per chunk
+            conv.policy.winogradF4ChunkTiles = 1
             let (y2, _, _) = run()
-            Conv2D.winogradF4ChunkTiles = chunkTiles
             XCTAssertLessThan(maxAbsDiff(y0, y2), 1e-5, "chunked forward \(cf)")
         }
     }
@@ -190,14 +178,12 @@ final class ConvolutionTests: XCTestCase {
     /// pointwise, chunked im2col and Winograd paths.
     func testFusedBiasReLU() {
         var rng = TestRNG(6)
-        let saved = (Conv2D.columnBudget, Conv2D.winogradMinTiles)
-        defer { (Conv2D.columnBudget, Conv2D.winogradMinTiles) = saved }
-        Conv2D.winogradMinTiles = 0
         for cf in Self.configs {
-            let conv = Conv2D(weight: rng.array(cf.co * cf.c * cf.k * cf.k), bias: rng.array(cf.co),
+            var conv = Conv2D(weight: rng.array(cf.co * cf.c * cf.k * cf.k), bias: rng.array(cf.co),
                               inChannels: cf.c, outChannels: cf.co, kernel: cf.k, stride: cf.s, padding: cf.p)
             let (ho, wo) = conv.outputSize(height: cf.h, width: cf.w)
-            Conv2D.columnBudget = cf.c * cf.k * cf.k * ho * wo  // one image per chunk
+            conv.policy.winogradMinTiles = 0
+            conv.policy.columnBudget = cf.c * cf.k * cf.k * ho * wo  // one image per chunk
             let x = rng.array(cf.n * cf.c * cf.h * cf.w)
             var expected = runForward(conv, x, cf)
             Elementwise.biasActivate(&expected, bias: conv.bias, channels: cf.co, plane: cf.n * ho * wo, relu: true)

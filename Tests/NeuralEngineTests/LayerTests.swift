@@ -1,3 +1,4 @@
+import Imaging
 import XCTest
 @testable import NeuralEngine
 
@@ -119,13 +120,13 @@ final class LayerTests: XCTestCase {
             XCTAssertLessThan(maxAbsDiff(y, Reference.resize(x, h: n, w: n, toHeight: m, width: m)), 1e-6, "\(n)→\(m)")
         }
         // n = 28 → 224: outputs 0...3 copy row 0, 220...223 copy row 27; n = 14: 0...7 and 216...223.
-        let t28 = Bilinear.taps(input: 28, output: 224), t14 = Bilinear.taps(input: 14, output: 224)
-        for d in 0...3 { XCTAssertEqual(t28[d].i0, 0); XCTAssertEqual(t28[d].f, 0) }
-        for d in 220...223 { XCTAssertEqual(t28[d].i0, 27); XCTAssertEqual(t28[d].f, 0) }
-        for d in 0...7 { XCTAssertEqual(t14[d].i0, 0); XCTAssertEqual(t14[d].f, 0) }
-        for d in 216...223 { XCTAssertEqual(t14[d].i0, 13); XCTAssertEqual(t14[d].f, 0) }
-        XCTAssertEqual(t28[4].f, 1.0 / 16)  // src = 4.5/8 − 0.5
-        XCTAssertEqual(t14[8].f, 1.0 / 32)
+        let t28 = Bilinear.Taps(input: 28, output: 224), t14 = Bilinear.Taps(input: 14, output: 224)
+        for d in 0...3 { XCTAssertEqual(t28.i0[d], 0); XCTAssertEqual(t28.f[d], 0) }
+        for d in 220...223 { XCTAssertEqual(t28.i0[d], 27); XCTAssertEqual(t28.f[d], 0) }
+        for d in 0...7 { XCTAssertEqual(t14.i0[d], 0); XCTAssertEqual(t14.f[d], 0) }
+        for d in 216...223 { XCTAssertEqual(t14.i0[d], 13); XCTAssertEqual(t14.f[d], 0) }
+        XCTAssertEqual(t28.f[4], 1.0 / 16)  // src = 4.5/8 − 0.5
+        XCTAssertEqual(t14.f[8], 1.0 / 32)
     }
 
     func testBilinearBackwardByFiniteDifferences() {

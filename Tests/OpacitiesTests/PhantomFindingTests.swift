@@ -1,4 +1,5 @@
 import Foundation
+import Phantom
 import XCTest
 import Segmentation
 import Volumes

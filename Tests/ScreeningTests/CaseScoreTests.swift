@@ -1,3 +1,4 @@
+import Imaging
 import Volumes
 import XCTest
 @testable import Screening

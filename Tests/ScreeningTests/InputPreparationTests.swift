@@ -1,3 +1,4 @@
+import Imaging
 import XCTest
 @testable import Screening
 

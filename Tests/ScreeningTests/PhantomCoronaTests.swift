@@ -1,3 +1,4 @@
+import Phantom
 import Segmentation
 import Volumes
 import XCTest

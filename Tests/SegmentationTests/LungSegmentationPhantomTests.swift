@@ -1,3 +1,4 @@
+import Phantom
 import XCTest
 import Volumes
 @testable import Segmentation
@@ -35,8 +36,8 @@ final class LungSegmentationPhantomTests: XCTestCase {
         XCTAssertEqual(Set(lungs.lungSlices).symmetricDifference(truth.lungSlices).count, 0,
                        "\(lungs.lungSlices) vs \(truth.lungSlices)")
         let box = try XCTUnwrap(lungs.boundingBox), ref = try XCTUnwrap(truth.boundingBox)
-        for (a, b) in [(box.minRow, ref.minRow), (box.maxRow, ref.maxRow),
-                       (box.minColumn, ref.minColumn), (box.maxColumn, ref.maxColumn)] {
+        for (a, b) in [(box.row, ref.row), (box.lastRow, ref.lastRow),
+                       (box.column, ref.column), (box.lastColumn, ref.lastColumn)] {
             XCTAssertLessThanOrEqual(abs(a - b), 1, "\(box) vs \(ref)")
         }
         XCTAssertEqual(lungs.volumeLitres, truth.volumeLitres, accuracy: 0.05 * truth.volumeLitres)

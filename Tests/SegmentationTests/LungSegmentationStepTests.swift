@@ -1,3 +1,4 @@
+import Phantom
 import XCTest
 import Volumes
 @testable import Segmentation

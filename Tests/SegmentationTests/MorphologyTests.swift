@@ -1,3 +1,4 @@
+import Imaging
 import XCTest
 import Volumes
 @testable import Segmentation

@@ -33,7 +33,7 @@ final class RealStudyLungTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(l.lungSlices.count, minimumLungSlices)
         // Both lungs: each half of the ROI holds at least a quarter of the lung voxels.
         let box = try XCTUnwrap(l.boundingBox)
-        let mid = (box.minColumn + box.maxColumn) / 2
+        let mid = (box.column + box.lastColumn) / 2
         var left = 0, right = 0
         let s = l.mask.size
         for i in 0..<s.count where l.mask.voxels[i] != 0 {
@@ -41,7 +41,7 @@ final class RealStudyLungTests: XCTestCase {
         }
         XCTAssertGreaterThan(Double(min(left, right)), 0.25 * Double(left + right), "\(left) vs \(right)")
         // The ROI is a chest, not the whole image: between a quarter and 95 % of the width.
-        XCTAssertTrue((s.columns / 4)...(s.columns * 95 / 100) ~= box.columnCount, "\(box)")
+        XCTAssertTrue((s.columns / 4)...(s.columns * 95 / 100) ~= box.columns, "\(box)")
         // Lung voxels are mostly air: the median HU of the mask lies in the lung range.
         var hu: [Int16] = []
         for i in stride(from: 0, to: s.count, by: 7) where l.mask.voxels[i] != 0 { hu.append(c.volume.voxels[i]) }

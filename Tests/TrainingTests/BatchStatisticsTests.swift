@@ -1,11 +1,12 @@
 import Datasets
+import Imaging
 import Segmentation
 import Models
 import NeuralEngine
 import XCTest
 @testable import Training
 
-/// BatchNorm in training mode (`TrainableResNet.batchNormMomentum`): the normalisation
+/// BatchNorm in training mode (`ResNet50.batchNormMomentum`): the normalisation
 /// itself, the running statistics against a hand-written convolution, training with it, and
 /// the inference model reading what it leaves. Its gradients are checked against finite
 /// differences in GradientCheckTests.
@@ -13,11 +14,11 @@ final class BatchStatisticsTests: XCTestCase {
     /// After normalise + scale/shift each channel has mean β and standard deviation γ
     /// (up to ε), and the returned statistics are the channel's own, computed here in Double.
     func testChannelsComeOutWithMeanBetaAndSpreadGamma() {
-        var rng = HeadRandom(seed: 4)
+        var rng = SplitMix64(seed: 4)
         let channels = 3, m = 500
         let centres = [5.0, -2.0, 0.3], spreads = [3.0, 0.5, 10.0]
         var z = [Float](repeating: 0, count: channels * m)
-        for c in 0..<channels { for i in 0..<m { z[c * m + i] = Float(centres[c] + spreads[c] * rng.normal()) } }
+        for c in 0..<channels { for i in 0..<m { z[c * m + i] = Float(centres[c] + spreads[c] * rng.gaussian()) } }
         let original = z
         let gamma: [Float] = [2, 0.5, 1], beta: [Float] = [1, -1, 0]
         var y = [Float](repeating: 0, count: z.count)
@@ -48,12 +49,12 @@ final class BatchStatisticsTests: XCTestCase {
     /// batch's mean and unbiased variance taken from a direct 7×7 stride-2 convolution
     /// written out here; an evaluation pass moves nothing.
     func testRunningStatisticsFollowTheBatch() throws {
-        let model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 1, 1, 1], seed: 5))
+        let model = try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 1, 1, 1], seed: 5))
         let momentum = 0.25
         model.batchNormMomentum = momentum
         let n = 2, side = 32
-        var rng = HeadRandom(seed: 6)
-        let x = (0..<(n * 3 * side * side)).map { _ in Float(rng.normal()) }
+        var rng = SplitMix64(seed: 6)
+        let x = (0..<(n * 3 * side * side)).map { _ in Float(rng.gaussian()) }
         let s = model.store
         let w = s.values[try XCTUnwrap(s.index(of: "conv1.weight"))]
         let out = 4, oside = 16
@@ -91,7 +92,7 @@ final class BatchStatisticsTests: XCTestCase {
     /// written weights gives the training network's evaluation logits (running statistics).
     func testTrainsFromScratchAndInferenceReadsRunningStatistics() throws {
         let side = TrainingLoopTests.side
-        let model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 4, seed: 2,
+        let model = try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 4, seed: 2,
                                                                           zeroResidualBranches: true))
         model.batchNormMomentum = 0.1
         let noise = TrainingLoopTests.dataset(8).samples.map { Sample(source: $0.source, label: false, group: $0.group) }

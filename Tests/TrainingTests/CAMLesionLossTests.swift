@@ -1,3 +1,5 @@
+import Models
+import Imaging
 import Datasets
 import NeuralEngine
 import XCTest
@@ -11,8 +13,8 @@ final class CAMLesionLossTests: XCTestCase {
     /// (at 32² they are 1×1 and the term would be constant).
     let side = 128
 
-    func makeModel() throws -> TrainableResNet {
-        try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 1, 1, 1], seed: 11,
+    func makeModel() throws -> ResNet50 {
+        try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 1, 1, 1], seed: 11,
                                                               randomBatchNorm: true))
     }
 
@@ -28,14 +30,14 @@ final class CAMLesionLossTests: XCTestCase {
     }
 
     func input(_ n: Int) -> [Float] {
-        var rng = HeadRandom(seed: 5)
-        return (0..<(n * 3 * side * side)).map { _ in Float(rng.normal()) }
+        var rng = SplitMix64(seed: 5)
+        return (0..<(n * 3 * side * side)).map { _ in Float(rng.gaussian()) }
     }
 
     /// A random unit vector of `count` values (as `GradientCheckTests.direction`).
     func direction(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = HeadRandom(seed: seed)
-        let v = (0..<count).map { _ in rng.normal() }
+        var rng = SplitMix64(seed: seed)
+        let v = (0..<count).map { _ in rng.gaussian() }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return v.map { Float($0 / norm) }
     }

@@ -1,3 +1,5 @@
+import Models
+import Imaging
 import NeuralEngine
 import XCTest
 @testable import Training
@@ -13,26 +15,26 @@ import XCTest
 final class GradientCheckTests: XCTestCase {
     let height = 32, width = 32
 
-    func makeModel() throws -> TrainableResNet {
-        try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 2, 1, 1], seed: 7,
+    func makeModel() throws -> ResNet50 {
+        try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 2, 1, 1], seed: 7,
                                                               randomBatchNorm: true))
     }
 
     func makeBatch(_ labels: [Float] = [1, 0]) -> (x: [Float], labels: [Float]) {
-        var rng = HeadRandom(seed: 99)
-        return ((0..<(labels.count * 3 * height * width)).map { _ in Float(rng.normal()) }, labels)
+        var rng = SplitMix64(seed: 99)
+        return ((0..<(labels.count * 3 * height * width)).map { _ in Float(rng.gaussian()) }, labels)
     }
 
     /// The loss of a training pass (batch statistics when the model uses them; the running
     /// statistics it moves do not enter a training pass's output).
-    func loss(_ m: TrainableResNet, _ x: [Float], _ labels: [Float]) -> Double {
+    func loss(_ m: ResNet50, _ x: [Float], _ labels: [Float]) -> Double {
         let logits = m.forward(x, n: labels.count, height: height, width: width, training: true).logits
         return BCEWithLogits.lossAndGradient(logits: logits, labels: labels).loss
     }
 
     func direction(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = HeadRandom(seed: seed)
-        let v = (0..<count).map { _ in rng.normal() }
+        var rng = SplitMix64(seed: seed)
+        let v = (0..<count).map { _ in rng.gaussian() }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return v.map { Float($0 / norm) }
     }
@@ -41,11 +43,9 @@ final class GradientCheckTests: XCTestCase {
     /// BatchNorm frozen or on batch statistics (then 4 images, so layer4's 1×1 maps still
     /// give each channel 4 values to normalise).
     func check(winograd: Bool, batchStatistics: Bool = false) throws {
-        let savedTiles = Conv2D.winogradMinTiles, savedUse = Conv2D.useWinograd
-        Conv2D.winogradMinTiles = 1
-        Conv2D.useWinograd = winograd
-        defer { Conv2D.winogradMinTiles = savedTiles; Conv2D.useWinograd = savedUse }
         let model = try makeModel()
+        model.convolutionPolicy.winogradMinTiles = 1
+        model.convolutionPolicy.winograd = winograd
         if batchStatistics { model.batchNormMomentum = 0.1 }
         let (x, labels) = makeBatch(batchStatistics ? [1, 0, 0, 1] : [1, 0])
         model.store.zeroGradients()
@@ -97,10 +97,10 @@ final class GradientCheckTests: XCTestCase {
         let side = 96
         EngineThreads.set(2)
         defer { EngineThreads.set(1) }
-        let model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 8, blockCounts: [3, 4, 6, 3], seed: 7,
+        let model = try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 8, blockCounts: [3, 4, 6, 3], seed: 7,
                                                                           randomBatchNorm: true))
-        var rng = HeadRandom(seed: 21)
-        let x = (0..<(4 * 3 * side * side)).map { _ in Float(rng.normal()) }
+        var rng = SplitMix64(seed: 21)
+        let x = (0..<(4 * 3 * side * side)).map { _ in Float(rng.gaussian()) }
         let labels: [Float] = [1, 0, 0, 1]
         func loss() -> Double {
             BCEWithLogits.lossAndGradient(logits: model.logits(x, n: 4, height: side, width: side), labels: labels).loss

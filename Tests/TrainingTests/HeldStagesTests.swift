@@ -1,3 +1,5 @@
+import Models
+import Imaging
 import Foundation
 import NeuralEngine
 import XCTest
@@ -9,13 +11,13 @@ import XCTest
 final class HeldStagesTests: XCTestCase {
     static let side = 64
 
-    static func model() throws -> TrainableResNet {
-        try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 2, 1, 1], seed: 9))
+    static func model() throws -> ResNet50 {
+        try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 4, blockCounts: [1, 2, 1, 1], seed: 9))
     }
 
     static func batch() -> (x: [Float], labels: [Float]) {
-        var r = HeadRandom(seed: 4)
-        let x = (0..<(2 * 3 * side * side)).map { _ in Float(r.normal()) }
+        var r = SplitMix64(seed: 4)
+        let x = (0..<(2 * 3 * side * side)).map { _ in Float(r.gaussian()) }
         return (x, [1, 0])
     }
 
@@ -32,7 +34,7 @@ final class HeldStagesTests: XCTestCase {
         partial.trainStep(x, labels: labels, height: Self.side, width: Self.side, optimizer: adam)
         var movedTrained = 0
         for (i, name) in partial.store.names.enumerated() {
-            let stage = TrainableResNet.stage(of: name)
+            let stage = ResNet50.stage(of: name)
             if stage < 4 {
                 XCTAssertEqual(partial.store.values[i], before[i], "\(name) is held (weight decay included)")
                 XCTAssertTrue(partial.store.grads[i].allSatisfy { $0 == 0 }, "\(name): no gradient computed")
@@ -47,11 +49,11 @@ final class HeldStagesTests: XCTestCase {
     }
 
     func testStageOfEveryTensorName() {
-        XCTAssertEqual(TrainableResNet.stage(of: "conv1.weight"), 0)
-        XCTAssertEqual(TrainableResNet.stage(of: "bn1.bias"), 0)
-        XCTAssertEqual(TrainableResNet.stage(of: "layer1.0.conv1.weight"), 1)
-        XCTAssertEqual(TrainableResNet.stage(of: "layer4.2.downsample.1.weight"), 4)
-        XCTAssertEqual(TrainableResNet.stage(of: "fc.weight"), 5)
+        XCTAssertEqual(ResNet50.stage(of: "conv1.weight"), 0)
+        XCTAssertEqual(ResNet50.stage(of: "bn1.bias"), 0)
+        XCTAssertEqual(ResNet50.stage(of: "layer1.0.conv1.weight"), 1)
+        XCTAssertEqual(ResNet50.stage(of: "layer4.2.downsample.1.weight"), 4)
+        XCTAssertEqual(ResNet50.stage(of: "fc.weight"), 5)
     }
 
     func testTrainingGraphLoadsTheDeflatedFixtureAndAgreesWithThe3DNetwork() throws {
@@ -62,7 +64,7 @@ final class HeldStagesTests: XCTestCase {
         let names = file.tensorNames.filter { !$0.hasPrefix("input") && !$0.hasPrefix("expected.") }
         var tensors: [String: Tensor] = [:]
         for n in names { tensors[n] = try file.tensor(n) }
-        let model = try TrainableResNet(tensors: tensors)
+        let model = try ResNet50(tensors: tensors)
         XCTAssertEqual(model.blockCounts, [1, 2, 1, 1])
         let input = try file.tensor("input")
         let logit = model.logits(input.data, n: 1, height: 32, width: 32)[0]

@@ -1,3 +1,5 @@
+import Models
+import Imaging
 import NeuralEngine
 import Segmentation
 import Training
@@ -8,7 +10,7 @@ import XCTest
 final class InitialisationTests: XCTestCase {
     func logitScale(zeroResidualBranches: Bool) throws -> Float {
         let side = 64, n = 4
-        let model = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 8, blockCounts: [3, 4, 6, 3], seed: 11,
+        let model = try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 8, blockCounts: [3, 4, 6, 3], seed: 11,
                                                                           zeroResidualBranches: zeroResidualBranches))
         var rng = SplitMix64(seed: 5)
         let x = (0..<(n * 3 * side * side)).map { _ in Float(rng.uniform(-2, 2)) }

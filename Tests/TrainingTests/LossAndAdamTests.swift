@@ -1,3 +1,4 @@
+import Models
 import NeuralEngine
 import XCTest
 @testable import Training

@@ -1,5 +1,7 @@
+import Models
 import CTScreenTestSupport
 import Datasets
+import Imaging
 import NeuralEngine
 import Segmentation
 import XCTest
@@ -27,8 +29,8 @@ final class TrainingLoopTests: XCTestCase {
         var x = [Float](repeating: 0, count: samples.count * 3 * plane)
         for (i, s) in samples.enumerated() {
             guard case .image(let name) = s.source else { throw TrainingError("unexpected source") }
-            var r = HeadRandom(seed: UInt64(name.dropFirst(3)) ?? 0)
-            var img = (0..<plane).map { _ in Float(r.normal()) * 0.5 }
+            var r = SplitMix64(seed: UInt64(name.dropFirst(3)) ?? 0)
+            var img = (0..<plane).map { _ in Float(r.gaussian()) * 0.5 }
             if s.label { for y in 20..<36 { for c in 10..<26 { img[y * side + c] += 1.5 } } }
             if aug != .none && rng.next() & 1 == 1 {
                 for y in 0..<side { img[(y * side)..<((y + 1) * side)].reverse() }
@@ -41,7 +43,7 @@ final class TrainingLoopTests: XCTestCase {
     func testOverfitsTinySet() throws {
         let path = Self.fixtureModel
         guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("fixture model not found at \(path)") }
-        let model = try TrainableResNet(path: path)
+        let model = try ResNet50(path: path)
         XCTAssertFalse(model.freshHead)
         // Pure noise images (no square) with arbitrary labels: only memorising can fit them.
         let noise = Self.dataset(8).samples.map { Sample(source: $0.source, label: false, group: $0.group) }
@@ -79,12 +81,12 @@ final class TrainingLoopTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let ckpt = dir.appendingPathComponent(Checkpoint.fileName).path
 
-        let straight = try Trainer(model: TrainableResNet(tensors: weights), settings: settings(epochs: 2), source: Self.source)
+        let straight = try Trainer(model: ResNet50(tensors: weights), settings: settings(epochs: 2), source: Self.source)
         let reports = try straight.run(train: data, validation: validation) { _, _ in }
         XCTAssertEqual(reports.count, 2)
         XCTAssertNotNil(reports[1].validationAUC)
 
-        let first = try Trainer(model: TrainableResNet(tensors: weights), settings: settings(epochs: 1), source: Self.source)
+        let first = try Trainer(model: ResNet50(tensors: weights), settings: settings(epochs: 1), source: Self.source)
         _ = try first.run(train: data, validation: nil) { _, t in
             try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed)
                 .write(model: t.model, optimizer: t.optimizer, to: ckpt)
@@ -99,7 +101,7 @@ final class TrainingLoopTests: XCTestCase {
         let a = straight.model.store, b = resumed.model.store
         XCTAssertEqual(a.names, b.names)
         var maxDiff: Float = 0, maxChange: Float = 0
-        let initial = try TrainableResNet(tensors: weights).store
+        let initial = try ResNet50(tensors: weights).store
         for i in 0..<a.count {
             for k in a.values[i].indices {
                 maxDiff = max(maxDiff, abs(a.values[i][k] - b.values[i][k]))
@@ -114,18 +116,20 @@ final class TrainingLoopTests: XCTestCase {
         var w = RandomResNetWeights.make(baseWidth: 2, blockCounts: [1, 1, 1, 1], seed: 1)
         w["fc.weight"] = Tensor(zeros: [1000, 64])
         w["fc.bias"] = Tensor(zeros: [1000])
-        let m = try TrainableResNet(tensors: w)
+        // Without a head seed (what inference loads) another head is an error naming fc.weight.
+        XCTAssertThrowsError(try ResNet50(tensors: w)) { XCTAssertEqual(($0 as? EngineError)?.tensor, "fc.weight") }
+        let m = try ResNet50(tensors: w, headSeed: 1)
         XCTAssertTrue(m.freshHead)
         let fc = try XCTUnwrap(m.store.index(of: "fc.weight"))
         XCTAssertEqual(m.store.shapes[fc], [1, 64])
         XCTAssertTrue(m.store.values[fc].allSatisfy { abs($0) <= 1 / Float(8) } && m.store.values[fc].contains { $0 != 0 })
         w["fc.weight"] = Tensor(zeros: [1, 63])
-        XCTAssertThrowsError(try TrainableResNet(tensors: w))
+        XCTAssertThrowsError(try ResNet50(tensors: w, headSeed: 1))
     }
 
     /// Written weights load back in torchvision layout, F32 exactly and F16 to half precision.
     func testWeightsRoundTrip() throws {
-        let m = try TrainableResNet(tensors: RandomResNetWeights.make(baseWidth: 2, blockCounts: [1, 1, 1, 1], seed: 5,
+        let m = try ResNet50(tensors: RandomResNetWeights.make(baseWidth: 2, blockCounts: [1, 1, 1, 1], seed: 5,
                                                                       randomBatchNorm: true))
         let dir = FileManager.default.temporaryDirectory
         let p32 = dir.appendingPathComponent("w32-\(UUID().uuidString).safetensors").path

@@ -1,4 +1,6 @@
 import Foundation
+import Imaging
+import Segmentation
 
 /// Places lesions inside the lungs: every ellipsoid lies wholly inside a lung (checked on
 /// points of its surface), so its analytic volume is the true one; the first of each kind

@@ -6,16 +6,16 @@ import NeuralEngine
 /// and its backward pass (Ioffe & Szegedy 2015), with s = 1/√(σ²_B + ε):
 ///   dβ = Σ dy,   dγ = Σ dy·x̂,   dz = γ·s·(dy − dβ/M − x̂·dγ/M)
 /// Sums run in Double: M reaches 50,000 values a channel in the first layers.
-enum BatchStatistics {
+package enum BatchStatistics {
     /// What the backward pass needs of one normalisation: x̂ (the buffer that held z) and s.
-    struct Tape {
+    package struct Tape {
         let normalised: UnsafeMutablePointer<Float>
         let invStd: [Float]
     }
 
     /// Normalises z in place to x̂. Returns the tape and the batch mean and biased variance
     /// (for the running statistics).
-    static func normalise(_ z: UnsafeMutablePointer<Float>, channels: Int, count m: Int, eps: Double)
+    package static func normalise(_ z: UnsafeMutablePointer<Float>, channels: Int, count m: Int, eps: Double)
         -> (tape: Tape, mean: [Double], variance: [Double]) {
         var mean = [Double](repeating: 0, count: channels), variance = mean
         var invStd = [Float](repeating: 0, count: channels)
@@ -39,7 +39,7 @@ enum BatchStatistics {
     }
 
     /// y = act(γ·x̂ + β (+ y if `accumulate`) (+ residual)), act = ReLU or identity.
-    static func scaleShift(_ tape: Tape, gamma: [Float], beta: [Float], channels: Int, count m: Int,
+    package static func scaleShift(_ tape: Tape, gamma: [Float], beta: [Float], channels: Int, count m: Int,
                            into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
                            residual: UnsafePointer<Float>? = nil, relu: Bool) {
         gamma.withUnsafeBufferPointer { g in beta.withUnsafeBufferPointer { b in
@@ -57,7 +57,7 @@ enum BatchStatistics {
     }
 
     /// dz from dy; adds dγ and dβ into `dGamma`, `dBeta`.
-    static func backward(_ dy: UnsafePointer<Float>, tape: Tape, gamma: [Float], channels: Int, count m: Int,
+    package static func backward(_ dy: UnsafePointer<Float>, tape: Tape, gamma: [Float], channels: Int, count m: Int,
                          into dz: UnsafeMutablePointer<Float>, dGamma: inout [Float], dBeta: inout [Float]) {
         var sums = [Double](repeating: 0, count: 2 * channels)
         sums.withUnsafeMutableBufferPointer { sp in gamma.withUnsafeBufferPointer { g in

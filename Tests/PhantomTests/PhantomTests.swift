@@ -1,6 +1,7 @@
-import XCTest
+import Segmentation
 import Volumes
-@testable import Segmentation
+import XCTest
+@testable import Phantom
 
 final class PhantomTests: XCTestCase {
     func testSameSeedSameVoxelsOtherSeedOtherNoise() {

@@ -13,14 +13,21 @@ public final class ParameterStore {
     public private(set) var decays: [Bool] = []
     /// Frozen tensors by name (running_mean / running_var).
     public var frozen: [String: Tensor] = [:]
-    /// Trainable tensors held fixed for now (stages below `TrainableResNet.firstTrainedStage`):
+    /// Trainable tensors held fixed for now (stages below `ResNet50.firstTrainedStage`):
     /// the optimiser leaves them alone, weight decay included.
     public var held: [Bool] = []
 
+    /// Counts changes of `values` that the owner was told of (`changed()`), so that a folded
+    /// inference copy of the parameters knows when it is stale.
+    public private(set) var version = 0
+
     public init() {}
 
+    /// Marks `values` as changed (the optimiser calls this after each update).
+    public func changed() { version += 1 }
+
     @discardableResult
-    func add(_ name: String, _ t: Tensor, decay: Bool) -> Int {
+    package func add(_ name: String, _ t: Tensor, decay: Bool) -> Int {
         names.append(name)
         shapes.append(t.shape)
         values.append(t.data)

@@ -1,4 +1,6 @@
 import Foundation
+import Imaging
+import Segmentation
 import Volumes
 
 /// What to rasterise: grid, seed and findings. The slice spacing equals the slice
@@ -77,7 +79,7 @@ public struct PhantomLesion: Equatable, Codable, Sendable {
     /// The longest diameter perpendicular to it on that section (mm).
     public var perpendicularDiameterMM: Double { 2 * min(semiAxes.x, semiAxes.y) }
 
-    func contains(_ p: SIMD3<Double>) -> Bool {
+    public func contains(_ p: SIMD3<Double>) -> Bool {
         let q = (p - centre) / semiAxes
         return (q * q).sum() <= 1
     }

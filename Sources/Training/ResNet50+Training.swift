@@ -1,7 +1,8 @@
 import Dispatch
+import Models
 import NeuralEngine
 
-extension TrainableResNet {
+extension ResNet50 {
     /// Logits of a batch (NCHW [N, 3, H, W]), BatchNorm in inference mode (running statistics).
     public func logits(_ x: [Float], n: Int, height: Int, width: Int) -> [Float] {
         forward(x, n: n, height: height, width: width).logits
@@ -74,8 +75,8 @@ extension TrainableResNet {
 
     /// The class activation map of image `i` of a pass, [H·W] over layer4's output:
     /// CAM(p) = Σ_c w_c A_c(p).
-    func classActivationMap(_ pass: Pass, image i: Int) -> [Float] {
-        let top = pass.blocks.last!.out, n = pass.n, plane = pass.finalH * pass.finalW
+    func classActivationMap(_ pass: Tape, image i: Int) -> [Float] {
+        let top = pass.top, n = pass.n, plane = pass.finalH * pass.finalW
         let w = store.values[fcWeight]
         var cam = [Float](repeating: 0, count: plane)
         for c in 0..<featureCount {
@@ -88,9 +89,9 @@ extension TrainableResNet {
     /// λ/N · Σ_i CAMLesionLoss_i over the images with a mask; adds its fc-weight gradient to
     /// `store.grads` and returns its gradient with respect to layer4's output (planes layout,
     /// for `backward`'s `dTop`).
-    func camLoss(_ pass: Pass, masks: [[Bool]?], weight: Double) -> (loss: Double, shares: [Double?], dTop: [Float]?) {
+    func camLoss(_ pass: Tape, masks: [[Bool]?], weight: Double) -> (loss: Double, shares: [Double?], dTop: [Float]?) {
         let n = pass.n, plane = pass.finalH * pass.finalW, c = featureCount
-        let top = pass.blocks.last!.out
+        let top = pass.top
         let w = store.values[fcWeight]
         let scale = Float(weight / Double(n))
         var loss = 0.0
@@ -121,15 +122,10 @@ extension TrainableResNet {
     }
 }
 
-extension TrainableResNet {
+extension ResNet50 {
     /// Global-average-pooled layer4 features of a batch, [N][C] (BatchNorm in inference mode).
     public func pooledFeatures(_ x: [Float], n: Int, height: Int, width: Int) -> [Float] {
         forward(x, n: n, height: height, width: width).pooled
-    }
-
-    /// The fc head with the store's current weights.
-    func head() -> Linear {
-        Linear(weight: store.values[fcWeight], bias: store.values[fcBias], inFeatures: featureCount, outFeatures: 1)
     }
 
     /// Adds the head's weight and bias gradients for pooled features [N][C] and ∂loss/∂logits.
@@ -160,5 +156,55 @@ extension TrainableResNet {
         accumulateHeadGradients(pooled: pooled, dLogits: dz, n: n)
         optimizer.update(store)
         return loss
+    }
+}
+
+extension ResNet50 {
+    /// Trains only the stages from `stage` on (see `firstTrainedStage`).
+    public func train(fromStage stage: Int) {
+        precondition((0...5).contains(stage), "stage 0 (stem) … 5 (fc)")
+        firstTrainedStage = stage
+        for (i, name) in store.names.enumerated() { store.held[i] = Self.stage(of: name) < stage }
+    }
+
+    /// Logits of the batch x (NCHW [N, 3, H, W], H and W ≥ 32), keeping every activation.
+    /// With `training` and `batchNormMomentum` set, BatchNorm uses the batch's statistics;
+    /// otherwise the convolutions are folded afresh from the current parameters.
+    func forward(_ x: [Float], n: Int, height: Int, width: Int, training: Bool = false) -> Tape {
+        precondition(x.count == n * 3 * height * width, "input size")
+        let normalisation: Normalisation
+        if training, let momentum = batchNormMomentum {
+            normalisation = .batchStatistics(momentum: momentum)
+        } else {
+            normalisation = .folded(fold(winogradF4: false))
+        }
+        return x.withUnsafeBufferPointer {
+            forward($0.baseAddress!, n: n, height: height, width: width, normalisation: normalisation, workspace: trainingWorkspace)
+        }
+    }
+
+    /// Adds ∂loss/∂θ for every trained parameter to `store.grads` given dlogits = ∂loss/∂logits
+    /// and, optionally, dTop = a further ∂loss/∂(layer4's output) in planes layout (a loss on
+    /// the feature maps themselves, e.g. `camLoss`); returns ∂loss/∂x (NCHW) when `inputGradient`.
+    @discardableResult
+    func backward(_ pass: Tape, dLogits: [Float], dTop: [Float]? = nil, inputGradient: Bool = false) -> [Float]? {
+        let n = pass.n, c = featureCount, plane = pass.finalH * pass.finalW
+        accumulateHeadGradients(pooled: pass.pooled, dLogits: dLogits, n: n)
+        var dPooled = [Float](repeating: 0, count: n * c)
+        head().backwardInput(dLogits, n: n, into: &dPooled)
+        var dPlanes = [Float](repeating: 0, count: c * n)
+        for ch in 0..<c { for i in 0..<n { dPlanes[ch * n + i] = dPooled[i * c + ch] } }
+        let g = trainingWorkspace.buffer("g.a", count: c * n * plane)
+        Pooling.globalAverageBackward(dPlanes, planes: c * n, plane: plane, into: g)
+        if let dTop {
+            precondition(dTop.count == c * n * plane, "dTop size")
+            dTop.withUnsafeBufferPointer { Elementwise.add(g, $0.baseAddress!, count: c * n * plane) }
+        }
+        // Held stages need no gradients; an input gradient needs the whole pass.
+        let firstStage = inputGradient ? 0 : firstTrainedStage
+        guard firstStage <= 4 else { return nil }
+        let (gLayer1, _) = backward(pass, gradient: g, parameterGradients: true, downToLayer: max(firstStage - 1, 0))
+        guard firstStage == 0 else { return nil }
+        return backwardStem(pass, gradient: gLayer1, inputGradient: inputGradient)
     }
 }

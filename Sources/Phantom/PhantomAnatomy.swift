@@ -1,4 +1,6 @@
 import Foundation
+import Imaging
+import Segmentation
 
 /// The synthetic chest, defined in patient space (DICOM LPS, mm: +x patient left,
 /// +y posterior, +z superior), independent of any voxel grid, so one phantom can be

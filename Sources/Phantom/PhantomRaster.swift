@@ -1,3 +1,5 @@
+import Imaging
+import Segmentation
 import Volumes
 
 /// Samples the phantom on a grid: anatomy, vessels and airways at voxel centres; lesions
@@ -19,8 +21,8 @@ struct PhantomRaster {
             lung.withUnsafeMutableBufferPointer { l in
                 lesion.withUnsafeMutableBufferPointer { m in
                     let hp = h.baseAddress!, lp = l.baseAddress!, mp = m.baseAddress!
-                    parallelFor(size.slices) { k in
-                        renderSlice(k, hu: hp, lung: lp, lesion: mp, noiseSigma: noiseSigma, seed: seed)
+                    parallelChunks(size.slices) { slices in
+                        for k in slices { renderSlice(k, hu: hp, lung: lp, lesion: mp, noiseSigma: noiseSigma, seed: seed) }
                     }
                 }
             }
