@@ -40,8 +40,10 @@ let package = Package(
                        providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI",
-                       providers: [.apt(["libnifti2-dev"])]),
+        // libnifti ships no pkg-config file: a plain C target (headers, link flags); its
+        // include/znzlib.h forwards to nifti/znzlib.h, which nifti1_io.h includes as <znzlib.h>.
+        .target(name: "CNIfTI", path: "Sources/CNIfTI",
+                linkerSettings: [.linkedLibrary("niftiio"), .linkedLibrary("znz"), .linkedLibrary("z")]),
         // Debian's libstb-dev ships stb_image compiled into libstb.so (+ stb.pc): no shim .c.
         .systemLibrary(name: "CSTB", path: "Sources/CSTB", pkgConfig: "stb",
                        providers: [.apt(["libstb-dev"])]),
@@ -63,15 +65,11 @@ let package = Package(
         ),
 
         // Imaging primitives, no I/O and no dependencies: seeded random numbers, pixel
-        // rectangles, bilinear resampling, Otsu's threshold.
+        // rectangles, bilinear resampling, Otsu's threshold, parallel chunks.
         .target(name: "Imaging"),
 
-        // nifti1_io.h includes <znzlib.h> from /usr/include/nifti and libnifti ships no
-        // pkg-config file: the include path is given here. Volumes imports CNIfTI
-        // `internal`ly, so modules depending on Volumes need no such flag.
         .target(name: "Volumes", dependencies: ["CGDCM", "CNIfTI"]),
         // Per-voxel loops over whole studies: optimised even in debug so tests stay fast.
-        // Optimising loads Volumes' internal imports too, hence the nifti include path.
         .target(name: "Segmentation", dependencies: ["Imaging", "Volumes"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         // Synthetic chests in Hounsfield units with known lungs and lesions (tests, training, demos).

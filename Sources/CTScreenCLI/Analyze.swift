@@ -25,8 +25,7 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("out"), help: "Output folder (created if missing).")
     var outputFolder: String
 
-    @Option(help: "Threads for the neural engine (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var engine: EngineOptions
 
     @OptionGroup var screening: ScreeningOptions
 
@@ -35,10 +34,6 @@ struct Analyze: ParsableCommand {
 
     @Option(help: "History folder (SQLite, shared by runs): the study is added to its patient's timeline, whose change is printed and plotted (timeline.png in the output folder); `ctscreen timeline PATIENT --history DIR` shows it later.")
     var history: String?
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
 
     func run() throws {
         let studyID = AnalyzeInputs.studyID(of: study)
@@ -54,7 +49,7 @@ struct Analyze: ParsableCommand {
     private func analyze(studyID: String) throws {
         var clock = StageClock()
         let classifier = try clock.measure("load model") {
-            try AnalyzeComponents.classifier(weights: model.weights, threads: threads)
+            try AnalyzeComponents.classifier(weights: model.weights, threads: engine.threads)
         }
         // Slices are prepared the way the model says (window, scaling, orientation).
         let settings = try screening.applied(to: classifier.preparation.applied(to: .standard))
@@ -69,7 +64,7 @@ struct Analyze: ParsableCommand {
         var runner = LocalRunner(pipeline: pipeline, classifier: classifier,
                                  segmenter: AnalyzeComponents.segmenter(studyID: studyID),
                                  volumeWriter: AnalyzeComponents.volumeWriter())
-        runner.threads = threads
+        runner.threads = engine.threads
         let report = try runner.run(volume: volume, studyName: studyID, source: study, outputFolder: output,
                                     timings: clock.timings,
                                     stage: { bar.status($0 == "segment" ? "segmenting the lungs" : "writing outputs") },

@@ -16,14 +16,12 @@ struct BenchmarkEngine: ParsableCommand {
             CTSCREEN_ENGINE_COLUMN_BUDGET and CTSCREEN_ENGINE_BATCH_PARTS change the algorithms.
             """)
 
-    @Option(help: "ResNet-50 weights (safetensors, torchvision names).")
-    var weights: String
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Slices per forward pass.")
     var batch: Int = 16
 
-    @Option(help: "Engine (OpenBLAS) threads.")
-    var threads: Int = 1
+    @OptionGroup var engine: EngineOptions
 
     @Option(help: "Timed forward passes, after one warm-up pass.")
     var iterations: Int = 5
@@ -38,14 +36,14 @@ struct BenchmarkEngine: ParsableCommand {
     var gradcam = false
 
     func validate() throws {
-        guard batch >= 1, threads >= 1, iterations >= 1 else {
-            throw ValidationError("--batch, --threads and --iterations must be at least 1")
+        guard batch >= 1, iterations >= 1 else {
+            throw ValidationError("--batch and --iterations must be at least 1")
         }
         if logitsOut != nil && inputs == nil { throw ValidationError("--logits-out needs --inputs") }
     }
 
     func run() throws {
-        setBLASThreads(threads)
+        setBLASThreads(engine.threads)
         // For A/B measurements of the convolution algorithm.
         let env = ProcessInfo.processInfo.environment
         var policy = ConvolutionPolicy.standard
@@ -55,7 +53,7 @@ struct BenchmarkEngine: ParsableCommand {
         if let t = env["CTSCREEN_ENGINE_WINOGRAD_F4_MIN_TILES"].flatMap(Int.init) { policy.winogradF4MinTiles = t }
         if let b = env["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 { policy.columnBudget = b }
         let parts = env["CTSCREEN_ENGINE_BATCH_PARTS"].flatMap(Int.init).map { max($0, 1) } ?? 2
-        let model = try ResNet50(path: weights, batchParts: parts, convolutionPolicy: policy)
+        let network = try ResNet50(path: model.checkedPath(), batchParts: parts, convolutionPolicy: policy)
         let plane = 3 * 224 * 224
         var source: Tensor
         if let inputs {
@@ -68,7 +66,7 @@ struct BenchmarkEngine: ParsableCommand {
             for start in stride(from: 0, to: m, by: batch) {
                 let c = min(batch, m - start)
                 let part = Tensor(shape: [c, 3, 224, 224], data: Array(source.data[(start * plane)..<((start + c) * plane)]))
-                logits += try model.classify(part).map(\.logit)
+                logits += try network.classify(part).map(\.logit)
             }
             if let logitsOut {
                 try SafetensorsWriter.write(["logits": Tensor(shape: [m, 1], data: logits)], to: logitsOut)
@@ -85,10 +83,10 @@ struct BenchmarkEngine: ParsableCommand {
         }
         let x = Tensor(shape: [batch, 3, 224, 224], data: data)
 
-        _ = try model.classify(x, gradCAMFor: gradcam ? Array(0..<batch) : [])  // warm-up, sizes the workspace
-        let (forward, forwardCPU) = try Self.time(iterations) { _ = try model.classify(x) }
+        _ = try network.classify(x, gradCAMFor: gradcam ? Array(0..<batch) : [])  // warm-up, sizes the workspace
+        let (forward, forwardCPU) = try Self.time(iterations) { _ = try network.classify(x) }
         var json: [String: Any] = [
-            "batch": batch, "threads": threads,
+            "batch": batch, "threads": engine.threads,
             "images_per_s": Double(batch * iterations) / forward,
             "forward_ms_per_image": 1000 * forward / Double(batch * iterations),
             // CPU time of the process (all threads): on a loaded machine this is what the
@@ -96,10 +94,10 @@ struct BenchmarkEngine: ParsableCommand {
             "cpu_forward_ms_per_image": 1000 * forwardCPU / Double(batch * iterations),
         ]
         if gradcam {
-            let (all, allCPU) = try Self.time(iterations) { _ = try model.classify(x, gradCAMFor: Array(0..<batch)) }
+            let (all, allCPU) = try Self.time(iterations) { _ = try network.classify(x, gradCAMFor: Array(0..<batch)) }
             json["gradcam_ms_per_slice"] = 1000 * max(0, all - forward) / Double(batch * iterations)
             json["cpu_gradcam_ms_per_slice"] = 1000 * max(0, allCPU - forwardCPU) / Double(batch * iterations)
-            let (one, oneCPU) = try Self.time(iterations) { _ = try model.classify(x, gradCAMFor: [0]) }
+            let (one, oneCPU) = try Self.time(iterations) { _ = try network.classify(x, gradCAMFor: [0]) }
             json["gradcam_ms_one_in_batch"] = 1000 * max(0, one - forward) / Double(iterations)
             json["cpu_gradcam_ms_one_in_batch"] = 1000 * max(0, oneCPU - forwardCPU) / Double(iterations)
         }

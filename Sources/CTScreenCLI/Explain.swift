@@ -13,25 +13,20 @@ struct Explain: ParsableCommand {
     @Argument(help: "A safetensors file (*.safetensors) holding tensor 'input' [1,3,224,224], already normalised; or a single DICOM CT slice (windowed, resized and normalised here, without the lung crop).")
     var input: String
 
-    @Option(help: "ResNet-50 weights (safetensors, torchvision names).")
-    var weights: String
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Output safetensors file: logit, prob, cam28, cam14, cam28_up, cam14_up, fused, pooled.")
     var out: String
 
-    @Option(help: "Threads for the engine.")
-    var threads: Int = 1
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var engine: EngineOptions
 
     func run() throws {
-        setBLASThreads(threads)
+        setBLASThreads(engine.threads)
+        let weights = try model.checkedPath()
         let file = try SafetensorsFile(path: weights)
-        let model = try ResNet50(weights: file)
+        let network = try ResNet50(weights: file)
         let preparation = try InputPreparation(metadata: file.metadata, source: weights)
-        let tensors = try model.explain(Self.loadInput(input, settings: preparation.applied(to: .standard)))
+        let tensors = try network.explain(Self.loadInput(input, settings: preparation.applied(to: .standard)))
         try SafetensorsWriter.write(tensors, to: out)
         print("logit \(tensors["logit"]!.data[0]) prob \(tensors["prob"]!.data[0]) → \(out)")
     }

@@ -28,14 +28,12 @@ struct Predict: ParsableCommand {
     @Option(help: "Which split of --splits to score: train, validation or test.")
     var split = "test"
     @OptionGroup var data: DatasetOptions
-    @Option(help: "ResNet-50 weights (safetensors). Default: $CTSCREEN_WEIGHTS, else the model shipped with CTScreen.")
-    var weights: String?
+    @OptionGroup var model: ModelOptions
     @Option(name: .customLong("output"), help: "CSV file to write.")
     var output: String
-    @Option(help: "Threads for the neural engine.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var engine: EngineOptions
     @Option(name: .customLong("batch-size"), help: "Slices per forward pass.")
-    var batchSize = 16
+    var batchSize = ScreeningSettings.standard.batchSize
     @Flag(help: "Measure how Grad-CAM sits on the infection masks of masked slices (adds columns).")
     var localisation = false
     @Option(help: "Also write each slice's pooled features (float32 little-endian, rows in OUTPUT's order) to this file, for probes.")
@@ -46,7 +44,7 @@ struct Predict: ParsableCommand {
             throw ValidationError("give either --splits FILE or data set flags (--ucsd, --covid19-ct-seg, ...), not both")
         }
         guard ["train", "validation", "test"].contains(split) else { throw ValidationError("--split must be train, validation or test") }
-        guard threads > 0, batchSize > 0 else { throw ValidationError("--threads and --batch-size must be positive") }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws { try reportingErrors("predict", predict) }
@@ -64,7 +62,7 @@ struct Predict: ParsableCommand {
 
     func predict() throws {
         let data = try splits.map { try Self.split(split, of: $0) } ?? self.data.dataset()
-        let classifier = try AnalyzeComponents.classifier(weights: weights, threads: threads)
+        let classifier = try AnalyzeComponents.classifier(weights: model.weights, threads: engine.threads)
         let hasVolumes = data.samples.contains { if case .volumeSlice = $0.source { return true } else { return false } }
         let loader = try SampleLoader(settings: classifier.preparation.applied(to: .standard),
                                       segmenter: hasVolumes ? ClassicalLungSegmenter() : nil)

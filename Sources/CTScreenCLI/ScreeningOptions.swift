@@ -1,10 +1,40 @@
 import ArgumentParser
+import DefaultModel
+import Foundation
 import Screening
 
-/// The model a command runs: one declaration for `analyze`, `worker`, `coordinator`, `predict`.
+/// The model a command runs: one declaration for every command that loads one (`analyze`,
+/// `predict`, `explain`, `benchmark-engine`, `worker`, `coordinator`).
 struct ModelOptions: ParsableArguments {
     @Option(help: "ResNet-50 weights (safetensors, torchvision names, single logit). Default: $CTSCREEN_WEIGHTS, else the model shipped with CTScreen (SHA-256 checked). The coordinator reads only how the model wants slices prepared.")
     var weights: String?
+
+    /// The weights file to load: --weights, else $CTSCREEN_WEIGHTS, else the shipped model
+    /// after its SHA-256 was checked (for commands that load the network themselves).
+    func checkedPath() throws -> String {
+        if let path = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !path.isEmpty { return path }
+        guard let path = DefaultModel.locate() else {
+            _ = try ResNetSliceClassifier.shipped()  // throws the not-installed error
+            throw ScreeningError.classifier("the default model is not installed")
+        }
+        let digest = try SHA256.hexDigest(ofFile: path)
+        guard digest == DefaultModel.sha256 else {
+            throw ScreeningError.classifier("weights \(path): SHA-256 \(digest) is not the expected \(DefaultModel.sha256); reinstall CTScreen, or pass --weights FILE")
+        }
+        return path
+    }
+}
+
+/// Threads of the neural engine for the commands that run a model in one process (`analyze`,
+/// `predict`, `train`, `explain`, `benchmark-engine`); the cluster's roles, one process of
+/// many per machine, take theirs from `RoleOptions`.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Threads for the neural engine (default: all cores). Results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
 }
 
 /// What decides a slice and a case, and how slices are batched: the same options, defaults

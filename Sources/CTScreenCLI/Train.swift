@@ -49,8 +49,7 @@ struct Train: ParsableCommand {
     var noAugmentation = false
     @Option(name: .customLong("input-size"), help: "Input side in pixels (224 for the shipped model).")
     var inputSize = 224
-    @Option(help: "Threads for the neural engine.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var engine: EngineOptions
     @Option(name: .customLong("init"), help: "Initial weights (safetensors, torchvision names).")
     var initPath: String?
     @Option(name: .customLong("base-width"), help: "Width of fresh weights without --init (64 = ResNet-50).")
@@ -91,8 +90,8 @@ struct Train: ParsableCommand {
         guard !data.isEmpty else {
             throw ValidationError("choose at least one data set (--ucsd, --covid19-ct-seg, --medseg, --image-csv, --volume-csv)")
         }
-        guard batchSize > 0, epochs > 0, lr > 0, threads > 0, baseWidth > 0, inputSize >= 32 else {
-            throw ValidationError("--batch-size, --epochs, --lr, --threads, --base-width must be positive, --input-size ≥ 32")
+        guard batchSize > 0, epochs > 0, lr > 0, baseWidth > 0, inputSize >= 32 else {
+            throw ValidationError("--batch-size, --epochs, --lr, --base-width must be positive, --input-size ≥ 32")
         }
         if let m = maxSteps, m <= 0 { throw ValidationError("--max-steps must be positive") }
         if let l = limit, l <= 0 { throw ValidationError("--limit must be positive") }
@@ -121,7 +120,7 @@ struct Train: ParsableCommand {
     func run() throws { try reportingErrors("train", train) }
 
     func train() throws {
-        EngineThreads.set(threads)
+        EngineThreads.set(engine.threads)
         let folder = URL(fileURLWithPath: out)
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw TrainingError("\(out): cannot create the output folder: \(error.localizedDescription)")

@@ -1,0 +1,2 @@
+// A C target needs one source file; CNIfTI only carries headers and link flags.
+#include "CNIfTI.h"

@@ -1,1 +1,0 @@
-#include <nifti/nifti1_io.h>
