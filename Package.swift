@@ -101,8 +101,10 @@ let package = Package(
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation", dependencies: ["Imaging"]),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
+        // The UCSD COVID-CT patient table is a resource, with its README beside it.
         .target(name: "Datasets", dependencies: ["Imaging", "Volumes", "Screening", "Segmentation", "CSTB",
-                                               .product(name: "CSV", package: "CSV.swift")]),
+                                               .product(name: "CSV", package: "CSV.swift")],
+                exclude: ["Resources/README.md"], resources: [.copy("Resources/ucsd-covid-ct-patients.csv")]),
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["Imaging", "NeuralEngine", "Models", "Datasets", "Evaluation"]),
         .target(name: "CTScreenCLI", dependencies: [

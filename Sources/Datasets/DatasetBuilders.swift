@@ -32,10 +32,11 @@ public enum DatasetBuilder {
         return Dataset(name: name ?? root.lastPathComponent, samples: samples)
     }
 
-    /// The UCSD-AI4H COVID-CT set (`CT_COVID`, `CT_NonCOVID`) grouped by patient.
+    /// The UCSD-AI4H COVID-CT set (`CT_COVID`, `CT_NonCOVID`) grouped by patient (throws when
+    /// the shipped patient table is missing or unreadable).
     public static func ucsdCovidCT(root: URL) throws -> Dataset {
         try imageFolders(root: root, classes: ["CT_COVID": true, "CT_NonCOVID": false],
-                         grouping: .ucsdCovidCT, name: "ucsd-covid-ct")
+                         grouping: try .ucsdCovidCT, name: "ucsd-covid-ct")
     }
 
     /// (a) 2D images listed in a CSV with columns `path,label[,group]`; paths relative to

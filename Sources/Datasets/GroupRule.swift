@@ -28,22 +28,29 @@ public struct GroupRule: Sendable {
         volumeName(covid19CTSegFile: file).map(patient(covid19CTSegVolume:)) ?? file
     }
 
-    /// UCSD COVID-CT: the patient table derived from `COVID-CT-MetaInfo.xlsx`
-    /// (`UCSDCovidCTPatients`); files missing from it fall back to `unlisted:<file>`.
-    public static let ucsdCovidCT: GroupRule = {
-        // Bundled data: if it did not parse, grouping would silently fall back to one group per
-        // file and leak patients across splits. Stop instead (a build defect, caught by tests).
-        let parsed: CSVTable
-        do { parsed = try CSVTable.parse(UCSDCovidCTPatients.csv, source: "UCSDCovidCTPatients") } catch {
-            preconditionFailure("the bundled UCSD patient table does not parse: \(error)")
-        }
-        var table: [String: String] = [:]
-        for row in parsed.rows { table["\(row[0])/\(row[1])"] = row[2] }
-        let frozen = table
-        return GroupRule(name: "ucsd-covid-ct patient") { folder, file in
-            frozen["\(folder)/\(file)"] ?? "unlisted:\(folder)/\(file)"
+    /// UCSD COVID-CT: the patient of each image from the table shipped with this module
+    /// (`UCSDPatientTable`); files missing from it fall back to `unlisted:<folder>/<file>`.
+    /// Throws when the table is missing or does not parse: grouping must never silently
+    /// fall back to one group per file, which would leak patients across splits.
+    public static var ucsdCovidCT: GroupRule {
+        get throws { try ucsdCovidCTLoaded.get() }
+    }
+
+    /// Read once, on first use; a failure is kept and thrown at every use.
+    private static let ucsdCovidCTLoaded: Result<GroupRule, DatasetError> = {
+        do { return .success(ucsdCovidCT(groups: try UCSDPatientTable.load())) } catch let error as DatasetError {
+            return .failure(error)
+        } catch {
+            return .failure(.unreadableTable(path: UCSDPatientTable.fileName, reason: "\(error)"))
         }
     }()
+
+    /// The UCSD rule over a table `folder/file` → group (`UCSDPatientTable.load`).
+    static func ucsdCovidCT(groups: [String: String]) -> GroupRule {
+        GroupRule(name: "ucsd-covid-ct patient") { folder, file in
+            groups["\(folder)/\(file)"] ?? "unlisted:\(folder)/\(file)"
+        }
+    }
 
     /// `Data-1_coronacases_org_001_17.jpg` → `coronacases_org_001`.
     public static func volumeName(covid19CTSegFile file: String) -> String? {

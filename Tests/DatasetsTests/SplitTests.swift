@@ -17,11 +17,11 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(s.train.samples.count + s.validation.samples.count + s.test.samples.count, 553)
         // No patient in two splits, checked on the group and independently on the table.
         assertDisjoint(s, key: \.group)
+        let rule = try GroupRule.ucsdCovidCT
         assertDisjoint(s) { sample in
             guard case .image(let path) = sample.source else { return "" }
             let url = URL(fileURLWithPath: path)
-            return GroupRule.ucsdCovidCT.group(folder: url.deletingLastPathComponent().lastPathComponent,
-                                               file: url.lastPathComponent)
+            return rule.group(folder: url.deletingLastPathComponent().lastPathComponent, file: url.lastPathComponent)
         }
         for part in [s.train, s.validation, s.test] {
             XCTAssertGreaterThan(part.positiveCount, 0, part.name)
