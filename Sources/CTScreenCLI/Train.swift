@@ -224,7 +224,7 @@ struct Train: ParsableCommand {
                          (ph["adam"] ?? 0) / steps,
                          (report.seconds - (ph["forward"] ?? 0) - (ph["backward"] ?? 0) - (ph["adam"] ?? 0)) / steps)) }
             t.model.phaseSeconds = [:]
-            fflush(stdout)
+            fflush(nil)  // every output stream (the C global stdout is not concurrency-safe to name)
             if let auc = report.validationAUC, auc > (best?.auc ?? -1) {
                 best = (report.epoch, auc)
                 try t.model.writeWeights(to: folder.appendingPathComponent("best-f16.safetensors").path, dtype: .f16,

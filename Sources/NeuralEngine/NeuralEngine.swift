@@ -19,6 +19,7 @@ import Glibc
 /// every cut is a function of the shapes only: a batch's parts, and `gemm`'s blocks outside
 /// of parts (at least 2, run one after the other on one thread).
 public enum EngineThreads {
+    /// Set from the command line before any engine work starts; read on every GEMM.
     nonisolated(unsafe) static var count = 1
 
     /// Sets the number of threads for every engine computation of this process.
@@ -48,7 +49,9 @@ public enum EngineThreads {
         let threads = current
         let lanes = max(1, min(parts, threads))
         let share = max(1, threads / lanes)
-        func lane(_ l: Int) {
+        // Each part writes only its own outputs: the caller splits the work, not the compiler.
+        nonisolated(unsafe) let body = body
+        @Sendable func lane(_ l: Int) {
             let outer = pthread_getspecific(shareKey)
             pthread_setspecific(shareKey, UnsafeRawPointer(bitPattern: share))
             defer { pthread_setspecific(shareKey, outer) }
@@ -84,6 +87,7 @@ public func parallelFor(_ n: Int, costPerItem: Int = 1 << 16, _ body: (Int) -> V
         return
     }
     let chunks = min(threads, n)
+    nonisolated(unsafe) let body = body  // disjoint index ranges; the caller's writes stay apart
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
         let lo = n * c / chunks, hi = n * (c + 1) / chunks
         for i in lo..<hi { body(i) }
@@ -103,7 +107,9 @@ func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
           beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
     _ = openBLASSingleThreaded
     let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-    func call(_ m0: Int, _ m1: Int, _ n0: Int, _ n1: Int) {
+    // Blocks write disjoint rows or columns of C.
+    nonisolated(unsafe) let (a, b, c) = (a, b, c)
+    @Sendable func call(_ m0: Int, _ m1: Int, _ n0: Int, _ n1: Int) {
         let ap = transA ? a + m0 : a + m0 * lda      // rows m0… of op(A)
         let bp = transB ? b + n0 * ldb : b + n0      // columns n0… of op(B)
         cblas_sgemm(CblasRowMajor, ta, tb, Int32(m1 - m0), Int32(n1 - n0), Int32(k), alpha, ap, Int32(lda),
@@ -120,7 +126,7 @@ func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
     // B (k×n). Cut the longer side of C (late layers of one slice: m ≫ n).
     let byColumns = n >= max(m, 64 * blocks)
     let count = byColumns ? blocks : min(blocks, m)
-    func block(_ p: Int) {
+    @Sendable func block(_ p: Int) {
         if byColumns {
             // multiples of 16 so every block keeps whole SIMD panels
             let n0 = (n * p / count) & ~15, n1 = p == count - 1 ? n : (n * (p + 1) / count) & ~15

@@ -5,7 +5,7 @@ internal import Crypto
 /// for content-derived study ids. The hashing is swift-crypto's (`Crypto.SHA256`: CryptoKit
 /// on Apple systems, BoringSSL elsewhere); this type only streams files into it and spells
 /// the digest. Files are read in 1 MiB chunks, never whole.
-public struct SHA256: Sendable {
+public struct SHA256 {
     private var hasher = Crypto.SHA256()
 
     public init() {}

@@ -55,7 +55,7 @@ public enum StudyOutputs {
                                      to folder: URL, overviewCount: Int = 12,
                                      threads: Int = 1) throws -> [String: String] {
         let labels = focal.map { $0.labelVolume(count: volume.size.count) }
-        func picture(_ k: Int) -> PNGFile.Image {
+        @Sendable func picture(_ k: Int) -> PNGFile.Image {
             Overlay.render(volume: volume, localization: localization, mask: region.mask, slice: k, settings: settings,
                            focal: labels)
         }

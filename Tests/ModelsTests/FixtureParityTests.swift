@@ -17,7 +17,7 @@ final class FixtureParityTests: XCTestCase {
         ("cam14", 2e-4), ("cam14_up", 2e-4),
     ]
 
-    static var model: ResNet50?
+    nonisolated(unsafe) static var model: ResNet50?  // XCTest runs one test at a time
 
     func loadModel() throws -> ResNet50 {
         if let m = Self.model { return m }

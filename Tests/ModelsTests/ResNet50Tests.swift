@@ -4,7 +4,7 @@ import NeuralEngine
 @testable import Models
 
 final class ResNet50Tests: XCTestCase {
-    static var cached: (ResNet50, [Tensor])?
+    nonisolated(unsafe) static var cached: (ResNet50, [Tensor])?  // XCTest runs one test at a time
 
     /// The fixture model and the three fixture inputs.
     func fixtures() throws -> (ResNet50, [Tensor]) {
