@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Opacities", targets: ["Opacities"]),
         .library(name: "Screening", targets: ["Screening"]),
+        .library(name: "ResNetClassifier", targets: ["ResNetClassifier"]),
         .library(name: "Timeline", targets: ["Timeline"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
@@ -84,10 +85,14 @@ let package = Package(
         // The shipped model: F16 weights as a resource, with its card beside them.
         .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v3.safetensors")]),
         .target(name: "Screening", dependencies: [
-            "Imaging", "Volumes", "Segmentation", "Opacities", "NeuralEngine", "Models", "DefaultModel", "CPNG",
+            "Imaging", "Volumes", "Segmentation", "Opacities", "CPNG",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The classify stage's network: the ResNet-50 and the shipped weights behind
+        // Screening's `SliceClassifier` (apart, so that Datasets' use of Screening does not
+        // bring the models and the 12 MB weights).
+        .target(name: "ResNetClassifier", dependencies: ["Screening", "Models", "NeuralEngine", "DefaultModel"]),
         // Patients over time: time points from reports, their store (SQLite), change and plot.
         .target(name: "Timeline", dependencies: ["Screening", "Opacities", "Evaluation", "CSQLite"]),
         .target(name: "Cluster", dependencies: [
@@ -108,7 +113,7 @@ let package = Package(
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["Imaging", "NeuralEngine", "Models", "Datasets", "Evaluation"]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation", "Timeline",
+            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "ResNetClassifier", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation", "Timeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -123,7 +128,7 @@ let package = Package(
         .testTarget(name: "NeuralEngineTests", dependencies: ["CTScreenTestSupport", "Imaging", "NeuralEngine"]),
         .testTarget(name: "ModelsTests", dependencies: ["CTScreenTestSupport", "Models", "NeuralEngine"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "Screening"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "Screening", "ResNetClassifier"]),
         .testTarget(name: "TimelineTests", dependencies: ["CTScreenTestSupport", "Timeline", "Screening", "Opacities"]),
         // Swift 5 mode: its fault harnesses share counters between threads under locks the
         // compiler cannot see (captured vars); the sources under test are Swift 6.
@@ -132,7 +137,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Imaging", "Evaluation"]),
         .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Imaging", "Datasets", "Screening", "Volumes"]),
         .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Imaging", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
-        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

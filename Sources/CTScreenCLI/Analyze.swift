@@ -99,8 +99,7 @@ struct Analyze: ParsableCommand {
 enum AnalyzeInputs {
     /// The study's name: the folder or file name without .nii / .nii.gz.
     static func studyID(of path: String) -> String {
-        var name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
-        for suffix in [".nii.gz", ".nii"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+        let name = StudyFile.name(of: path)
         return name.isEmpty ? path : name
     }
 }

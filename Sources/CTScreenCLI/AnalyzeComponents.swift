@@ -1,3 +1,4 @@
+import ResNetClassifier
 import DefaultModel
 import Foundation
 import NeuralEngine
@@ -10,10 +11,7 @@ import Volumes
 enum AnalyzeComponents {
     /// A NIfTI file (.nii, .nii.gz) or a DICOM series folder.
     static func readStudy(_ path: String) throws -> Volume {
-        let url = URL(fileURLWithPath: path)
-        let name = url.lastPathComponent.lowercased()
-        if name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") { return try NIfTI.read(at: url) }
-        return try DICOMSeriesReader.read(url)
+        try StudyFile.read(path)
     }
 
     /// Loads the weights (`--weights`, else $CTSCREEN_WEIGHTS, else the shipped model, whose

@@ -1,3 +1,4 @@
+import ResNetClassifier
 import ArgumentParser
 import DefaultModel
 import Foundation

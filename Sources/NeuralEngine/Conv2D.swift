@@ -136,11 +136,7 @@ public struct Conv2D: Sendable {
             return
         }
         let plane = ho * wo
-        let chunk = chunkSize(n: n, outPlane: plane)
-        let col = workspace.buffer("conv.col", count: kk * chunk * plane)
-        var n0 = 0
-        while n0 < n {
-            let c = min(chunk, n - n0)
+        inChunks(n: n, outPlane: plane, workspace: workspace) { n0, c, col in
             OpProfile.measure("im2col") { im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col) }
             // [Cout, c·HoWo] = [Cout, kk] × [kk, c·HoWo], written into columns n0·HoWo… of y
             OpProfile.measure("im2col.gemm") {
@@ -151,6 +147,19 @@ public struct Conv2D: Sendable {
                 Elementwise.biasActivate(y + n0 * plane, bias: bias, channels: outChannels, plane: c * plane,
                                          stride: n * plane, relu: true)
             }
+        }
+    }
+
+    /// Runs body(first image, images, column buffer) over the batch in chunks of images whose
+    /// im2col columns fit `policy.columnBudget`.
+    private func inChunks(n: Int, outPlane: Int, workspace: Workspace,
+                          _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let chunk = chunkSize(n: n, outPlane: outPlane)
+        let col = workspace.buffer("conv.col", count: inChannels * kernel * kernel * chunk * outPlane)
+        var n0 = 0
+        while n0 < n {
+            let c = min(chunk, n - n0)
+            body(n0, c, col)
             n0 += c
         }
     }
@@ -174,18 +183,13 @@ public struct Conv2D: Sendable {
         }
         if !accumulate { dx.update(repeating: 0, count: inChannels * n * h * w) }
         let plane = ho * wo
-        let chunk = chunkSize(n: n, outPlane: plane)
-        let col = workspace.buffer("conv.col", count: kk * chunk * plane)
-        var n0 = 0
-        while n0 < n {
-            let c = min(chunk, n - n0)
+        inChunks(n: n, outPlane: plane, workspace: workspace) { n0, c, col in
             // [kk, c·HoWo] = [kk, Cout] (Wᵀ) × [Cout, c·HoWo]
             OpProfile.measure("back.im2col.gemm") {
                 gemm(transA: true, transB: false, m: kk, n: c * plane, k: outChannels,
                      weight, lda: kk, dy + n0 * plane, ldb: n * plane, beta: 0, col, ldc: c * plane)
             }
             OpProfile.measure("back.col2im") { col2imAdd(col, n: n, height: h, width: w, firstImage: n0, images: c, into: dx) }
-            n0 += c
         }
     }
 
@@ -208,15 +212,10 @@ public struct Conv2D: Sendable {
                  dy, lda: n * h * w, x, ldb: n * h * w, beta: 1, dW, ldc: inChannels)
             return
         }
-        let chunk = chunkSize(n: n, outPlane: plane)
-        let col = workspace.buffer("conv.col", count: kk * chunk * plane)
-        var n0 = 0
-        while n0 < n {
-            let c = min(chunk, n - n0)
+        inChunks(n: n, outPlane: plane, workspace: workspace) { n0, c, col in
             im2col(x, n: n, height: h, width: w, firstImage: n0, images: c, into: col)
             gemm(transA: false, transB: true, m: outChannels, n: kk, k: c * plane,
                  dy + n0 * plane, lda: n * plane, col, ldb: c * plane, beta: 1, dW, ldc: kk)
-            n0 += c
         }
     }
 

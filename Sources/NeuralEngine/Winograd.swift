@@ -7,6 +7,10 @@
 /// The 16 GEMMs are independent: they are spread over the threads whole (one slice's GEMMs
 /// are too narrow to cut), which keeps results independent of the thread count.
 /// Works on the planes layout [C][N][H][W] like `Conv2D`.
+/// Deliberately parallel kernels: `WinogradF4` follows the same chunked pipeline (input
+/// transform → GEMM per point → output transform) with its own tile algebra, and
+/// `backwardInput` runs this `forward` step for step in adjoint form; the duplicate finder
+/// pairs them by shape.
 public final class WinogradF2: @unchecked Sendable {
     public let inChannels: Int, outChannels: Int
     /// [16][Cout][Cin]

@@ -4,7 +4,8 @@
 /// Transforms (Lavin & Gray 2016, points 0, ±1, ±2): U = G g Gᵀ, V = Bᵀ d B, Y = Aᵀ M A.
 /// G has 1/6 and 1/24 entries, so U is computed in Double and rounded once; the other
 /// coefficients are small integers. Works on the planes layout [C][N][H][W] like `Conv2D`.
-/// The backward pass stays with `WinogradF2` (see `Conv2D.backwardInput`).
+/// The backward pass stays with `WinogradF2` (see `Conv2D.backwardInput`). Deliberately
+/// parallel to `WinogradF2`'s pipeline (see there), with 6×6 tiles in SIMD8 lanes.
 public final class WinogradF4: @unchecked Sendable {
     public let inChannels: Int, outChannels: Int
     /// [36][Cout][Cin]

@@ -44,8 +44,7 @@ public enum Inspector {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw VolumeError(.notFound, url.path, "no such file or folder")
         }
-        let name = url.lastPathComponent.lowercased()
-        if !isDirectory.boolValue && (name.hasSuffix(".nii") || name.hasSuffix(".nii.gz")) {
+        if !isDirectory.boolValue && StudyFile.isNIfTI(url.path) {
             return InspectionReport(path: url.path, kind: .nifti, series: [inspectNIfTI(url, rules: rules)], problems: [])
         }
         if !isDirectory.boolValue {
@@ -74,13 +73,16 @@ public enum Inspector {
             fill(&result, volume)
             result.valid = true
             result.verdict = "valid"
-        } catch let error as VolumeError {
-            result.verdict = error.description
-            result.errorKind = error.kind
         } catch {
-            result.verdict = "\(error)"
+            record(error, in: &result)
         }
         return result
+    }
+
+    /// An error's verdict (and kind, for the volume errors).
+    static func record(_ error: Error, in result: inout SeriesInspection) {
+        result.verdict = (error as? VolumeError)?.description ?? "\(error)"
+        result.errorKind = (error as? VolumeError)?.kind
     }
 
     static func inspectFile(_ url: URL, rules: SeriesRules) throws -> SeriesInspection {
@@ -116,11 +118,8 @@ public enum Inspector {
                 result.valid = true
                 result.verdict = "valid (NIfTI carries no modality: assumed CT)"
             }
-        } catch let error as VolumeError {
-            result.verdict = error.description
-            result.errorKind = error.kind
         } catch {
-            result.verdict = "\(error)"
+            record(error, in: &result)
         }
         return result
     }

@@ -30,8 +30,7 @@ public enum NIfTI {
         guard voxels.count == size.count, size.count > 0 else {
             throw VolumeError(.niftiError, url.path, "\(voxels.count) voxels for a \(size.columns)x\(size.rows)x\(size.slices) grid")
         }
-        let name = url.lastPathComponent.lowercased()
-        guard name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") else {
+        guard StudyFile.isNIfTI(url.path) else {
             throw VolumeError(.niftiError, url.path, "file name must end in .nii or .nii.gz")
         }
         nifti_set_debug_level(0)
@@ -80,12 +79,18 @@ public enum NIfTI {
         return Volume(size: image.size, geometry: image.geometry, metadata: metadata, voxels: voxels)
     }
 
-    private static func readInt16Unscaled(at url: URL) throws -> (VolumeSize, Geometry, [Int16])? {
+    /// The file's header and data, read by libnifti (free with `nifti_image_free`).
+    private static func open(_ url: URL) throws -> UnsafeMutablePointer<nifti_image> {
         try DICOMFile.checkReadableFile(url)
         nifti_set_debug_level(0)
         guard let nim = nifti_image_read(url.path, 1) else {
             throw VolumeError(.niftiError, url.path, "not a readable NIfTI file")
         }
+        return nim
+    }
+
+    private static func readInt16Unscaled(at url: URL) throws -> (VolumeSize, Geometry, [Int16])? {
+        let nim = try open(url)
         defer { nifti_image_free(nim) }
         let n = nim.pointee
         guard n.datatype == Int32(DT_INT16), n.scl_slope == 0 || n.scl_slope == 1, n.scl_inter == 0,
@@ -100,11 +105,7 @@ public enum NIfTI {
 
     /// Reads a 3D NIfTI file (4D only when the 4th dimension is 1) as Float values.
     public static func readFloat(at url: URL) throws -> NIfTIImage {
-        try DICOMFile.checkReadableFile(url)
-        nifti_set_debug_level(0)
-        guard let nim = nifti_image_read(url.path, 1) else {
-            throw VolumeError(.niftiError, url.path, "not a readable NIfTI file")
-        }
+        let nim = try open(url)
         defer { nifti_image_free(nim) }
         let n = nim.pointee
         guard n.nx > 0, n.ny > 0, n.nz > 0, n.nt <= 1, n.nu <= 1, n.nv <= 1, n.nw <= 1, n.data != nil else {

@@ -1,3 +1,4 @@
+import ResNetClassifier
 import DefaultModel
 import Foundation
 import Screening

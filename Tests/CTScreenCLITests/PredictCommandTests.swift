@@ -1,3 +1,4 @@
+import ResNetClassifier
 import CTScreenTestSupport
 import Datasets
 import Foundation

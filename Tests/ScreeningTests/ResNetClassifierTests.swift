@@ -1,3 +1,4 @@
+import ResNetClassifier
 import Foundation
 import XCTest
 @testable import Screening

@@ -23,10 +23,7 @@ public struct FileStudyReader: StudyReading {
             let folder = String(source[..<range.lowerBound]), uid = String(source[range.upperBound...])
             return try DICOMSeriesReader.read(URL(fileURLWithPath: folder), selection: .uid(uid))
         }
-        let url = URL(fileURLWithPath: source)
-        let name = url.lastPathComponent.lowercased()
-        if name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") { return try NIfTI.read(at: url) }
-        return try DICOMSeriesReader.read(url)
+        return try StudyFile.read(source)
     }
 }
 
@@ -76,7 +73,7 @@ public enum StudyDiscovery {
                 continue
             }
             if recursive, let walker = fm.enumerator(atPath: url.path) {
-                for case let rel as String in walker where isNIfTI(rel) {
+                for case let rel as String in walker where StudyFile.isNIfTI(rel) {
                     found.append(try nifti(url.appendingPathComponent(rel)))
                 }
             }
@@ -135,19 +132,10 @@ public enum StudyDiscovery {
 
     static func nifti(_ file: URL) throws -> Found {
         let named = try StudyIDs.nifti(file: file.path)
-        return Found(studyID: named.studyID, identity: named.identity, label: safeID(niftiName(file)), source: file.path)
+        return Found(studyID: named.studyID, identity: named.identity, label: safeID(StudyFile.name(of: file.path)), source: file.path)
     }
 
-    static func isNIfTI(_ name: String) -> Bool {
-        let n = name.lowercased()
-        return n.hasSuffix(".nii") || n.hasSuffix(".nii.gz")
-    }
 
-    static func niftiName(_ url: URL) -> String {
-        var name = url.lastPathComponent
-        for suffix in [".nii.gz", ".nii"] where name.lowercased().hasSuffix(suffix) { name.removeLast(suffix.count) }
-        return name
-    }
 
     /// Maps a name into the id alphabet (A–Z a–z 0–9 . _ -), at most 128 characters.
     public static func safeID(_ name: String) -> String {
