@@ -53,7 +53,8 @@ struct BenchmarkEngine: ParsableCommand {
         if let t = env["CTSCREEN_ENGINE_WINOGRAD_F4_MIN_TILES"].flatMap(Int.init) { policy.winogradF4MinTiles = t }
         if let b = env["CTSCREEN_ENGINE_COLUMN_BUDGET"].flatMap(Int.init), b > 0 { policy.columnBudget = b }
         let parts = env["CTSCREEN_ENGINE_BATCH_PARTS"].flatMap(Int.init).map { max($0, 1) } ?? 2
-        let network = try ResNet50(path: model.checkedPath(), batchParts: parts, convolutionPolicy: policy)
+        let network = try ResNet50(path: model.checkedPath(), batchParts: parts, convolutionPolicy: policy,
+                                   foldedForInference: true)
         let plane = 3 * 224 * 224
         var source: Tensor
         if let inputs {

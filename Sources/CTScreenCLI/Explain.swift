@@ -24,7 +24,7 @@ struct Explain: ParsableCommand {
         setBLASThreads(engine.threads)
         let weights = try model.checkedPath()
         let file = try SafetensorsFile(path: weights)
-        let network = try ResNet50(weights: file)
+        let network = try ResNet50(weights: file, foldedForInference: true)
         let preparation = try InputPreparation(metadata: file.metadata, source: weights)
         let tensors = try network.explain(Self.loadInput(input, settings: preparation.applied(to: .standard)))
         try SafetensorsWriter.write(tensors, to: out)

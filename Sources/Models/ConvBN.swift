@@ -20,8 +20,16 @@ package struct ConvBN: Sendable {
     func mean(_ s: ParameterStore) -> [Float] { s.frozen[meanName]!.data }
     func variance(_ s: ParameterStore) -> [Float] { s.frozen[varianceName]!.data }
 
-    /// The folded convolution for the current parameter values.
-    func folded(_ s: ParameterStore, policy: ConvolutionPolicy = .standard) -> Conv2D {
+    /// The folded convolution for the current parameter values. `alreadyFolded`: the store
+    /// holds W' and b' themselves (an inference model, see `ResNet50.foldedForInference`),
+    /// whose buffers the convolution then shares.
+    func folded(_ s: ParameterStore, policy: ConvolutionPolicy = .standard, alreadyFolded: Bool = false) -> Conv2D {
+        if alreadyFolded {
+            var conv = Conv2D(weight: s.values[weight], bias: s.values[beta], inChannels: inChannels, outChannels: outChannels,
+                              kernel: kernel, stride: stride, padding: padding)
+            conv.policy = policy
+            return conv
+        }
         var conv = Conv2D.foldingBatchNorm(weight: s.values[weight], inChannels: inChannels, outChannels: outChannels,
                                 kernel: kernel, stride: stride, padding: padding,
                                 gamma: s.values[gamma], beta: s.values[beta], mean: mean(s), variance: variance(s),

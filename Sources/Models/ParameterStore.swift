@@ -31,7 +31,7 @@ public final class ParameterStore {
         names.append(name)
         shapes.append(t.shape)
         values.append(t.data)
-        grads.append([Float](repeating: 0, count: t.count))
+        grads.append([])  // allocated by `zeroGradients`: an inference model never needs them
         decays.append(decay)
         held.append(false)
         return names.count - 1
@@ -42,8 +42,17 @@ public final class ParameterStore {
 
     public func index(of name: String) -> Int? { names.firstIndex(of: name) }
 
+    /// Sets every gradient to zero (allocating them on first use).
     public func zeroGradients() {
+        allocateGradients()
         for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    }
+
+    /// Gives every tensor a gradient (zeros) where it has none yet; existing ones are kept.
+    public func allocateGradients() {
+        for i in grads.indices where grads[i].count != values[i].count {
+            grads[i] = [Float](repeating: 0, count: values[i].count)
+        }
     }
 
     /// Trainable and frozen tensors in torchvision layout (what `ResNet50` and torch load).

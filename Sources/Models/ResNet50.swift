@@ -32,6 +32,10 @@ public final class ResNet50 {
     public let featureCount: Int
     /// Whether the head was replaced by a fresh single logit (the file had another fc).
     public let freshHead: Bool
+    /// Whether the store holds the parameters folded (conv weights W·s, BatchNorm β − μ·s;
+    /// γ, μ, σ² dropped), shared with the convolutions `classify` runs: one copy of the
+    /// weights in memory, for models that only infer. Such a model cannot be trained.
+    public let foldedForInference: Bool
 
     /// Parts a batch of two or more slices is split into by `classify`, each run through the
     /// whole network on its own thread when there are threads. A property of the instance,
@@ -65,15 +69,16 @@ public final class ResNet50 {
     /// `headSeed` nil: the file's head must be a single logit. A seed: any other head (e.g.
     /// ImageNet's 1000 classes) is replaced by a fresh single logit drawn from it.
     public convenience init(path: String, headSeed: UInt64? = nil, batchParts: Int = 2,
-                            convolutionPolicy: ConvolutionPolicy = .standard) throws {
+                            convolutionPolicy: ConvolutionPolicy = .standard, foldedForInference: Bool = false) throws {
         try self.init(weights: SafetensorsFile(path: path), headSeed: headSeed, batchParts: batchParts,
-                      convolutionPolicy: convolutionPolicy)
+                      convolutionPolicy: convolutionPolicy, foldedForInference: foldedForInference)
     }
 
     public convenience init(weights file: SafetensorsFile, headSeed: UInt64? = nil, batchParts: Int = 2,
-                            convolutionPolicy: ConvolutionPolicy = .standard) throws {
+                            convolutionPolicy: ConvolutionPolicy = .standard, foldedForInference: Bool = false) throws {
         try self.init(loader: ResNetLoader(source: file.name, contains: file.contains, tensor: { try file.tensor($0) }),
-                      headSeed: headSeed, batchParts: batchParts, convolutionPolicy: convolutionPolicy)
+                      headSeed: headSeed, batchParts: batchParts, convolutionPolicy: convolutionPolicy,
+                      foldedForInference: foldedForInference)
     }
 
     public convenience init(tensors: [String: Tensor], headSeed: UInt64? = nil, batchParts: Int = 2) throws {
@@ -82,16 +87,33 @@ public final class ResNet50 {
             return t
         }
         try self.init(loader: ResNetLoader(source: "weights", contains: { tensors[$0] != nil }, tensor: find),
-                      headSeed: headSeed, batchParts: batchParts, convolutionPolicy: .standard)
+                      headSeed: headSeed, batchParts: batchParts, convolutionPolicy: .standard, foldedForInference: false)
     }
 
-    init(loader: ResNetLoader, headSeed: UInt64?, batchParts: Int, convolutionPolicy: ConvolutionPolicy) throws {
+    init(loader: ResNetLoader, headSeed: UInt64?, batchParts: Int, convolutionPolicy: ConvolutionPolicy,
+         foldedForInference: Bool) throws {
         precondition(batchParts >= 1, "batchParts ≥ 1")
         let net = try loader.load(headSeed: headSeed)
         (store, stem, layers, fcWeight, fcBias, featureCount, freshHead) =
             (net.store, net.stem, net.layers, net.fcWeight, net.fcBias, net.featureCount, net.freshHead)
         self.batchParts = batchParts
         self.convolutionPolicy = convolutionPolicy
+        self.foldedForInference = foldedForInference
+        if foldedForInference { keepFoldedParametersOnly() }
+    }
+
+    /// Replaces every conv+BN's parameters in the store by the folded ones (see
+    /// `foldedForInference`): the unfolded copy is freed.
+    private func keepFoldedParametersOnly() {
+        let s = store
+        for p in [stem] + layers.flatMap({ $0.flatMap { [$0.conv1, $0.conv2, $0.conv3] + ($0.downsample.map { [$0] } ?? []) } }) {
+            let conv = p.folded(s)
+            s.values[p.weight] = conv.weight
+            s.values[p.beta] = conv.bias
+            s.values[p.gamma] = []
+            s.frozen[p.meanName] = nil
+            s.frozen[p.varianceName] = nil
+        }
     }
 
     /// Bytes of scratch memory currently held by this instance.
@@ -130,17 +152,19 @@ public final class ResNet50 {
     /// Every conv+BN folded for the current parameters (`winogradF4`: with the F(4×4, 3×3)
     /// form of the 3×3 convolutions, worth it for inference, which folds once).
     package func fold(winogradF4: Bool) -> FoldedNetwork {
-        let s = store, p = convolutionPolicy
+        let s = store, p = convolutionPolicy, done = foldedForInference
         let blocks = layers.map { layer in
             layer.map { b -> FoldedNetwork.Block in
-                var c2 = b.conv2.folded(s, policy: p)
+                var c2 = b.conv2.folded(s, policy: p, alreadyFolded: done)
                 if winogradF4 { c2.prepareWinogradF4() }
-                let c3 = b.conv3.folded(s, policy: p), ds = b.downsample?.folded(s, policy: p)
+                let c3 = b.conv3.folded(s, policy: p, alreadyFolded: done)
+                let ds = b.downsample?.folded(s, policy: p, alreadyFolded: done)
                 let bias = ds.map { d in zip(c3.bias, d.bias).map { $0 + $1 } } ?? c3.bias
-                return .init(conv1: b.conv1.folded(s, policy: p), conv2: c2, conv3: c3, downsample: ds, outputBias: bias)
+                return .init(conv1: b.conv1.folded(s, policy: p, alreadyFolded: done), conv2: c2, conv3: c3, downsample: ds,
+                             outputBias: bias)
             }
         }
-        return FoldedNetwork(stem: stem.folded(s, policy: p), blocks: blocks)
+        return FoldedNetwork(stem: stem.folded(s, policy: p, alreadyFolded: done), blocks: blocks)
     }
 }
 

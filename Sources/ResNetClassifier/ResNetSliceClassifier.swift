@@ -31,7 +31,7 @@ public final class ResNetSliceClassifier: SliceClassifier {
         let file: SafetensorsFile
         do {
             file = try SafetensorsFile(path: weightsPath)
-            network = try ResNet50(weights: file)
+            network = try ResNet50(weights: file, foldedForInference: true)
         } catch {
             throw ScreeningError.classifier("weights \(weightsPath) do not fit a single-logit ResNet-50: \(error)")
         }

@@ -66,6 +66,7 @@ public struct Checkpoint {
 extension ResNet50 {
     /// Writes the model in torchvision layout: F32 for further training, F16 for shipping.
     public func writeWeights(to path: String, dtype: SafetensorsWriter.DType = .f32, metadata: [String: String] = [:]) throws {
+        precondition(!foldedForInference, "a model loaded folded for inference keeps no torchvision parameters to write")
         try SafetensorsWriter.write(store.tensors(), to: path, dtype: dtype, metadata: metadata)
     }
 }

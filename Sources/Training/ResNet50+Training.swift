@@ -38,6 +38,7 @@ extension ResNet50 {
                                  inputGradient: Bool = false)
         -> (loss: Double, logits: [Float], input: [Float]?, camOutsideShares: [Double?]) {
         let n = labels.count
+        store.allocateGradients()
         let t0 = DispatchTime.now().uptimeNanoseconds
         let pass = forward(x, n: n, height: height, width: width, training: true)
         let t1 = DispatchTime.now().uptimeNanoseconds
@@ -163,6 +164,7 @@ extension ResNet50 {
     /// Trains only the stages from `stage` on (see `firstTrainedStage`).
     public func train(fromStage stage: Int) {
         precondition((0...5).contains(stage), "stage 0 (stem) … 5 (fc)")
+        precondition(!foldedForInference, "a model loaded folded for inference cannot be trained")
         firstTrainedStage = stage
         for (i, name) in store.names.enumerated() { store.held[i] = Self.stage(of: name) < stage }
     }
@@ -188,6 +190,7 @@ extension ResNet50 {
     /// the feature maps themselves, e.g. `camLoss`); returns ∂loss/∂x (NCHW) when `inputGradient`.
     @discardableResult
     func backward(_ pass: Tape, dLogits: [Float], dTop: [Float]? = nil, inputGradient: Bool = false) -> [Float]? {
+        precondition(!foldedForInference, "a model loaded folded for inference has no BatchNorm parameters to train")
         let n = pass.n, c = featureCount, plane = pass.finalH * pass.finalW
         accumulateHeadGradients(pooled: pass.pooled, dLogits: dLogits, n: n)
         var dPooled = [Float](repeating: 0, count: n * c)

@@ -82,6 +82,30 @@ final class ResNet50Tests: XCTestCase {
     }
 
     /// Running the same batch twice reuses the workspace: same results, no growth.
+    /// A model loaded folded for inference keeps one copy of the weights (the store's
+    /// buffers are the convolutions' own) and gives exactly the logits and maps of the
+    /// trainable one; its convolution policy can still change (A/B runs).
+    func testFoldedForInferenceKeepsOneCopyAndSameResults() throws {
+        let (m, xs) = try fixtures()
+        let folded = try ResNet50(path: Fixtures.file("model.safetensors"), foldedForInference: true)
+        let input = batch(xs)
+        let a = try m.classify(input, gradCAMFor: [0, 2]), b = try folded.classify(input, gradCAMFor: [0, 2])
+        XCTAssertEqual(a.map(\.logit), b.map(\.logit))
+        XCTAssertEqual(a[2].gradCAM?.fused, b[2].gradCAM?.fused)
+        let gamma = try XCTUnwrap(folded.store.index(of: "layer1.0.bn1.weight"))
+        XCTAssertEqual(folded.store.values[gamma].count, 0, "γ is folded away")
+        XCTAssertTrue(folded.store.grads.allSatisfy(\.isEmpty), "no gradients allocated for inference")
+        XCTAssertNil(folded.store.frozen["layer1.0.bn1.running_var"])
+        let w = try XCTUnwrap(folded.store.index(of: "layer1.0.conv2.weight"))
+        let sharesBuffer = folded.store.values[w].withUnsafeBufferPointer { store in
+            folded.fold(winogradF4: false).blocks[0][0].conv2.weight.withUnsafeBufferPointer { $0.baseAddress == store.baseAddress }
+        }
+        XCTAssertTrue(sharesBuffer, "the convolutions share the store's folded weights")
+        folded.convolutionPolicy.winograd = false
+        let c = try folded.classify(input)
+        for i in 0..<3 { XCTAssertEqual(c[i].logit, a[i].logit, accuracy: 1e-4) }
+    }
+
     func testWorkspaceIsReused() throws {
         let (m, xs) = try fixtures()
         let first = try m.classify(batch(xs), gradCAMFor: [1])
