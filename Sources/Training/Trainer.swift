@@ -4,7 +4,6 @@ import Evaluation
 import Foundation
 import Imaging
 import NeuralEngine
-import Segmentation
 
 /// Settings of a training run; those that shape the random streams are saved in the
 /// checkpoint and must match on resume.
