@@ -56,7 +56,7 @@ enum GDCM {
         var h = CGDCM_Header()
         var error = [CChar](repeating: 0, count: errorLength)
         guard CGDCM_readHeader(path, &h, &error, errorLength) == 1 else {
-            let reason = String(cString: error)
+            let reason = Self.text(error)
             if looksLikeDICOM(path) {
                 throw VolumeError(.unreadable, path, "unreadable DICOM file (truncated or corrupt header): \(reason)")
             }
@@ -89,7 +89,7 @@ enum GDCM {
         let ok = out.withUnsafeMutableBufferPointer { p in
             CGDCM_readStoredValues(path, p.baseAddress, count, &error, errorLength)
         }
-        guard ok == 1 else { throw VolumeError(.unreadable, path, String(cString: error)) }
+        guard ok == 1 else { throw VolumeError(.unreadable, path, Self.text(error)) }
         return out
     }
 
@@ -100,7 +100,7 @@ enum GDCM {
         var error = [CChar](repeating: 0, count: errorLength)
         var clamped = 0
         guard CGDCM_readHounsfield(path, out, count, slope, intercept, &clamped, &error, errorLength) == 1 else {
-            throw VolumeError(.unreadable, path, String(cString: error))
+            throw VolumeError(.unreadable, path, Self.text(error))
         }
     }
 
@@ -112,14 +112,19 @@ enum GDCM {
         var error = [CChar](repeating: 0, count: errorLength)
         guard CGDCM_writeSlice(path, &spec, hu, modality, patientID, studyDate, studyUID, seriesUID,
                                sopUID, description, &error, errorLength) == 1 else {
-            throw VolumeError(.writeFailed, path, String(cString: error))
+            throw VolumeError(.writeFailed, path, Self.text(error))
         }
     }
 
     static func generateUID() -> String {
         var out = [CChar](repeating: 0, count: 80)
         guard CGDCM_generateUID(&out, 80) == 1 else { return "2.25.\(UInt64.random(in: 1...UInt64.max))" }
-        return String(cString: out)
+        return Self.text(out)
+    }
+
+    /// The text a C call wrote into a NUL-terminated buffer.
+    static func text(_ buffer: [CChar]) -> String {
+        buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     static var version: String { String(cString: CGDCM_version()) }
