@@ -1,7 +1,6 @@
-import ResNetClassifier
-import DefaultModel
 import Foundation
 import NeuralEngine
+import ResNetClassifier
 import Screening
 import Volumes
 
@@ -18,23 +17,20 @@ enum AnalyzeComponents {
     /// SHA-256 is checked) and sets the engine's threads.
     static func classifier(weights: String?, threads: Int) throws -> SliceClassifier {
         setBLASThreads(threads)
-        if let path = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !path.isEmpty {
-            return try ResNetSliceClassifier(weightsPath: path)
-        }
+        if let path = givenWeights(weights) { return try ResNetSliceClassifier(weightsPath: path) }
         return try ResNetSliceClassifier.shipped()
+    }
+
+    /// --weights, else $CTSCREEN_WEIGHTS; nil when neither names a file (the shipped model).
+    static func givenWeights(_ weights: String?) -> String? {
+        guard let path = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !path.isEmpty else { return nil }
+        return path
     }
 
     /// How the model the workers run wants its slices prepared (the coordinator prepares
     /// them): read from the metadata of the same weights `classifier` would load.
     static func preparation(weights: String?) throws -> InputPreparation {
-        let path: String
-        if let p = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !p.isEmpty {
-            path = p
-        } else if let shipped = DefaultModel.locate(executableFolder: Bundle.main.bundleURL) {
-            path = shipped
-        } else {
-            return try ResNetSliceClassifier.shipped().preparation  // throws the not-installed error
-        }
+        let path = try givenWeights(weights) ?? ResNetSliceClassifier.shippedPath()
         do {
             return try InputPreparation(metadata: SafetensorsFile(path: path).metadata, source: "weights \(path)")
         } catch let error as ScreeningError {

@@ -1,7 +1,7 @@
-import ResNetClassifier
 import ArgumentParser
 import DefaultModel
 import Foundation
+import ResNetClassifier
 import Screening
 
 /// The model a command runs: one declaration for every command that loads one (`analyze`,
@@ -13,15 +13,9 @@ struct ModelOptions: ParsableArguments {
     /// The weights file to load: --weights, else $CTSCREEN_WEIGHTS, else the shipped model
     /// after its SHA-256 was checked (for commands that load the network themselves).
     func checkedPath() throws -> String {
-        if let path = weights ?? ProcessInfo.processInfo.environment["CTSCREEN_WEIGHTS"], !path.isEmpty { return path }
-        guard let path = DefaultModel.locate() else {
-            _ = try ResNetSliceClassifier.shipped()  // throws the not-installed error
-            throw ScreeningError.classifier("the default model is not installed")
-        }
-        let digest = try SHA256.hexDigest(ofFile: path)
-        guard digest == DefaultModel.sha256 else {
-            throw ScreeningError.classifier("weights \(path): SHA-256 \(digest) is not the expected \(DefaultModel.sha256); reinstall CTScreen, or pass --weights FILE")
-        }
+        if let path = AnalyzeComponents.givenWeights(weights) { return path }
+        let path = try ResNetSliceClassifier.shippedPath()
+        _ = try ResNetSliceClassifier.digest(ofFile: path, expected: DefaultModel.sha256)
         return path
     }
 }

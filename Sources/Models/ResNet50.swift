@@ -1,4 +1,3 @@
-import Dispatch
 import NeuralEngine
 
 /// ResNet-50 v1.5 (torchvision layout: blocks [3, 4, 6, 3], stride on the 3×3 conv, a

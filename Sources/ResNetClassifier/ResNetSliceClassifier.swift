@@ -23,11 +23,7 @@ public final class ResNetSliceClassifier: SliceClassifier {
         guard FileManager.default.isReadableFile(atPath: weightsPath) else {
             throw ScreeningError.classifier("weights \(weightsPath): file not found or not readable")
         }
-        modelSHA256 = try SHA256.hexDigest(ofFile: weightsPath)
-        if let expected = expectedSHA256, expected != modelSHA256 {
-            throw ScreeningError.classifier("weights \(weightsPath): SHA-256 \(modelSHA256) is not the expected \(expected); "
-                                            + "the file is damaged or was replaced (reinstall CTScreen, or pass --weights FILE)")
-        }
+        modelSHA256 = try Self.digest(ofFile: weightsPath, expected: expectedSHA256)
         let file: SafetensorsFile
         do {
             file = try SafetensorsFile(path: weightsPath)
@@ -45,12 +41,28 @@ public final class ResNetSliceClassifier: SliceClassifier {
 
     /// The model shipped with CTScreen (module DefaultModel), checked against its SHA-256.
     public static func shipped(executableFolder: URL = Bundle.main.bundleURL) throws -> ResNetSliceClassifier {
+        try ResNetSliceClassifier(weightsPath: shippedPath(executableFolder: executableFolder),
+                                  expectedSHA256: DefaultModel.sha256)
+    }
+
+    /// Where the shipped model is installed; the error names the places looked at.
+    public static func shippedPath(executableFolder: URL = Bundle.main.bundleURL) throws -> String {
         guard let path = DefaultModel.locate(executableFolder: executableFolder) else {
             throw ScreeningError.classifier("the default model \(DefaultModel.fileName) is not installed (looked for "
                 + DefaultModel.candidatePaths(executableFolder: executableFolder).joined(separator: " and ")
                 + "); pass --weights FILE or set CTSCREEN_WEIGHTS")
         }
-        return try ResNetSliceClassifier(weightsPath: path, expectedSHA256: DefaultModel.sha256)
+        return path
+    }
+
+    /// The file's SHA-256; with `expected`, a file with another digest is refused.
+    public static func digest(ofFile path: String, expected: String?) throws -> String {
+        let digest = try SHA256.hexDigest(ofFile: path)
+        if let expected, expected != digest {
+            throw ScreeningError.classifier("weights \(path): SHA-256 \(digest) is not the expected \(expected); "
+                                            + "the file is damaged or was replaced (reinstall CTScreen, or pass --weights FILE)")
+        }
+        return digest
     }
 
     public func classify(input: [Float], count: Int, positiveThreshold: Float) throws -> [SliceOutput] {

@@ -1,6 +1,6 @@
-import ResNetClassifier
 import DefaultModel
 import Foundation
+import ResNetClassifier
 import Screening
 import Volumes
 import XCTest

@@ -1,8 +1,8 @@
-import ResNetClassifier
 import CTScreenTestSupport
 import Datasets
 import Foundation
 import Imaging
+import ResNetClassifier
 import Screening
 import Segmentation
 import XCTest

@@ -1,5 +1,5 @@
-import ResNetClassifier
 import Foundation
+import ResNetClassifier
 import XCTest
 @testable import Screening
 
