@@ -16,21 +16,21 @@ public enum Overlay {
     public static let diffuseColour: (UInt8, UInt8, UInt8) = (255, 0, 0)
     public static let focalColour: (UInt8, UInt8, UInt8) = (0, 255, 0)
 
-    /// RGB picture of slice `k` on the original grid (columns × rows); `focal` is the findings'
-    /// label volume (non-zero inside a finding), if any.
-    public static func render(volume: Volume, localization: [Float], mask: [UInt8], slice k: Int,
+    /// RGB picture of slice `k` on the original grid (columns × rows), drawn on its grey
+    /// `backdrop` (`SliceBackdrops`); `localization`, `mask` and `focal` (the findings' label
+    /// volume, non-zero inside a finding) are whole volumes of `size`.
+    public static func render(backdrop: [UInt8], size: VolumeSize, localization: [Float], mask: [UInt8], slice k: Int,
                               settings: ScreeningSettings, focal: [UInt8]? = nil) -> PNGFile.Image {
-        let rows = volume.size.rows, columns = volume.size.columns, plane = rows * columns
-        let base = k * volume.size.sliceCount
-        let low = settings.windowLowHU, high = settings.windowHighHU
+        let rows = size.rows, columns = size.columns, plane = rows * columns
+        precondition(backdrop.count == plane, "backdrop of \(backdrop.count) pixels for a \(columns) × \(rows) slice")
+        let base = k * size.sliceCount
         var rgb = [UInt8](repeating: 0, count: plane * 3)
-        let hasMap = localization.count == volume.size.count
-        volume.voxels.withUnsafeBufferPointer { hu in
+        let hasMap = localization.count == size.count
+        backdrop.withUnsafeBufferPointer { grey in
             localization.withUnsafeBufferPointer { map in
                 rgb.withUnsafeMutableBufferPointer { out in
                     for i in 0..<plane {
-                        let gray = SlicePreparation.window(hu[base + i], low: low, high: high) * 255
-                        var colour = SIMD3<Float>(repeating: gray)
+                        var colour = SIMD3<Float>(repeating: Float(grey[i]))
                         let v = hasMap ? min(map[base + i], 1) : 0
                         if v >= 0.05 {
                             let a = 0.35 + 0.35 * v
@@ -53,7 +53,7 @@ public enum Overlay {
                 outline(&rgb, rows: rows, columns: columns, colour: diffuseColour) { map[base + $0] > settings.coronaThreshold }
             }
         }
-        if let focal, focal.count == volume.size.count {
+        if let focal, focal.count == size.count {
             focal.withUnsafeBufferPointer { f in
                 outline(&rgb, rows: rows, columns: columns, colour: focalColour) { f[base + $0] != 0 }
             }

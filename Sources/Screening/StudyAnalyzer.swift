@@ -7,11 +7,11 @@ public protocol LungSegmenting {
     func segment(_ volume: Volume) throws -> LungRegion
 }
 
-/// Writes a volume aligned with `reference` (same grid and affine) to a NIfTI file.
-/// The CLI adapts the Volumes NIfTI writer to this.
+/// Writes a volume on a study's grid (`size`, placed in patient space by `geometry`) to a
+/// NIfTI file.
 public protocol VolumeFileWriting {
-    func writeFloat32(_ values: [Float], like reference: Volume, to url: URL) throws
-    func writeUInt8(_ values: [UInt8], like reference: Volume, to url: URL) throws
+    func writeFloat32(_ values: [Float], size: VolumeSize, geometry: Geometry, to url: URL) throws
+    func writeUInt8(_ values: [UInt8], size: VolumeSize, geometry: Geometry, to url: URL) throws
 }
 
 /// One study in, every output out, in one process: segment → prepare → classify (batches)
@@ -52,8 +52,10 @@ public struct StudyAnalyzer {
         let reduction = try pipeline.run(volume: volume, region: region, classifier: classifier,
                                          studyID: studyID, source: source, clock: &clock, progress: progress)
         stage("write")
+        let drawn = StudyOutputs.drawnSlices(report: reduction.report, focal: reduction.focal)
+        let backdrops = SliceBackdrops(volume: volume, slices: drawn.slices + drawn.overview, settings: pipeline.settings)
         let report = try StudyOutputs.writeAll(
-            report: reduction.report, volume: volume, region: region, localization: reduction.localization,
+            report: reduction.report, size: volume.size, geometry: volume.geometry, backdrops: backdrops, region: region, localization: reduction.localization,
             focal: reduction.focal, settings: pipeline.settings, volumeWriter: volumeWriter, threads: threads,
             to: outputFolder, clock: &clock)
         return Result(report: report, outputFolder: outputFolder)

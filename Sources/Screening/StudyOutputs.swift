@@ -49,17 +49,22 @@ public enum StudyOutputs {
 
     /// Slice PNGs and the overview; returns the output table entries (role → relative path).
     /// Slices are rendered and encoded on up to `threads` threads.
-    public static func writePictures(volume: Volume, region: LungRegion, localization: [Float],
+    public static func writePictures(backdrops: SliceBackdrops, size: VolumeSize, region: LungRegion, localization: [Float],
                                      report: ScreeningReport, settings: ScreeningSettings,
                                      focal: FocalAnalysis? = nil,
                                      to folder: URL, overviewCount: Int = 12,
                                      threads: Int = 1) throws -> [String: String] {
-        let labels = focal.map { $0.labelVolume(count: volume.size.count) }
-        @Sendable func picture(_ k: Int) -> PNGFile.Image {
-            Overlay.render(volume: volume, localization: localization, mask: region.mask, slice: k, settings: settings,
-                           focal: labels)
+        guard backdrops.columns == size.columns, backdrops.rows == size.rows else {
+            throw ScreeningError.inconsistentInput("backdrops of \(backdrops.columns) × \(backdrops.rows) pixels for slices of \(size.columns) × \(size.rows)")
         }
-        let positives = Array(Set(report.positiveSlices + (focal?.findings.map(\.diameterSlice) ?? []))).sorted()
+        let labels = focal.map { $0.labelVolume(count: size.count) }
+        let drawn = drawnSlices(report: report, focal: focal, overviewCount: overviewCount)
+        let backdrop = Dictionary(uniqueKeysWithValues: try Set(drawn.slices + drawn.overview).map { ($0, try backdrops.plane($0)) })
+        @Sendable func picture(_ k: Int) -> PNGFile.Image {
+            Overlay.render(backdrop: backdrop[k]!, size: size, localization: localization, mask: region.mask, slice: k,
+                           settings: settings, focal: labels)
+        }
+        let positives = drawn.slices
         let names = positives.map { "\(slicesFolder)/slice-\(String(format: "%04d", $0)).png" }
         let failures = FailureList()
         let chunks = max(1, min(threads, positives.count))
@@ -75,13 +80,23 @@ public enum StudyOutputs {
         if let error = failures.first { throw error }
         var outputs: [String: String] = [:]
         for (k, name) in zip(positives, names) { outputs["slice \(k)"] = name }
-        let top = report.slices.sorted { ($0.probability, -$0.index) > ($1.probability, -$1.index) }
-            .prefix(overviewCount).map(\.index).sorted()
+        let top = drawn.overview
         if !top.isEmpty {
             try PNGFile.write(Overlay.montage(top.map(picture)), to: folder.appendingPathComponent(overviewName).path)
             outputs["overview"] = overviewName
         }
         return outputs
+    }
+
+    /// The slices the pictures show: one picture for each positive slice and each slice a
+    /// focal finding is measured on; the overview shows the `overviewCount` slices of highest
+    /// probability (ties: lower index first), in slice order.
+    public static func drawnSlices(report: ScreeningReport, focal: FocalAnalysis?,
+                                   overviewCount: Int = 12) -> (slices: [Int], overview: [Int]) {
+        let slices = Array(Set(report.positiveSlices + (focal?.findings.map(\.diameterSlice) ?? []))).sorted()
+        let overview = report.slices.sorted { ($0.probability, -$0.index) > ($1.probability, -$1.index) }
+            .prefix(overviewCount).map(\.index).sorted()
+        return (slices, overview)
     }
 
     /// The combined map: 1 where a focal finding is, else 2 where the fused map passes the

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Screening
+import Volumes
 import XCTest
 @testable import Cluster
 
@@ -98,5 +99,80 @@ final class PayloadCodecTests: XCTestCase {
         // A result payload is not a batch payload.
         let result = try BatchResultPayload(model: ModelInfo(sha256: "", description: ""), seconds: 0, results: []).encoded()
         XCTAssertThrowsError(try BatchPayload.decode(result, key: "k"))
+    }
+
+    /// A prepared study of the fixture series (32×32, 12 slices, lungs on slices 1–10).
+    private func preparedStudy() throws -> (Volume, LungRegion, PreparedStudy) {
+        let folder = try StudyFixtures.temporaryFolder("context")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let volume = try StudyFile.read(try StudyFixtures.writeSeries(to: folder, slices: 12, brightness: 30).path)
+        let region = try StudyFixtures.BoxSegmenter().segment(volume)
+        let pipeline = try Pipeline(settings: .standard, software: SoftwareInfo(version: "t"))
+        return (volume, region, try pipeline.prepare(volume: volume, region: region, studyID: "s", source: folder.path))
+    }
+
+    /// The study context carries the reducer's backdrops as PNG blobs, losslessly, and the rest
+    /// as before; prepared pixels are not carried (the batches hold them).
+    func testStudyContextCarriesBackdropsLosslessly() throws {
+        let (volume, region, prepared) = try preparedStudy()
+        let candidates = SliceBackdrops.candidates(of: prepared)
+        XCTAssertEqual(candidates, Array(1...10))
+        let backdrops = SliceBackdrops(volume: volume, slices: candidates, settings: .standard)
+        let context = StudyContext(study: prepared, region: region, settings: .standard, backdrops: try PackedBackdrops(backdrops),
+                                   outputRoot: "/out", timings: [StageTiming(stage: "read", seconds: 1.5)], label: "box")
+        let decoded = try StudyContext.decode(try context.encoded(), key: "k")
+        XCTAssertEqual(try decoded.backdrops.unpacked(what: "k"), backdrops)
+        XCTAssertEqual(decoded.study.slices, [])
+        XCTAssertEqual(decoded.study.lungSlices, prepared.lungSlices)
+        XCTAssertEqual(decoded.study.geometry, volume.geometry)
+        XCTAssertEqual(decoded.region.mask, region.mask)
+        XCTAssertEqual(decoded.settings, .standard)
+        XCTAssertEqual([decoded.outputRoot, decoded.label], ["/out", "box"])
+        XCTAssertEqual(decoded.timings, [StageTiming(stage: "read", seconds: 1.5)])
+    }
+
+    /// A context whose backdrops do not fit its header, or whose PNG is damaged, is a bad
+    /// payload naming the key (the study fails with that reason; nothing crashes).
+    func testDamagedBackdropsAreABadPayloadNamingTheKey() throws {
+        let (volume, region, prepared) = try preparedStudy()
+        let packed = try PackedBackdrops(SliceBackdrops(volume: volume, slices: [1, 2], settings: .standard))
+        func context(_ b: PackedBackdrops) -> StudyContext {
+            StudyContext(study: prepared, region: region, settings: .standard, backdrops: b, outputRoot: nil, timings: [])
+        }
+        var garbled = packed
+        garbled.pngs[1] = Array(garbled.pngs[1].prefix(30)) + [UInt8](repeating: 7, count: 30)
+        let decoded = try StudyContext.decode(try context(garbled).encoded(), key: "ctscreen:payload:s:a1:context")
+        XCTAssertThrowsError(try decoded.backdrops.unpacked(what: "ctscreen:payload:s:a1:context")) { error in
+            XCTAssertEqual((error as? ClusterError)?.code, .badPayload)
+            XCTAssertTrue("\(error)".contains("ctscreen:payload:s:a1:context"), "\(error)")
+            XCTAssertTrue("\(error)".contains("slice 2"), "\(error)")
+        }
+        var oversized = packed
+        oversized.columns = 4096  // the PNGs are 32 wide: refused before decoding pixels
+        XCTAssertThrowsError(try StudyContext.decode(try context(oversized).encoded(), key: "k").backdrops.unpacked(what: "k"))
+        var short = packed
+        short.slices = [1]
+        XCTAssertThrowsError(try StudyContext.decode(try context(short).encoded(), key: "k")) { error in
+            XCTAssertEqual((error as? ClusterError)?.code, .badPayload)
+        }
+        // A batch payload is not a context, and a context carries no stray float arrays.
+        let batch = try BatchPayload(studyID: "s", settings: .standard, studySliceCount: 0, slices: []).encoded()
+        XCTAssertThrowsError(try StudyContext.decode(batch, key: "k"))
+    }
+
+    /// Byte blobs travel after the float arrays, exactly; a payload with blobs is refused where
+    /// none are expected.
+    func testBinaryPayloadBlobsRoundTrip() throws {
+        struct Header: Codable, Equatable { var n: Int }
+        let blobs: [[UInt8]] = [[], [0, 255, 7], Array(repeating: 9, count: 1000)]
+        let bytes = try BinaryPayload.encode(magic: "TEST", header: Header(n: 3), arrays: [[1.5, -2]], blobs: blobs)
+        let (h, arrays, back) = try BinaryPayload.decodeWithBlobs(bytes, magic: "TEST", as: Header.self, what: "k")
+        XCTAssertEqual(h, Header(n: 3))
+        XCTAssertEqual(arrays, [[1.5, -2]])
+        XCTAssertEqual(back, blobs)
+        XCTAssertThrowsError(try BinaryPayload.decode(bytes, magic: "TEST", as: Header.self, what: "k")) { error in
+            XCTAssertTrue("\(error)".contains("unexpected byte blobs"), "\(error)")
+        }
+        XCTAssertThrowsError(try BinaryPayload.decodeWithBlobs(Array(bytes.dropLast()), magic: "TEST", as: Header.self, what: "k"))
     }
 }

@@ -4,6 +4,10 @@ import XCTest
 @testable import Screening
 
 final class PNGTests: XCTestCase {
+    private func backdrop(_ volume: Volume) -> [UInt8] {
+        SliceBackdrops(volume: volume, slices: [0], settings: .standard).planes[0]!
+    }
+
     func testRGBImageRoundTripsThroughLibpng() throws {
         let folder = try TestSupport.temporaryFolder("png")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -33,7 +37,8 @@ final class PNGTests: XCTestCase {
         for r in 2..<6 { for c in 2..<8 { mask[r * 10 + c] = 1 } }
         var map = [Float](repeating: 0, count: 80)
         map[3 * 10 + 4] = 1
-        let image = Overlay.render(volume: volume, localization: map, mask: mask, slice: 0, settings: .standard)
+        let image = Overlay.render(backdrop: backdrop(volume), size: volume.size, localization: map, mask: mask, slice: 0,
+                                   settings: .standard)
         func pixel(_ r: Int, _ c: Int) -> [UInt8] { Array(image.pixels[(3 * (r * 10 + c))..<(3 * (r * 10 + c) + 3)]) }
         XCTAssertEqual(pixel(0, 0), [0, 0, 0])                  // −1000 HU, outside the lung
         XCTAssertEqual(pixel(0, 9), [128, 128, 128])            // −500 HU → 0.5
@@ -55,7 +60,8 @@ final class PNGTests: XCTestCase {
         var map = [Float](repeating: 0, count: 144), focal = [UInt8](repeating: 0, count: 144)
         for r in 2..<6 { for c in 2..<6 { map[r * 12 + c] = 0.9 } }     // diffuse block, top left
         for r in 7..<10 { for c in 7..<10 { focal[r * 12 + c] = 1 } }   // focal block, bottom right
-        let image = Overlay.render(volume: volume, localization: map, mask: mask, slice: 0, settings: .standard, focal: focal)
+        let image = Overlay.render(backdrop: backdrop(volume), size: volume.size, localization: map, mask: mask, slice: 0,
+                                   settings: .standard, focal: focal)
         func pixel(_ r: Int, _ c: Int) -> [UInt8] { Array(image.pixels[(3 * (r * 12 + c))..<(3 * (r * 12 + c) + 3)]) }
         XCTAssertEqual(pixel(2, 2), [255, 0, 0])     // diffuse edge, inside
         XCTAssertEqual(pixel(1, 3), [255, 0, 0])     // diffuse edge, outside
@@ -64,7 +70,8 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(pixel(10, 8), [0, 255, 0])    // focal edge, outside
         XCTAssertEqual(pixel(8, 8), [51, 51, 51])    // focal interior: window [−1000, 0] HU, −800 → 0.2
         // Without labels no green at all.
-        let plain = Overlay.render(volume: volume, localization: map, mask: mask, slice: 0, settings: .standard)
+        let plain = Overlay.render(backdrop: backdrop(volume), size: volume.size, localization: map, mask: mask, slice: 0,
+                                   settings: .standard)
         XCTAssertFalse(stride(from: 0, to: plain.pixels.count, by: 3).contains { plain.pixels[$0 + 1] == 255 && plain.pixels[$0] == 0 })
     }
 
@@ -76,8 +83,10 @@ final class PNGTests: XCTestCase {
         let folder = try TestSupport.temporaryFolder("pictures")
         defer { try? FileManager.default.removeItem(at: folder) }
         try StudyOutputs.prepareFolder(folder)
+        let drawn = StudyOutputs.drawnSlices(report: reduction.report, focal: nil, overviewCount: 6)
         let outputs = try StudyOutputs.writePictures(
-            volume: volume, region: region, localization: reduction.localization,
+            backdrops: SliceBackdrops(volume: volume, slices: drawn.slices + drawn.overview, settings: .standard),
+            size: volume.size, region: region, localization: reduction.localization,
             report: reduction.report, settings: .standard, to: folder, overviewCount: 6)
         XCTAssertEqual(outputs.count, reduction.report.positiveSlices.count + 1)
         for k in reduction.report.positiveSlices {
@@ -88,6 +97,59 @@ final class PNGTests: XCTestCase {
         let overview = try PNGFile.read(folder.appendingPathComponent(StudyOutputs.overviewName).path)
         // 6 tiles, 4 per row: 2 rows of 256 plus 4-pixel gaps.
         XCTAssertEqual([overview.width, overview.height], [4 * 256 + 5 * 4, 2 * 256 + 3 * 4])
+    }
+
+    /// Pictures need a backdrop for every slice they show: a missing one is an error naming
+    /// the slice, never a black picture.
+    func testPicturesWithoutTheirBackdropAreRefused() throws {
+        let (volume, region, reduction) = try ReportSchemaTests.sampleStudy()
+        let folder = try TestSupport.temporaryFolder("pictures")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try StudyOutputs.prepareFolder(folder)
+        let drawn = StudyOutputs.drawnSlices(report: reduction.report, focal: nil)
+        let missing = try XCTUnwrap(drawn.slices.first)
+        let backdrops = SliceBackdrops(volume: volume, slices: (drawn.slices + drawn.overview).filter { $0 != missing },
+                                       settings: .standard)
+        XCTAssertThrowsError(try StudyOutputs.writePictures(
+            backdrops: backdrops, size: volume.size, region: region, localization: reduction.localization,
+            report: reduction.report, settings: .standard, to: folder)) { error in
+            XCTAssertTrue("\(error)".contains("no backdrop for slice \(missing)"), "\(error)")
+        }
+    }
+
+    /// Backdrops are the lung window × 255, rounded: −1350 HU → 0, −600 → 127.5 → 128,
+    /// 150 → 255, beyond the window clamped; slices outside the volume are left out.
+    func testBackdropsAreTheRoundedLungWindow() throws {
+        let values: [Int16] = [-2000, -1350, -600, 150, 3000, -1050]
+        let volume = TestSupport.volume(columns: 3, rows: 2, slices: 2, spacing: [1, 1, 1]) { k, r, c in
+            values[r * 3 + c] + Int16(k)
+        }
+        var settings = ScreeningSettings.standard
+        settings.windowLowHU = -1350
+        settings.windowHighHU = 150
+        let backdrops = SliceBackdrops(volume: volume, slices: [0, 7], settings: settings)
+        XCTAssertEqual(Array(backdrops.planes.keys), [0])
+        // −1050 → 300/1500 × 255 = 51.
+        XCTAssertEqual(try backdrops.plane(0), [0, 0, 128, 255, 255, 51])
+        XCTAssertThrowsError(try backdrops.plane(1))
+        XCTAssertThrowsError(try SliceBackdrops(columns: 3, rows: 2, planes: [0: [1, 2, 3]]))
+    }
+
+    /// In-memory PNGs (the cluster's backdrops) round-trip exactly; bytes that are not a PNG,
+    /// or a PNG of other dimensions than expected, are refused before pixels are allocated.
+    func testInMemoryPNGRoundTripsAndRefusesOtherSizes() throws {
+        let pixels = (0..<(9 * 4)).map { UInt8(($0 * 53) % 256) }
+        let image = PNGFile.Image(width: 9, height: 4, channels: 1, pixels: pixels)
+        let bytes = try PNGFile.encode(image)
+        XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        XCTAssertEqual(try PNGFile.decode(bytes, width: 9, height: 4, channels: 1, what: "t"), image)
+        XCTAssertThrowsError(try PNGFile.decode(bytes, width: 4, height: 9, channels: 1, what: "t")) { error in
+            XCTAssertTrue("\(error)".contains("9 × 4 pixels, not 4 × 9"), "\(error)")
+        }
+        XCTAssertThrowsError(try PNGFile.decode(Array(bytes.prefix(20)), width: 9, height: 4, channels: 1, what: "t"))
+        XCTAssertThrowsError(try PNGFile.decode([1, 2, 3], width: 9, height: 4, channels: 1, what: "blob 7")) { error in
+            XCTAssertTrue("\(error)".contains("blob 7: not a PNG"), "\(error)")
+        }
     }
 
     func testUnwritableOutputFolderIsRejectedUpFront() throws {

@@ -58,9 +58,10 @@ public struct Admission: Sendable {
 
     public init(budget: Int? = nil) { self.budget = budget }
 
-    /// Upper bound of the bytes a study puts in Redis: every slice as pixels and as a result
-    /// with a Grad-CAM map (unit-interval values, 2 bytes each) and F16 features. Pixels are
-    /// freed as results arrive, so the true peak is lower.
+    /// Upper bound of the bytes a study's slices put in Redis: every slice as pixels and as a
+    /// result with a Grad-CAM map (unit-interval values, 2 bytes each) and F16 features (the
+    /// coordinator adds its context's actual size). Pixels are freed as results arrive, so
+    /// the true peak is lower.
     public static func estimatedBytes(slices: Int, side: Int, features: Int = 2048) -> Int {
         slices * (2 * (2 * side * side) + 2 * features + 256)
     }

@@ -8,14 +8,21 @@ import Foundation
 ///
 /// Storage: 0 Float32 LE (exact); 1 unsigned 16-bit fixed point of [0, 1] (error ≤ 7.7e-6;
 /// windowed pixels and Grad-CAM maps); 2 Float16 LE (relative error ≤ 4.9e-4; pooled
-/// features). Version 1 (Float32 only, no storage byte) is still read.
+/// features); 3 bytes (opaque blobs, e.g. PNG-compressed pictures; the count is in bytes),
+/// after the float arrays. Version 1 (Float32 only, no storage byte) is still read.
 public enum BinaryPayload {
     public static let version: UInt8 = 2
 
     public enum Storage: UInt8, Sendable {
-        case float32 = 0, unitInterval16 = 1, float16 = 2
+        case float32 = 0, unitInterval16 = 1, float16 = 2, bytes = 3
 
-        var bytesPerValue: Int { self == .float32 ? 4 : 2 }
+        var bytesPerValue: Int {
+            switch self {
+            case .float32: return 4
+            case .unitInterval16, .float16: return 2
+            case .bytes: return 1
+            }
+        }
 
         /// Fixed point when every value lies in [0, 1] (the values are then kept to within
         /// 7.7e-6), else Float32, so a value outside the interval is never clipped.
@@ -29,18 +36,21 @@ public enum BinaryPayload {
         }
     }
 
-    /// Encodes `arrays`, array i in `storage(i, array)` (default: Float32 for all).
+    /// Encodes `arrays`, array i in `storage(i, array)` (default: Float32 for all), then `blobs`.
     public static func encode<H: Encodable>(magic: String, header: H, arrays: [[Float]],
-                                            storage: (Int, [Float]) -> Storage = { _, _ in .float32 }) throws -> [UInt8] {
+                                            storage: (Int, [Float]) -> Storage = { _, _ in .float32 },
+                                            blobs: [[UInt8]] = []) throws -> [UInt8] {
         let json = Array(try JSONEncoder().encode(header))
         let kinds = arrays.enumerated().map { storage($0.offset, $0.element) }
+        precondition(!kinds.contains(.bytes), "float arrays are not stored as bytes")
         var out: [UInt8] = []
-        out.reserveCapacity(16 + json.count + zip(arrays, kinds).reduce(0) { $0 + 5 + $1.1.bytesPerValue * $1.0.count })
+        out.reserveCapacity(16 + json.count + zip(arrays, kinds).reduce(0) { $0 + 5 + $1.1.bytesPerValue * $1.0.count }
+                            + blobs.reduce(0) { $0 + 5 + $1.count })
         out += Array(magic.utf8.prefix(4))
         out.append(version)
         append(UInt32(json.count), to: &out)
         out += json
-        append(UInt32(arrays.count), to: &out)
+        append(UInt32(arrays.count + blobs.count), to: &out)
         for (array, kind) in zip(arrays, kinds) {
             append(UInt32(array.count), to: &out)
             out.append(kind.rawValue)
@@ -50,13 +60,27 @@ public enum BinaryPayload {
                 for v in array { append16(UInt16((v * 65535).rounded()), to: &out) }
             case .float16:
                 for v in array { append16(Float16(v).bitPattern, to: &out) }
+            case .bytes: break
             }
+        }
+        for blob in blobs {
+            append(UInt32(blob.count), to: &out)
+            out.append(Storage.bytes.rawValue)
+            out += blob
         }
         return out
     }
 
-    /// Decodes a payload; every length is checked against the bytes actually there.
+    /// Decodes a payload without blobs; every length is checked against the bytes actually there.
     public static func decode<H: Decodable>(_ bytes: [UInt8], magic: String, as: H.Type, what: String) throws -> (H, [[Float]]) {
+        let (header, arrays, blobs) = try decodeWithBlobs(bytes, magic: magic, as: H.self, what: what)
+        guard blobs.isEmpty else { throw ClusterError(.badPayload, "\(what): \(blobs.count) unexpected byte blobs") }
+        return (header, arrays)
+    }
+
+    /// Decodes a payload: its header, float arrays and byte blobs (blobs come last).
+    public static func decodeWithBlobs<H: Decodable>(_ bytes: [UInt8], magic: String, as: H.Type,
+                                                     what: String) throws -> (H, [[Float]], [[UInt8]]) {
         var reader = Reader(bytes: bytes, what: what)
         guard Array(try reader.take(4)) == Array(magic.utf8) else { throw reader.failure("not a \(magic) payload") }
         guard let format = try reader.take(1).first, format == 1 || format == version else {
@@ -70,6 +94,7 @@ public enum BinaryPayload {
         let count = Int(try reader.u32())
         guard count <= bytes.count / 4 else { throw reader.failure("array count \(count) exceeds the payload") }
         var arrays: [[Float]] = []
+        var blobs: [[UInt8]] = []
         arrays.reserveCapacity(count)
         for _ in 0..<count {
             let n = Int(try reader.u32())
@@ -81,10 +106,15 @@ public enum BinaryPayload {
             }
             guard n <= bytes.count else { throw reader.failure("array of \(n) values exceeds the payload") }
             let raw = try reader.take(kind.bytesPerValue * n)
-            arrays.append(values(raw, count: n, kind))
+            if kind == .bytes {
+                blobs.append(Array(raw))
+            } else {
+                guard blobs.isEmpty else { throw reader.failure("a float array after byte blobs") }
+                arrays.append(values(raw, count: n, kind))
+            }
         }
         guard reader.offset == bytes.count else { throw reader.failure("\(bytes.count - reader.offset) trailing bytes") }
-        return (header, arrays)
+        return (header, arrays, blobs)
     }
 
     private static func values(_ raw: ArraySlice<UInt8>, count n: Int, _ kind: Storage) -> [Float] {
@@ -103,6 +133,7 @@ public enum BinaryPayload {
             }
         case .unitInterval16: return (0..<n).map { Float(u16($0)) / 65535 }
         case .float16: return (0..<n).map { Float(Float16(bitPattern: u16($0))) }
+        case .bytes: preconditionFailure("byte blobs are not float arrays")
         }
     }
 

@@ -67,20 +67,24 @@ public final class Coordinator: @unchecked Sendable {
         onStage?("segment")
         context.progress()
         let region = try clock.measure("segment") { try segmenter(name).segment(volume) }
-        let prepared = try clock.measure("prepare") {
-            try pipeline.prepare(volume: volume, region: region, studyID: name, source: d.sources.first ?? "")
+        let (prepared, backdrops) = try clock.measure("prepare") {
+            let prepared = try pipeline.prepare(volume: volume, region: region, studyID: name, source: d.sources.first ?? "")
+            // What the reducer draws on: it never reads the study's files again.
+            let backdrops = SliceBackdrops(volume: volume, slices: SliceBackdrops.candidates(of: prepared),
+                                           settings: pipeline.settings)
+            return (prepared, try PackedBackdrops(backdrops))
         }
+        let contextBytes = try StudyContext(study: prepared, region: region, settings: pipeline.settings, backdrops: backdrops,
+                                            outputRoot: d.outputRoot, timings: clock.timings, label: d.label).encoded()
         context.progress()
         let batches = pipeline.batches(of: prepared)
-        let bytes = Admission.estimatedBytes(slices: prepared.slices.count, side: pipeline.settings.inputSize)
+        let bytes = Admission.estimatedBytes(slices: prepared.slices.count, side: pipeline.settings.inputSize) + contextBytes.count
         guard try admission.waitForRoom(bytes: bytes, transport: t, stop: context.stop, logger: context.logger,
                                         progress: context.progress) else {
             throw HandlerError.handBack
         }
         let keys = t.keys
-        let contextPayload = StudyContext(study: prepared, region: region, settings: pipeline.settings, sources: d.sources,
-                                          outputRoot: d.outputRoot, timings: clock.timings, label: d.label)
-        try t.putPayload(keys.contextPayload(d.studyID, attempt: d.attempt), try contextPayload.encoded(), ttl: payloadTTL)
+        try t.putPayload(keys.contextPayload(d.studyID, attempt: d.attempt), contextBytes, ttl: payloadTTL)
         let codec = MessageCodec(keys: keys)
         for (n, batch) in batches.enumerated() {
             guard try Backpressure.waitBelow(highWaterMark, queue: .slices, transport: t, stop: context.stop,
@@ -99,7 +103,7 @@ public final class Coordinator: @unchecked Sendable {
         }
         try t.transition(studyID: d.studyID, to: .classifying, attempt: d.attempt)
         context.logger.info("study split into batches", metadata: [
-            "slices": "\(prepared.slices.count)", "batches": "\(batches.count)",
+            "slices": "\(prepared.slices.count)", "batches": "\(batches.count)", "context.bytes": "\(contextBytes.count)",
         ])
     }
 }

@@ -42,10 +42,9 @@ public struct LocalRunner {
         let worker = Worker(compute: .classifier(classifier))
         var done = 0
         worker.progress = { n, total in done += n; progress(done, total) }
-        let reducer = Reducer(software: pipeline.software, outputRoot: outputFolder.path, reader: reader, volumeWriter: volumeWriter)
+        let reducer = Reducer(software: pipeline.software, outputRoot: outputFolder.path, volumeWriter: volumeWriter)
         reducer.folder = { root, _ in URL(fileURLWithPath: root) }
         reducer.threads = threads
-        reducer.volumeCache = { _ in volume }
         reducer.onStage = stage
         var report: ScreeningReport?
         reducer.onReport = { r, _ in report = r }

@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import Screening
 import Timeline
-import Volumes
 
 /// The reducer role (queue `reduce`): gather every batch result of the attempt → 3D fusion,
-/// scores, report (`Pipeline.reduce`) → the same files as `analyze` in
+/// scores, report (`Pipeline.reduce`) → the same files as `analyze`, drawn on the backdrops
+/// the study context carries (no study files are read, no DICOM decoded), in
 /// `<output root>/<label>--<id>/` (`StudyIDs.folderName`) → one atomic step
 /// (`QueueTransport.completeStudy`): state `done` with a summary under `<prefix>:report:<id>:a<k>`,
 /// and the attempt's payloads and results deleted.
@@ -16,7 +16,6 @@ import Volumes
 /// a no-op (never dead-lettered as `missing-payload`, never failing a finished study).
 public final class Reducer: @unchecked Sendable {
     public var software: SoftwareInfo
-    public var reader: StudyReading
     public var volumeWriter: VolumeFileWriting?
     /// Used when the study descriptor named no output root.
     public var outputRoot: String
@@ -31,16 +30,12 @@ public final class Reducer: @unchecked Sendable {
     public var summaryTTL = ClusterDefaults.summaryTTL
     /// Called with the report once it is written (the in-process runner keeps it).
     public var onReport: ((ScreeningReport, URL) -> Void)?
-    /// A volume already in memory (the in-process runner), else the sources are read again.
-    public var volumeCache: ((String) -> Volume?)?
     /// Announces stages without slice counts ("write"), for a progress line.
     public var onStage: ((String) -> Void)?
 
-    public init(software: SoftwareInfo, outputRoot: String, reader: StudyReading = FileStudyReader(),
-                volumeWriter: VolumeFileWriting? = NIfTIVolumeWriter()) {
+    public init(software: SoftwareInfo, outputRoot: String, volumeWriter: VolumeFileWriting? = NIfTIVolumeWriter()) {
         self.software = software
         self.outputRoot = outputRoot
-        self.reader = reader
         self.volumeWriter = volumeWriter
     }
 
@@ -101,13 +96,12 @@ public final class Reducer: @unchecked Sendable {
         let output = folder(study.outputRoot ?? outputRoot,
                             StudyIDs.folderName(studyID: d.studyID, label: study.label, attempt: d.attempt))
         try StudyOutputs.prepareFolder(output)
-        let volume = try volumeCache?(d.studyID) ?? reader.read(study.sources)
-        context.progress()
+        let backdrops = try study.backdrops.unpacked(what: contextKey)
         onStage?("write")
         var reduced = reduction.report
         if let label = study.label { reduced.study.label = label }
         let report = try StudyOutputs.writeAll(
-            report: reduced, volume: volume, region: study.region, localization: reduction.localization,
+            report: reduced, size: study.study.size, geometry: study.study.geometry, backdrops: backdrops, region: study.region, localization: reduction.localization,
             focal: reduction.focal,
             settings: study.settings, volumeWriter: volumeWriter, threads: threads, to: output, clock: &clock)
         let reportPath = output.appendingPathComponent(StudyOutputs.reportName).path

@@ -106,32 +106,103 @@ public struct BatchResultPayload: Equatable, Sendable {
     }
 }
 
-/// What the reducer needs besides the slice results: the prepared study without pixels,
-/// the lung region, the settings, where to write, and the timings so far.
-public struct StudyContext: Codable, Sendable {
+/// What the reducer needs besides the slice results: the prepared study without pixels, the
+/// lung region, the settings, the grey backdrops of the slices its pictures may show, where
+/// to write, and the timings so far — so it reads no study files and decodes no DICOM.
+public struct StudyContext: Sendable {
     public var study: PreparedStudy
     public var region: LungRegion
     public var settings: ScreeningSettings
-    /// The descriptor's sources (the reducer re-reads the volume for pictures and NIfTI).
-    public var sources: [String]
+    public var backdrops: PackedBackdrops
     public var outputRoot: String?
     public var timings: [StageTiming]
     /// The study's readable name (report, summary, output folder); nil: none given.
     public var label: String?
 
-    public init(study: PreparedStudy, region: LungRegion, settings: ScreeningSettings, sources: [String],
+    static let magic = "CTSC"
+
+    struct Header: Codable {
+        var study: PreparedStudy
+        var region: LungRegion
+        var settings: ScreeningSettings
+        var outputRoot: String?
+        var timings: [StageTiming]
+        var label: String?
+        /// The backdrops' grid and slices, in the order of the payload's PNG blobs.
+        var backdropColumns: Int
+        var backdropRows: Int
+        var backdropSlices: [Int]
+    }
+
+    public init(study: PreparedStudy, region: LungRegion, settings: ScreeningSettings, backdrops: PackedBackdrops,
                 outputRoot: String?, timings: [StageTiming], label: String? = nil) {
         var s = study
         s.slices = []
-        self.study = s; self.region = region; self.settings = settings; self.sources = sources
+        self.study = s; self.region = region; self.settings = settings; self.backdrops = backdrops
         self.outputRoot = outputRoot; self.timings = timings; self.label = label
     }
 
-    public func encoded() throws -> [UInt8] { Array(try JSONEncoder().encode(self)) }
+    /// JSON header, then the backdrops' PNGs as byte blobs.
+    public func encoded() throws -> [UInt8] {
+        let header = Header(study: study, region: region, settings: settings, outputRoot: outputRoot, timings: timings,
+                            label: label, backdropColumns: backdrops.columns, backdropRows: backdrops.rows,
+                            backdropSlices: backdrops.slices)
+        return try BinaryPayload.encode(magic: Self.magic, header: header, arrays: [], blobs: backdrops.pngs)
+    }
 
     public static func decode(_ bytes: [UInt8], key: String) throws -> StudyContext {
-        do { return try JSONDecoder().decode(StudyContext.self, from: Data(bytes)) } catch {
-            throw ClusterError(.badPayload, "\(key): study context does not decode (\(error))")
+        let (h, _, blobs) = try BinaryPayload.decodeWithBlobs(bytes, magic: magic, as: Header.self, what: key)
+        guard blobs.count == h.backdropSlices.count, Set(h.backdropSlices).count == blobs.count,
+              h.backdropColumns > 0, h.backdropRows > 0 else {
+            throw ClusterError(.badPayload, "\(key): \(blobs.count) backdrops of \(h.backdropColumns) × \(h.backdropRows) for slices \(h.backdropSlices)")
+        }
+        let backdrops = PackedBackdrops(columns: h.backdropColumns, rows: h.backdropRows, slices: h.backdropSlices, pngs: blobs)
+        return StudyContext(study: h.study, region: h.region, settings: h.settings, backdrops: backdrops,
+                            outputRoot: h.outputRoot, timings: h.timings, label: h.label)
+    }
+}
+
+/// `SliceBackdrops` as the study context carries them: one grey PNG per slice (lossless; a
+/// 512² lung-window slice takes a fraction of its 256 KiB).
+public struct PackedBackdrops: Equatable, Sendable {
+    public var columns: Int
+    public var rows: Int
+    public var slices: [Int]
+    public var pngs: [[UInt8]]
+
+    init(columns: Int, rows: Int, slices: [Int], pngs: [[UInt8]]) {
+        self.columns = columns; self.rows = rows; self.slices = slices; self.pngs = pngs
+    }
+
+    /// Encodes the planes in parallel (about 12 ms a 512² slice on one core).
+    public init(_ backdrops: SliceBackdrops) throws {
+        let slices = backdrops.planes.keys.sorted()
+        let encoded = [Result<[UInt8], Error>](unsafeUninitializedCapacity: slices.count) { buffer, count in
+            parallelChunks(slices.count) { range in
+                for i in range {
+                    let image = PNGFile.Image(width: backdrops.columns, height: backdrops.rows, channels: 1,
+                                              pixels: backdrops.planes[slices[i]]!)
+                    (buffer.baseAddress! + i).initialize(to: Result { try PNGFile.encode(image) })
+                }
+            }
+            count = slices.count
+        }
+        columns = backdrops.columns
+        rows = backdrops.rows
+        self.slices = slices
+        pngs = try encoded.map { try $0.get() }
+    }
+
+    /// The grey planes again; `what` (the payload key) names a PNG that does not decode.
+    public func unpacked(what: String) throws -> SliceBackdrops {
+        do {
+            var planes: [Int: [UInt8]] = [:]
+            for (k, png) in zip(slices, pngs) {
+                planes[k] = try PNGFile.decode(png, width: columns, height: rows, channels: 1, what: "backdrop of slice \(k)").pixels
+            }
+            return try SliceBackdrops(columns: columns, rows: rows, planes: planes)
+        } catch let error as ScreeningError {
+            throw ClusterError(.badPayload, "\(what): \(error)")
         }
     }
 }
