@@ -271,7 +271,7 @@ public final class ServeLoop: @unchecked Sendable {
         } catch let e as ClusterError where e.code == .stopped {
             return try handBack(delivery, envelope, log)
         } catch let e as ClusterError where e.code == .outOfMemory {
-            try? transport.addAttempts(envelope.id, -1)  // Redis being full is not the item's fault
+            _ = try? transport.addAttempts(envelope.id, -1)  // Redis being full is not the item's fault
             return try backPressure(delivery, e)
         } catch let e as ClusterError where e.code == .permissionDenied {
             throw e  // a misconfigured process: `step` hands the item back and the loop stops

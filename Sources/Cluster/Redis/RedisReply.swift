@@ -52,7 +52,7 @@ public enum RedisReply: Equatable, Sendable {
         return .serverError
     }
 
-    public func checked(_ command: String) throws -> RedisReply {
+    @discardableResult public func checked(_ command: String) throws -> RedisReply {
         if case .error(let e) = self {
             throw ClusterError(Self.code(ofError: e), "Redis \(command): \(e)")
         }
