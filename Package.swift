@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "NeuralEngine", targets: ["NeuralEngine"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Opacities", targets: ["Opacities"]),
+        .library(name: "Preparation", targets: ["Preparation"]),
         .library(name: "Screening", targets: ["Screening"]),
         .library(name: "ResNetClassifier", targets: ["ResNetClassifier"]),
         .library(name: "Timeline", targets: ["Timeline"]),
@@ -89,18 +90,22 @@ let package = Package(
         .target(name: "Models", dependencies: ["Imaging", "NeuralEngine"]),
         // The shipped model: F16 weights as a resource, with its card beside them.
         .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v3.safetensors")]),
+        // How a slice becomes a network input: settings, lung region, window, crop and resize
+        // (shared by screening and training data, without the rest of the pipeline).
+        .target(name: "Preparation", dependencies: ["Imaging", "Volumes", "Segmentation"]),
         .target(name: "Screening", dependencies: [
-            "Imaging", "Volumes", "Segmentation", "Opacities", "CPNG",
+            "Imaging", "Volumes", "Segmentation", "Opacities", "Preparation", "CPNG",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The classify stage's network: the ResNet-50 and the shipped weights behind
-        // Screening's `SliceClassifier` (apart, so that Datasets' use of Screening does not
-        // bring the models and the 12 MB weights).
-        .target(name: "ResNetClassifier", dependencies: ["Screening", "Models", "NeuralEngine", "DefaultModel"]),
+        // Screening's `SliceClassifier` (apart, so that what uses Screening without running the
+        // network — the cluster's coordinator and reducer code, the timeline — does not bring
+        // the models and the 12 MB weights).
+        .target(name: "ResNetClassifier", dependencies: ["Preparation", "Screening", "Models", "NeuralEngine", "DefaultModel"]),
         // Patients over time: time points from reports, their store (SQLite), change and plot.
         .target(name: "Timeline", dependencies: ["Screening", "Opacities", "Evaluation", "CSQLite"]),
         .target(name: "Cluster", dependencies: [
-            "CHiredis", "Imaging", "Volumes", "Screening", "Timeline",
+            "CHiredis", "Imaging", "Volumes", "Preparation", "Screening", "Timeline",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -111,13 +116,13 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Imaging"]),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
         // The UCSD COVID-CT patient table is a resource, with its README beside it.
-        .target(name: "Datasets", dependencies: ["Imaging", "Volumes", "Screening", "Segmentation", "CSTB",
+        .target(name: "Datasets", dependencies: ["Imaging", "Volumes", "Preparation", "Segmentation", "CSTB",
                                                .product(name: "CSV", package: "CSV.swift")],
                 exclude: ["Resources/README.md"], resources: [.copy("Resources/ucsd-covid-ct-patients.csv")]),
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["Imaging", "NeuralEngine", "Models", "Datasets", "Evaluation"]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "ResNetClassifier", "NeuralEngine", "Models", "Screening", "Cluster", "Evaluation", "Timeline",
+            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "ResNetClassifier", "NeuralEngine", "Models", "Preparation", "Screening", "Cluster", "Evaluation", "Timeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -132,16 +137,16 @@ let package = Package(
         .testTarget(name: "NeuralEngineTests", dependencies: ["CTScreenTestSupport", "Imaging", "NeuralEngine"]),
         .testTarget(name: "ModelsTests", dependencies: ["CTScreenTestSupport", "Models", "NeuralEngine"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "Screening", "ResNetClassifier"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "Preparation", "Screening", "ResNetClassifier"]),
         .testTarget(name: "TimelineTests", dependencies: ["CTScreenTestSupport", "Timeline", "Screening", "Opacities"]),
         // Swift 5 mode: its fault harnesses share counters between threads under locks the
         // compiler cannot see (captured vars); the sources under test are Swift 6.
         .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Imaging", "Cluster"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Imaging", "Evaluation"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Imaging", "Datasets", "Screening", "Volumes"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Imaging", "Datasets", "Preparation", "Screening", "Volumes"]),
         .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Imaging", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
-        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Preparation", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

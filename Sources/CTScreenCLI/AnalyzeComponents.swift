@@ -1,5 +1,6 @@
 import Foundation
 import NeuralEngine
+import Preparation
 import ResNetClassifier
 import Screening
 import Volumes

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Imaging
+import Preparation
 import Screening
 
 /// `ctscreen bench-load` (hidden; used by Scripts/bench-cluster): pushes synthetic slice

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Preparation
 import Screening
 
 struct Evaluate: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import Models
 import NeuralEngine
+import Preparation
 import Screening
 import Volumes
 

@@ -3,6 +3,7 @@ import Datasets
 import Evaluation
 import Foundation
 import Imaging
+import Preparation
 import Screening
 import Segmentation
 

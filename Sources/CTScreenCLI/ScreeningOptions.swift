@@ -1,6 +1,7 @@
 import ArgumentParser
 import DefaultModel
 import Foundation
+import Preparation
 import ResNetClassifier
 import Screening
 

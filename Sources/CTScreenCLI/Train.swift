@@ -3,6 +3,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import NeuralEngine
+import Preparation
 import Screening
 import Segmentation
 import Training

@@ -1,6 +1,5 @@
-import Imaging
 import Foundation
-import Screening
+import Imaging
 import Segmentation
 
 /// Synthetic positives for training: a real COVID-19 lesion, cut out of a donor slice along

@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Screening
+import Preparation
 import Segmentation
 import Volumes
 

@@ -2,6 +2,7 @@ import DefaultModel
 import Foundation
 import Models
 import NeuralEngine
+import Preparation
 import Screening
 
 /// `SliceClassifier` over the Models ResNet-50 (torchvision layout, single logit) and its

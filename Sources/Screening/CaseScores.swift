@@ -1,3 +1,4 @@
+import Preparation
 import Volumes
 
 /// The case decision at one operating point.

@@ -1,4 +1,5 @@
 import Imaging
+import Preparation
 import Volumes
 
 /// 3D fusion (method step 5): each positive slice's fused 224×224 Grad-CAM map is mapped back

@@ -1,4 +1,5 @@
 import Imaging
+import Preparation
 import Volumes
 
 /// Pictures for a reader: a lung-window slice with the localisation map blended over it and

@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import Preparation
 
 /// PNG files through libpng's simplified API (`png_image_*`), the only file that calls libpng.
 /// The simplified API reports errors by return value and message, no setjmp needed.

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Opacities
+import Preparation
 import Volumes
 
 /// Everything the later stages need from preparation, without the voxels: Codable so the

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Opacities
+import Preparation
 import Volumes
 
 /// `report.json`: one study's screening result. Its JSON form is specified by

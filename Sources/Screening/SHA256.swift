@@ -1,4 +1,5 @@
 import Foundation
+import Preparation
 internal import Crypto
 
 /// SHA-256 of a file or bytes as lowercase hex, for checking the shipped model's digest and

@@ -1,3 +1,4 @@
+import Preparation
 import Volumes
 
 /// The grey lung-window images a study's pictures are drawn on, one per slice that may be

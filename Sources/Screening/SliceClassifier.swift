@@ -1,4 +1,5 @@
 import Imaging
+import Preparation
 /// The slice classifier and its Grad-CAM (method steps 3–4) as the screening stages see it.
 ///
 /// One call = one forward pass over the batch; Grad-CAM (multi-scale, fused

@@ -1,11 +1,6 @@
 import Foundation
+import Preparation
 import Volumes
-
-/// Lung segmentation as the analyzer needs it (method step 2). The CLI adapts the
-/// Segmentation module's lung mask to this; tests use a fixed mask.
-public protocol LungSegmenting {
-    func segment(_ volume: Volume) throws -> LungRegion
-}
 
 /// Writes a volume on a study's grid (`size`, placed in patient space by `geometry`) to a
 /// NIfTI file.
@@ -59,17 +54,5 @@ public struct StudyAnalyzer {
             focal: reduction.focal, settings: pipeline.settings, volumeWriter: volumeWriter, threads: threads,
             to: outputFolder, clock: &clock)
         return Result(report: report, outputFolder: outputFolder)
-    }
-}
-
-/// A segmenter that returns a given region (tests, or a mask computed elsewhere).
-public struct FixedLungSegmenter: LungSegmenting {
-    public var region: LungRegion
-    public init(region: LungRegion) { self.region = region }
-    public func segment(_ volume: Volume) throws -> LungRegion {
-        guard volume.size == region.size else {
-            throw ScreeningError.inconsistentInput("fixed lung mask is \(region.size), volume \(volume.size)")
-        }
-        return region
     }
 }

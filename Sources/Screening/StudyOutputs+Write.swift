@@ -1,5 +1,6 @@
 import Foundation
 import Opacities
+import Preparation
 import Volumes
 
 extension StudyOutputs {

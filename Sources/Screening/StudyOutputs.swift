@@ -1,5 +1,6 @@
 import Foundation
 import Opacities
+import Preparation
 import Volumes
 
 /// Files written for one study into its output folder:

@@ -1,4 +1,5 @@
 import Foundation
+import Preparation
 
 /// Deterministic stand-ins for the ResNet-50 classifier, for tests here and in the cluster
 /// (the same role `NIOEmbedded` plays for NIO): they implement `SliceClassifier` without a

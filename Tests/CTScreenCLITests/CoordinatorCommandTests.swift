@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTScreenTestSupport
 import Cluster
+import Preparation
 import Screening
 import XCTest
 @testable import CTScreenCLI

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Imaging
+import Preparation
 import Screening
 import Segmentation
 import XCTest

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Preparation
 import Screening
 import Volumes
 import XCTest

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Logging
+import Preparation
 import Screening
 import Volumes
 import XCTest

@@ -1,5 +1,5 @@
 import Foundation
-import Screening
+import Preparation
 import Volumes
 import XCTest
 @testable import Datasets

@@ -1,5 +1,5 @@
 import Imaging
-import Screening
+import Preparation
 import Segmentation
 import XCTest
 @testable import Datasets

@@ -1,6 +1,7 @@
 import Imaging
-import XCTest
+import Preparation
 import Screening
+import XCTest
 import Segmentation
 import Volumes
 @testable import Datasets

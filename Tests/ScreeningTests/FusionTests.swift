@@ -1,4 +1,5 @@
 import Imaging
+import Preparation
 import Volumes
 import XCTest
 @testable import Screening

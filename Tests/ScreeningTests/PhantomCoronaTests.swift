@@ -1,4 +1,5 @@
 import Phantom
+import Preparation
 import Segmentation
 import Volumes
 import XCTest

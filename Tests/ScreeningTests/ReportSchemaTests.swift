@@ -1,4 +1,5 @@
 import Foundation
+import Preparation
 import Volumes
 import XCTest
 @testable import Screening

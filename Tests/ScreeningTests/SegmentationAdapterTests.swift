@@ -1,7 +1,7 @@
+import Preparation
 import XCTest
 import Segmentation
 import Volumes
-@testable import Screening
 
 final class SegmentationAdapterTests: XCTestCase {
     /// A volume of air only (no body, no lungs) has no header identity, as a NIfTI input

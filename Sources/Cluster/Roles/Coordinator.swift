@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Preparation
 import Screening
 import Volumes
 

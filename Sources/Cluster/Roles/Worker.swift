@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Preparation
 import Screening
 
 /// The worker role (queue `slices`): skip batches of failed studies → load the batch payload
