@@ -1,18 +1,12 @@
 import Foundation
 
-/// What `ctscreen inspect` reports about one series or volume.
+/// What `ctscreen inspect` reports about one series or volume: its header fields
+/// (`SeriesSummary`, read through as `inspection.modality` etc.; flat in JSON) and what
+/// decoding it showed.
+@dynamicMemberLookup
 public struct SeriesInspection: Codable, Equatable, Sendable {
     public var source: String
-    public var seriesInstanceUID: String
-    public var studyInstanceUID: String
-    public var patientID: String
-    public var modality: String
-    public var studyDate: String
-    public var manufacturer: String
-    public var convolutionKernel: String
-    public var seriesDescription: String
-    public var transferSyntaxUID: String
-    public var fileCount: Int
+    public var header: SeriesSummary
     /// Present when the series could be decoded.
     public var size: VolumeSize?
     public var geometry: Geometry?
@@ -22,6 +16,43 @@ public struct SeriesInspection: Codable, Equatable, Sendable {
     /// "valid" or the reason it is not.
     public var verdict: String
     public var errorKind: VolumeError.Kind?
+
+    public init(source: String, header: SeriesSummary) {
+        self.source = source
+        self.header = header
+        valid = false
+        verdict = ""
+    }
+
+    public subscript<T>(dynamicMember field: KeyPath<SeriesSummary, T>) -> T { header[keyPath: field] }
+
+    private enum CodingKeys: String, CodingKey { case source, size, geometry, huMin, huMax, valid, verdict, errorKind }
+
+    public init(from decoder: Decoder) throws {
+        header = try SeriesSummary(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.decode(String.self, forKey: .source)
+        size = try c.decodeIfPresent(VolumeSize.self, forKey: .size)
+        geometry = try c.decodeIfPresent(Geometry.self, forKey: .geometry)
+        huMin = try c.decodeIfPresent(Int.self, forKey: .huMin)
+        huMax = try c.decodeIfPresent(Int.self, forKey: .huMax)
+        valid = try c.decode(Bool.self, forKey: .valid)
+        verdict = try c.decode(String.self, forKey: .verdict)
+        errorKind = try c.decodeIfPresent(VolumeError.Kind.self, forKey: .errorKind)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try header.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(source, forKey: .source)
+        try c.encodeIfPresent(size, forKey: .size)
+        try c.encodeIfPresent(geometry, forKey: .geometry)
+        try c.encodeIfPresent(huMin, forKey: .huMin)
+        try c.encodeIfPresent(huMax, forKey: .huMax)
+        try c.encode(valid, forKey: .valid)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encodeIfPresent(errorKind, forKey: .errorKind)
+    }
 }
 
 /// The inspection of a path: a series folder, a folder of series, a DICOM file or a NIfTI file.
@@ -62,12 +93,7 @@ public enum Inspector {
     /// Validates and decodes one series (one at a time, so memory stays at one volume).
     public static func inspect(_ series: DICOMSeries, rules: SeriesRules = SeriesRules()) -> SeriesInspection {
         let s = series.summary
-        var result = SeriesInspection(
-            source: (s.firstFile as NSString).deletingLastPathComponent, seriesInstanceUID: s.seriesInstanceUID,
-            studyInstanceUID: s.studyInstanceUID, patientID: s.patientID, modality: s.modality,
-            studyDate: s.studyDate, manufacturer: s.manufacturer, convolutionKernel: s.convolutionKernel,
-            seriesDescription: s.seriesDescription, transferSyntaxUID: s.transferSyntaxUID,
-            fileCount: s.fileCount, valid: false, verdict: "")
+        var result = SeriesInspection(source: (s.firstFile as NSString).deletingLastPathComponent, header: s)
         do {
             let volume = try DICOMSeriesReader.read(series, rules: rules)
             fill(&result, volume)
@@ -103,10 +129,10 @@ public enum Inspector {
     }
 
     static func inspectNIfTI(_ url: URL, rules: SeriesRules) -> SeriesInspection {
-        var result = SeriesInspection(
-            source: url.path, seriesInstanceUID: "", studyInstanceUID: "", patientID: "", modality: "",
-            studyDate: "", manufacturer: "", convolutionKernel: "", seriesDescription: url.lastPathComponent,
-            transferSyntaxUID: "", fileCount: 1, valid: false, verdict: "")
+        let header = SeriesSummary(seriesInstanceUID: "", studyInstanceUID: "", patientID: "", modality: "", studyDate: "",
+                                   manufacturer: "", convolutionKernel: "", seriesDescription: url.lastPathComponent,
+                                   transferSyntaxUID: "", fileCount: 1, rows: 0, columns: 0, firstFile: url.path)
+        var result = SeriesInspection(source: url.path, header: header)
         do {
             let volume = try NIfTI.read(at: url)
             fill(&result, volume)
@@ -127,6 +153,8 @@ public enum Inspector {
     private static func fill(_ result: inout SeriesInspection, _ volume: Volume) {
         result.size = volume.size
         result.geometry = volume.geometry
+        result.header.rows = volume.size.rows
+        result.header.columns = volume.size.columns
         var lo = Int16.max, hi = Int16.min
         volume.voxels.withUnsafeBufferPointer { p in
             for v in p { lo = min(lo, v); hi = max(hi, v) }

@@ -152,6 +152,23 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(report.series.first?.errorKind, .unreadable)
     }
 
+    /// An inspection's JSON is flat (header fields beside the verdict, as `inspect --json` has
+    /// always written them) and reads back equal.
+    func testInspectionJSONIsFlatAndRoundTrips() throws {
+        try DICOMWriter.writeSeries(TestData.phantom(), to: folder)
+        let report = try Inspector.inspect(folder)
+        let inspection = try XCTUnwrap(report.series.first)
+        XCTAssertEqual(inspection.modality, "CT")
+        XCTAssertTrue(inspection.valid)
+        let json = try JSONEncoder().encode(inspection)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        XCTAssertEqual(object["modality"] as? String, "CT")
+        XCTAssertEqual(object["fileCount"] as? Int, inspection.fileCount)
+        XCTAssertEqual(object["verdict"] as? String, "valid")
+        XCTAssertNil(object["header"], "no nested header object")
+        XCTAssertEqual(try JSONDecoder().decode(SeriesInspection.self, from: json), inspection)
+    }
+
     /// GDCM's assertions abort on this header: read through the decoder child, as ctscreen
     /// does (in-process the abort would take the test runner with it; see DecoderIsolationTests).
     func testTruncatedHeaderIsRejected() throws {
