@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Timeline", targets: ["Timeline"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Clustering", targets: ["Clustering"]),
         .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
@@ -114,6 +115,8 @@ let package = Package(
         ]),
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation", dependencies: ["Imaging"]),
+        // Slices grouped by their features: z-scoring, PCA (LAPACK), k-means++, the elbow.
+        .target(name: "Clustering", dependencies: ["Imaging", "COpenBLAS"]),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
         // The UCSD COVID-CT patient table is a resource, with its README beside it.
         .target(name: "Datasets", dependencies: ["Imaging", "Volumes", "Preparation", "Segmentation", "CSTB",
@@ -144,6 +147,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Imaging", "Cluster"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Imaging", "Evaluation"]),
+        .testTarget(name: "ClusteringTests", dependencies: ["CTScreenTestSupport", "Clustering"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Imaging", "Datasets", "Preparation", "Screening", "Volumes"]),
         .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Imaging", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
         .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Preparation", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),

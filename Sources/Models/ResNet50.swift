@@ -133,6 +133,10 @@ public final class ResNet50 {
         return 0
     }
 
+    /// ∂logit/∂(pooled layer4 features): the head is linear, so its weight row, the same for
+    /// every slice — what clustering's gradient-weighted features are multiplied by.
+    public var pooledFeatureGradient: [Float] { store.values[fcWeight] }
+
     /// The fc head with the store's current weights.
     package func head() -> Linear {
         Linear(weight: store.values[fcWeight], bias: store.values[fcBias], inFeatures: featureCount, outFeatures: 1)

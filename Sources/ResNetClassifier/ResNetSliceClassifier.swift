@@ -78,12 +78,14 @@ public final class ResNetSliceClassifier: SliceClassifier {
         }
         var outputs: [SliceOutput] = []
         outputs.reserveCapacity(count)
+        let gradient = network.pooledFeatureGradient
         for r in results {
             let positive = r.probability >= positiveThreshold
             guard !positive || r.gradCAM != nil else {
                 throw ScreeningError.classifier("Grad-CAM missing for a positive slice")
             }
-            outputs.append(SliceOutput(logit: r.logit, probability: r.probability, features: r.pooled,
+            // The paper's gradient-weighted features (clustering): pooled ⊙ ∂logit/∂pooled.
+            outputs.append(SliceOutput(logit: r.logit, probability: r.probability, features: zip(r.pooled, gradient).map(*),
                                        fusedMap: positive ? r.gradCAM?.fused : nil))
         }
         return outputs

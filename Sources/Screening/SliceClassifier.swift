@@ -27,7 +27,9 @@ extension SliceClassifier {
 public struct SliceOutput: Codable, Equatable, Sendable {
     public var logit: Float
     public var probability: Float
-    /// Global-average-pooled layer4 features (2048 for the full-width network).
+    /// Features for clustering: the global-average-pooled layer4 features (2048 for the
+    /// full-width network), each multiplied by the logit's gradient with respect to it (the
+    /// paper's gradient-weighted features); empty when the classifier has none.
     public var features: [Float]
     /// The fused Grad-CAM map, `side * side` values, row-major; nil for negative slices.
     public var fusedMap: [Float]?
