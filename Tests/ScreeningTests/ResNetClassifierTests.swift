@@ -22,6 +22,12 @@ final class ResNetClassifierTests: XCTestCase {
         XCTAssertEqual(out[0].logit, try XCTUnwrap(b["logit"]?.first), accuracy: 2e-4)
         XCTAssertEqual(out[1].logit, try XCTUnwrap(c["logit"]?.first), accuracy: 2e-4)
         XCTAssertEqual(out[0].features.count, 256)
+        // Gradient-weighted features: pooled ⊙ ∂logit/∂pooled = pooled ⊙ fc.weight, so with
+        // the linear head they sum to the logit less the bias.
+        let bias = try XCTUnwrap(TestSupport.safetensors(URL(fileURLWithPath: weights))["fc.bias"]?.first)
+        for (output, name) in zip(out, ["b", "c"]) {
+            XCTAssertEqual(output.features.reduce(0, +) + bias, output.logit, accuracy: 1e-3, name)
+        }
         XCTAssertNil(out[0].fusedMap)
         let fused = try XCTUnwrap(out[1].fusedMap)
         let reference = try XCTUnwrap(c["fused"])
