@@ -91,11 +91,14 @@ let package = Package(
         .target(name: "Models", dependencies: ["Imaging", "NeuralEngine"]),
         // The shipped model: F16 weights as a resource, with its card beside them.
         .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v3.safetensors")]),
+        // Slices grouped by their features: z-scoring, PCA (LAPACK), k-means++, the elbow,
+        // and the .npy files the study outputs hold them in.
+        .target(name: "Clustering", dependencies: ["Imaging", "COpenBLAS"]),
         // How a slice becomes a network input: settings, lung region, window, crop and resize
         // (shared by screening and training data, without the rest of the pipeline).
         .target(name: "Preparation", dependencies: ["Imaging", "Volumes", "Segmentation"]),
         .target(name: "Screening", dependencies: [
-            "Imaging", "Volumes", "Segmentation", "Opacities", "Preparation", "CPNG",
+            "Imaging", "Volumes", "Segmentation", "Opacities", "Preparation", "Clustering", "CPNG",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The classify stage's network: the ResNet-50 and the shipped weights behind
@@ -115,8 +118,6 @@ let package = Package(
         ]),
         // ROC, AUC intervals, operating points, rank-sum test: plain Swift, no dependencies.
         .target(name: "Evaluation", dependencies: ["Imaging"]),
-        // Slices grouped by their features: z-scoring, PCA (LAPACK), k-means++, the elbow.
-        .target(name: "Clustering", dependencies: ["Imaging", "COpenBLAS"]),
         // Training samples: 2D image folders (stb_image), masked slices, labelled volume slices.
         // The UCSD COVID-CT patient table is a resource, with its README beside it.
         .target(name: "Datasets", dependencies: ["Imaging", "Volumes", "Preparation", "Segmentation", "CSTB",

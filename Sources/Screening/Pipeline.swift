@@ -93,6 +93,10 @@ public struct Pipeline: Sendable {
         public var report: ScreeningReport
         public var localization: [Float]
         public var focal: FocalAnalysis?
+        /// The classifier's per-slice features and crops, in the order of `report.slices`
+        /// (for clustering: `StudyOutputs.writeClusteringInputs`).
+        public var features: [[Float]] = []
+        public var crops: [PixelRect] = []
     }
 
     /// Stage 3: 3D fusion, case scores and the report. `results` may come in any order; there
@@ -136,7 +140,8 @@ public struct Pipeline: Sendable {
             coronaScore: scores.coronaScore, decisions: scores.decisions, model: model,
             software: software, settings: settings, timings: timings, outputs: [:],
             focalOpacities: focal.map(ScreeningReport.FocalOpacities.init))
-        return Reduction(report: report, localization: localization, focal: focal)
+        return Reduction(report: report, localization: localization, focal: focal, features: sorted.map(\.features),
+                         crops: sorted.map(\.crop))
     }
 
     /// All three stages in one process. `progress(done, total)` is called after each batch.

@@ -47,12 +47,11 @@ public struct StudyAnalyzer {
         let reduction = try pipeline.run(volume: volume, region: region, classifier: classifier,
                                          studyID: studyID, source: source, clock: &clock, progress: progress)
         stage("write")
-        let drawn = StudyOutputs.drawnSlices(report: reduction.report, focal: reduction.focal)
-        let backdrops = SliceBackdrops(volume: volume, slices: drawn.slices + drawn.overview, settings: pipeline.settings)
+        let backdrops = SliceBackdrops(volume: volume, slices: reduction.report.slices.map(\.index)
+                                       + (reduction.focal?.findings.map(\.diameterSlice) ?? []), settings: pipeline.settings)
         let report = try StudyOutputs.writeAll(
-            report: reduction.report, size: volume.size, geometry: volume.geometry, backdrops: backdrops, region: region, localization: reduction.localization,
-            focal: reduction.focal, settings: pipeline.settings, volumeWriter: volumeWriter, threads: threads,
-            to: outputFolder, clock: &clock)
+            reduction, size: volume.size, geometry: volume.geometry, backdrops: backdrops, region: region,
+            settings: pipeline.settings, volumeWriter: volumeWriter, threads: threads, to: outputFolder, clock: &clock)
         return Result(report: report, outputFolder: outputFolder)
     }
 }

@@ -13,6 +13,9 @@ import Volumes
 ///                           window + heat map + lung contour, diffuse (red) and focal (green)
 ///                           outlines
 ///   overview.png            montage of the most positive lung slices (up to `overviewCount`)
+///   features.npy            Float16, one row per lung slice (report order): the gradient-
+///                           weighted features `ctscreen cluster` groups slices by
+///   thumbnails.npy          UInt8, n × 64 × 64: each lung slice's crop, for cluster montages
 /// NIfTI files are written by the caller's `VolumeFileWriter` (the Volumes NIfTI writer).
 public enum StudyOutputs {
     public static let reportName = "report.json"
@@ -21,6 +24,8 @@ public enum StudyOutputs {
     public static let findingsName = "findings.nii.gz"
     public static let overviewName = "overview.png"
     public static let slicesFolder = "slices"
+    public static let featuresName = "features.npy"
+    public static let thumbnailsName = "thumbnails.npy"
 
     /// Creates the folder if needed and proves it is writable, before any work is done.
     public static func prepareFolder(_ folder: URL) throws {

@@ -1,3 +1,4 @@
+import Clustering
 import Foundation
 import Screening
 import XCTest
@@ -47,5 +48,27 @@ final class ReducerInputsTests: XCTestCase {
             let x = try Data(contentsOf: kept.appendingPathComponent(path)), y = try Data(contentsOf: removed.appendingPathComponent(path))
             XCTAssertEqual(x, y, path)
         }
+    }
+
+    /// The clustering inputs follow the report's slices: one feature row per lung slice (the
+    /// fixture classifier's single feature is its probability) and one 64 × 64 thumbnail of
+    /// the slice's crop, brighter where the series is (its box brightens slice by slice).
+    func testClusteringInputsFollowTheReportSlices() throws {
+        let folder = try screen("inputs", removeAfterSplit: true)
+        let report = try JSONDecoder().decode(ScreeningReport.self,
+                                              from: Data(contentsOf: folder.appendingPathComponent(StudyOutputs.reportName)))
+        XCTAssertEqual(report.outputs["features"], "features.npy")
+        let features = try NPYFile.read(folder.appendingPathComponent("features.npy"))
+        XCTAssertEqual(features.shape, [report.slices.count, 1])
+        for (value, slice) in zip(features.floats(), report.slices) {
+            XCTAssertEqual(Double(value), slice.probability, accuracy: 1e-3, "slice \(slice.index)")
+        }
+        let thumbnails = try NPYFile.read(folder.appendingPathComponent(try XCTUnwrap(report.outputs["thumbnails"])))
+        XCTAssertEqual(thumbnails.shape, [report.slices.count, 64, 64])
+        let means = (0..<report.slices.count).map { i in
+            thumbnails.bytes[(i * 4096)..<((i + 1) * 4096)].reduce(0) { $0 + Int($1) } / 4096
+        }
+        XCTAssertEqual(means, means.sorted(), "thumbnail brightness follows the slices' \(means)")
+        XCTAssertGreaterThan(means.last!, means.first!)
     }
 }

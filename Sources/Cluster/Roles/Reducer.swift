@@ -99,11 +99,10 @@ public final class Reducer: @unchecked Sendable {
         try StudyOutputs.prepareFolder(output)
         let backdrops = try study.backdrops.unpacked(what: contextKey)
         onStage?("write")
-        var reduced = reduction.report
-        if let label = study.label { reduced.study.label = label }
+        var reduced = reduction
+        if let label = study.label { reduced.report.study.label = label }
         let report = try StudyOutputs.writeAll(
-            report: reduced, size: study.study.size, geometry: study.study.geometry, backdrops: backdrops, region: study.region, localization: reduction.localization,
-            focal: reduction.focal,
+            reduced, size: study.study.size, geometry: study.study.geometry, backdrops: backdrops, region: study.region,
             settings: study.settings, volumeWriter: volumeWriter, threads: threads, to: output, clock: &clock)
         let reportPath = output.appendingPathComponent(StudyOutputs.reportName).path
         let summary = StudySummary(report: report, reportPath: reportPath, studyID: d.studyID, label: study.label ?? "",
