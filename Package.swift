@@ -126,7 +126,7 @@ let package = Package(
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["Imaging", "NeuralEngine", "Models", "Datasets", "Evaluation"]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "ResNetClassifier", "NeuralEngine", "Models", "Preparation", "Screening", "Cluster", "Evaluation", "Timeline",
+            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "ResNetClassifier", "NeuralEngine", "Models", "Preparation", "Screening", "Cluster", "Clustering", "Evaluation", "Timeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(name: "ClusteringTests", dependencies: ["CTScreenTestSupport", "Clustering"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Imaging", "Datasets", "Preparation", "Screening", "Volumes"]),
         .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Imaging", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
-        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Preparation", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Clustering", "Preparation", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,6 +26,7 @@ public struct CTScreen: ParsableCommand {
             StatusCommand.self,
             ResultCommand.self,
             TimelineCommand.self,
+            ClusterCommand.self,
             WorklistCommand.self,
             BenchLoad.self,
             DecodeSeries.self,

@@ -8,14 +8,14 @@ import Foundation
 /// Kept here by hand, because the library does not give them: the line each row starts on
 /// (for error messages naming file and line; a quoted field may span lines), the check that
 /// every row has at least the header's fields, and dropping a UTF-8 byte-order mark.
-struct CSVTable {
-    var columns: [String]
-    var rows: [[String]]
+public struct CSVTable: Sendable {
+    public var columns: [String]
+    public var rows: [[String]]
     /// The 1-based line of the file on which each row starts.
-    var lines: [Int]
-    var source: String
+    public var lines: [Int]
+    public var source: String
 
-    static func read(path: String) throws -> CSVTable {
+    public static func read(path: String) throws -> CSVTable {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw DatasetError.unreadableTable(path: path, reason: error.localizedDescription)
@@ -49,7 +49,7 @@ struct CSVTable {
     }
 
     /// Index of a required column.
-    func column(_ name: String) throws -> Int {
+    public func column(_ name: String) throws -> Int {
         guard let i = columns.firstIndex(of: name) else {
             throw DatasetError.unreadableTable(path: source,
                 reason: "no column '\(name)' (header: \(columns.joined(separator: ",")))")

@@ -148,6 +148,10 @@ final class ClusteringReferenceTests: XCTestCase {
         XCTAssertEqual(try Elbow.choose(ks: [1, 2, 3, 4, 5], inertias: [100, 20, 10, 5, 0]), 2)
         XCTAssertEqual(try Elbow.choose(ks: [2, 3], inertias: [5, 1]), 2, "no elbow with two points")
         XCTAssertThrowsError(try Elbow.choose(ks: [1, 2], inertias: [1]))
+        // Anchored at k = 1 but choosing among k ≥ 2: a curve whose only bend is at 2 gives 2,
+        // and a straight line (no elbow: every score 0) gives the smallest allowed k.
+        XCTAssertEqual(try Elbow.choose(ks: [1, 2, 3, 4], inertias: [100, 10, 9, 8], atLeast: 2), 2)
+        XCTAssertEqual(try Elbow.choose(ks: [1, 2, 3, 4], inertias: [4, 3, 2, 1], atLeast: 2), 2)
     }
 }
 
