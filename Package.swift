@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(name: "TimelineTests", dependencies: ["CTScreenTestSupport", "Timeline", "Screening", "Opacities"]),
         // Swift 5 mode: its fault harnesses share counters between threads under locks the
         // compiler cannot see (captured vars); the sources under test are Swift 6.
-        .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Imaging", "Cluster"],
+        .testTarget(name: "ClusterTests", dependencies: ["CTScreenTestSupport", "Imaging", "Cluster", "Clustering"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EvaluationTests", dependencies: ["CTScreenTestSupport", "Imaging", "Evaluation"]),
         .testTarget(name: "ClusteringTests", dependencies: ["CTScreenTestSupport", "Clustering"], exclude: ["Fixtures"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Clustering
 import Foundation
 
@@ -18,8 +19,10 @@ struct ClusterCommand: ParsableCommand {
         software, not for clinical use.
         """)
 
-    @Argument(help: "Folders holding study outputs (searched recursively), e.g. a reducer's output root.")
-    var folders: [String]
+    @Argument(help: "Folders holding study outputs (searched recursively), e.g. a reducer's output root. None: the studies done on the cluster (--redis-url), by their summaries' report paths.")
+    var folders: [String] = []
+
+    @OptionGroup var cluster: ClusterOptions
 
     @Option(help: "Folder for the results.")
     var out: String = "ctscreen-clusters"
@@ -52,9 +55,17 @@ struct ClusterCommand: ParsableCommand {
         guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
     }
 
+    /// The folders given, or each done study's report folder from the cluster's result store.
+    func sources() throws -> [URL] {
+        guard folders.isEmpty else { return folders.map { URL(fileURLWithPath: $0) } }
+        let rows = try Worklist.build(try cluster.transport()).rows.filter { $0.state == "done" && !$0.reportPath.isEmpty }
+        guard !rows.isEmpty else { throw ClusteringError("the cluster has no done studies with a report") }
+        return rows.map { URL(fileURLWithPath: $0.reportPath).deletingLastPathComponent() }
+    }
+
     func run() throws {
         try reportingErrors("cluster") {
-            let found = try StudyFeatures.find(folders.map { URL(fileURLWithPath: $0) })
+            let found = try StudyFeatures.find(try sources())
             for folder in found.withoutFeatures {
                 FileHandle.standardError.write(Data("ctscreen cluster: \(folder.path): report without features.npy, left out\n".utf8))
             }

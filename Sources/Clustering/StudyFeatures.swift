@@ -39,7 +39,9 @@ public struct StudyFeatures: Sendable {
                              thumbnailsFile: report.outputs["thumbnails"].map { folder.appendingPathComponent($0) })
     }
 
-    /// Every folder under `roots` (searched recursively, in path order) holding a report.
+    /// Every folder under `roots` (searched recursively) holding a report, ordered by study
+    /// name, id and folder: the same studies give the same order (and so the same clusters)
+    /// wherever their outputs lie.
     public static func find(_ roots: [URL]) throws -> (studies: [StudyFeatures], withoutFeatures: [URL]) {
         var folders: [URL] = []
         for root in roots {
@@ -57,6 +59,7 @@ public struct StudyFeatures: Sendable {
         for folder in folders.sorted(by: { $0.path < $1.path }) where seen.insert(folder.standardizedFileURL.path).inserted {
             if let s = try load(folder: folder) { studies.append(s) } else { without.append(folder) }
         }
+        studies.sort { ($0.label, $0.studyID, $0.folder.path) < ($1.label, $1.studyID, $1.folder.path) }
         return (studies, without)
     }
 

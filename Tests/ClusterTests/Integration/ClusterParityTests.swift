@@ -1,3 +1,4 @@
+import Clustering
 import Foundation
 import XCTest
 @testable import Cluster
@@ -55,6 +56,28 @@ final class ClusterParityTests: XCTestCase {
             XCTAssertEqual(summary.reportPath, try h.reportURL(id).path)
             XCTAssertEqual(summary.label, labels[id])
         }
+
+        // Clustering: the workers' gradient-weighted features are analyze's, and `cluster` over
+        // the result store (the summaries' report paths) groups the slices as it does over the
+        // analyze outputs.
+        for id in ids {
+            let got = try NPYFile.read(try h.reportURL(id).deletingLastPathComponent().appendingPathComponent("features.npy"))
+            let want = try NPYFile.read(h.dir.appendingPathComponent("analyze/\(labels[id] ?? "")/features.npy"))
+            XCTAssertEqual(got.shape, want.shape, id)
+            let worst = zip(got.floats(), want.floats()).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 2e-3, "\(id): features differ by up to \(worst)")
+        }
+        var clusterings: [[String: Int]] = []
+        for source in [h.clusterArgs, [h.dir.appendingPathComponent("analyze").path]] {
+            let out = h.dir.appendingPathComponent("clusters-\(clusterings.count)")
+            let (status, text) = try h.run(["cluster"] + source + ["--out", out.path, "--max-k", "4", "--seed", "3"])
+            XCTAssertEqual(status, 0, text)
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("clusters.json"))) as? [String: Any]
+            let slices = try XCTUnwrap(json?["slices"] as? [[String: Any]])
+            clusterings.append(Dictionary(uniqueKeysWithValues: slices.map { ("\($0["study"]!)#\($0["slice"]!)", $0["cluster"] as? Int ?? -1) }))
+        }
+        XCTAssertEqual(clusterings[0], clusterings[1], "the same clusters from the result store as from analyze")
+        XCTAssertFalse(clusterings[0].isEmpty)
 
         // The worklist lists all four, most suspicious first.
         let csvURL = h.dir.appendingPathComponent("worklist.csv")
