@@ -14,6 +14,16 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(z, [2, -1, 2, -5])
     }
 
+    /// Bilinear ×2 with half-pixel centres (PyTorch align_corners=False), by hand: output o
+    /// samples o/2 − 1/4, clamped: rows and columns at 0, 0.25, 0.75, 1 of the 2×2 input.
+    func testBilinearDoublingByHand() {
+        let x: [Float] = [0, 1, 2, 3, 10, 10, 10, 10]  // two planes of 2×2
+        var y = [Float](repeating: -1, count: 32)
+        Resize.bilinearDouble(x, planes: 2, height: 2, width: 2, into: &y)
+        XCTAssertEqual(Array(y[0..<16]), [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3])
+        XCTAssertEqual(Array(y[16...]), [Float](repeating: 10, count: 16), "a flat plane stays flat")
+    }
+
     func testReLUBackwardByFiniteDifferences() {
         var rng = TestRNG(10)
         // keep inputs away from the kink
