@@ -24,6 +24,17 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(Array(y[16...]), [Float](repeating: 10, count: 16), "a flat plane stays flat")
     }
 
+    /// The backward pass is the forward's adjoint: ⟨up(x), y⟩ = ⟨x, upᵀ(y)⟩ for random x, y.
+    func testBilinearDoublingBackwardIsTheAdjoint() {
+        var rng = TestRNG(12)
+        let (planes, h, w) = (3, 5, 7)
+        let x = rng.array(planes * h * w), y = rng.array(planes * 4 * h * w)
+        var up = [Float](repeating: 0, count: y.count), back = [Float](repeating: 0, count: x.count)
+        Resize.bilinearDouble(x, planes: planes, height: h, width: w, into: &up)
+        Resize.bilinearDoubleBackward(y, planes: planes, height: h, width: w, into: &back)
+        XCTAssertEqual(dot(up, y), dot(x, back), accuracy: 1e-4)
+    }
+
     func testReLUBackwardByFiniteDifferences() {
         var rng = TestRNG(10)
         // keep inputs away from the kink
