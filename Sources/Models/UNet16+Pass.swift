@@ -1,3 +1,4 @@
+import Imaging
 import NeuralEngine
 
 /// The U-Net's forward pass, keeping what its backward pass needs when training, and the
@@ -133,8 +134,8 @@ extension UNet16 {
             var cat = [Float](repeating: 0, count: c1.inChannels * n * half.0 * half.1)
             up.withUnsafeBufferPointer { u in
                 cat.withUnsafeMutableBufferPointer {
-                    Resize.bilinearDoubleBackward(u.baseAddress!, planes: c1.inChannels * n, height: half.0, width: half.1,
-                                                  into: $0.baseAddress!)
+                    Bilinear.resizeBackward(u.baseAddress!, planes: c1.inChannels * n, height: half.0, width: half.1,
+                                            fromHeight: size.0, width: size.1, into: $0.baseAddress!)
                 }
             }
             if b > 0 {
@@ -187,7 +188,8 @@ extension UNet16 {
         var y = [Float](repeating: 0, count: planes * size.0 * size.1 * 4)
         x.withUnsafeBufferPointer { src in
             y.withUnsafeMutableBufferPointer {
-                Resize.bilinearDouble(src.baseAddress!, planes: planes, height: size.0, width: size.1, into: $0.baseAddress!)
+                Bilinear.resize(src.baseAddress!, planes: planes, height: size.0, width: size.1, toHeight: 2 * size.0,
+                                width: 2 * size.1, into: $0.baseAddress!)
             }
         }
         return y

@@ -8,7 +8,7 @@ import NeuralEngine
 /// - encoder: torchvision VGG-16's 13 convolutions (3×3, pad 1, ReLU), named `encoder.N` with
 ///   `features.N`'s indices, in five stages of 2, 2, 3, 3, 3 (64, 128, 256, 512, 512 channels),
 ///   each but the first after a 2×2 max pool: conv1 … conv5 (H, H/2 … H/16);
-/// - decoder block D(in → mid → out): bilinear ×2 (half-pixel centres), 3×3 conv + ReLU to
+/// - decoder block D(in → mid → out): bilinear ×2 (`Bilinear`, half-pixel centres), 3×3 conv + ReLU to
 ///   mid, 3×3 conv + ReLU to out. With f = 32: `center` = D(pool(conv5); 512 → 16f → 8f);
 ///   `dec5` = D([center, conv5] → 16f → 8f), `dec4` = D([dec5, conv4] → 16f → 8f),
 ///   `dec3` = D([dec4, conv3] → 8f → 2f), `dec2` = D([dec3, conv2] → 4f → f) ([a, b]: channels

@@ -14,12 +14,12 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(z, [2, -1, 2, -5])
     }
 
-    /// Bilinear ×2 with half-pixel centres (PyTorch align_corners=False), by hand: output o
+    /// Bilinear ×2 with half-pixel centres (PyTorch align_corners=False; the U-Net's decoder), by hand: output o
     /// samples o/2 − 1/4, clamped: rows and columns at 0, 0.25, 0.75, 1 of the 2×2 input.
     func testBilinearDoublingByHand() {
         let x: [Float] = [0, 1, 2, 3, 10, 10, 10, 10]  // two planes of 2×2
         var y = [Float](repeating: -1, count: 32)
-        Resize.bilinearDouble(x, planes: 2, height: 2, width: 2, into: &y)
+        Bilinear.resize(x, planes: 2, height: 2, width: 2, toHeight: 4, width: 4, into: &y)
         XCTAssertEqual(Array(y[0..<16]), [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3])
         XCTAssertEqual(Array(y[16...]), [Float](repeating: 10, count: 16), "a flat plane stays flat")
     }
@@ -30,8 +30,8 @@ final class LayerTests: XCTestCase {
         let (planes, h, w) = (3, 5, 7)
         let x = rng.array(planes * h * w), y = rng.array(planes * 4 * h * w)
         var up = [Float](repeating: 0, count: y.count), back = [Float](repeating: 0, count: x.count)
-        Resize.bilinearDouble(x, planes: planes, height: h, width: w, into: &up)
-        Resize.bilinearDoubleBackward(y, planes: planes, height: h, width: w, into: &back)
+        Bilinear.resize(x, planes: planes, height: h, width: w, toHeight: 2 * h, width: 2 * w, into: &up)
+        Bilinear.resizeBackward(y, planes: planes, height: h, width: w, fromHeight: 2 * h, width: 2 * w, into: &back)
         XCTAssertEqual(dot(up, y), dot(x, back), accuracy: 1e-4)
     }
 
