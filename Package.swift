@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Preparation", targets: ["Preparation"]),
         .library(name: "Screening", targets: ["Screening"]),
         .library(name: "ResNetClassifier", targets: ["ResNetClassifier"]),
+        .library(name: "LungModel", targets: ["LungModel"]),
         .library(name: "Timeline", targets: ["Timeline"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
@@ -106,6 +107,8 @@ let package = Package(
         // network — the cluster's coordinator and reducer code, the timeline — does not bring
         // the models and the 12 MB weights).
         .target(name: "ResNetClassifier", dependencies: ["Preparation", "Screening", "Models", "NeuralEngine", "DefaultModel"]),
+        // The U-Net lung segmentation behind Preparation's `LungSegmenting` (`--lung-model`).
+        .target(name: "LungModel", dependencies: ["Imaging", "Volumes", "Segmentation", "Preparation", "Models", "NeuralEngine"]),
         // Patients over time: time points from reports, their store (SQLite), change and plot.
         .target(name: "Timeline", dependencies: ["Screening", "Opacities", "Evaluation", "CSQLite"]),
         .target(name: "Cluster", dependencies: [
@@ -126,7 +129,7 @@ let package = Package(
         // Weight gradients, loss, Adam, the training loop and checkpoints.
         .target(name: "Training", dependencies: ["Imaging", "NeuralEngine", "Models", "Datasets", "Evaluation"]),
         .target(name: "CTScreenCLI", dependencies: [
-            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "ResNetClassifier", "NeuralEngine", "Models", "Preparation", "Screening", "Cluster", "Clustering", "Evaluation", "Timeline",
+            "Training", "Datasets", "Imaging", "Volumes", "Segmentation", "Phantom", "ResNetClassifier", "NeuralEngine", "Models", "Preparation", "Screening", "Cluster", "Clustering", "LungModel", "Evaluation", "Timeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -141,6 +144,7 @@ let package = Package(
         .testTarget(name: "NeuralEngineTests", dependencies: ["CTScreenTestSupport", "Imaging", "NeuralEngine"]),
         .testTarget(name: "ModelsTests", dependencies: ["CTScreenTestSupport", "Models", "NeuralEngine"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "LungModelTests", dependencies: ["CTScreenTestSupport", "LungModel", "Models", "NeuralEngine", "Phantom", "Preparation", "Volumes"]),
         .testTarget(name: "ScreeningTests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "Preparation", "Screening", "ResNetClassifier"]),
         .testTarget(name: "TimelineTests", dependencies: ["CTScreenTestSupport", "Timeline", "Screening", "Opacities"]),
         // Swift 5 mode: its fault harnesses share counters between threads under locks the
@@ -151,7 +155,7 @@ let package = Package(
         .testTarget(name: "ClusteringTests", dependencies: ["CTScreenTestSupport", "Clustering"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["CTScreenTestSupport", "Imaging", "Datasets", "Preparation", "Screening", "Volumes"]),
         .testTarget(name: "TrainingTests", dependencies: ["CTScreenTestSupport", "Imaging", "Training", "NeuralEngine", "Models", "Datasets", "Segmentation"]),
-        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Clustering", "Preparation", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
+        .testTarget(name: "CTScreenCLITests", dependencies: ["CTScreenTestSupport", "Imaging", "Phantom", "ResNetClassifier", "CTScreenCLI", "Clustering", "LungModel", "Preparation", "Screening", "DefaultModel", "Volumes", "Datasets", "Segmentation", "NeuralEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,6 +29,8 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var screening: ScreeningOptions
 
+    @OptionGroup var lungs: LungModelOptions
+
     @Flag(help: "Print the time of each stage.")
     var timings = false
 
@@ -62,7 +64,7 @@ struct Analyze: ParsableCommand {
         let volume = try clock.measure("read") { try AnalyzeComponents.readStudy(study) }
         // The cluster's coordinator → worker → reducer, over an in-memory queue.
         var runner = LocalRunner(pipeline: pipeline, classifier: classifier,
-                                 segmenter: AnalyzeComponents.segmenter(studyID: studyID),
+                                 segmenter: try lungs.segmenters()(studyID),
                                  volumeWriter: AnalyzeComponents.volumeWriter())
         runner.threads = engine.threads
         let report = try runner.run(volume: volume, studyName: studyID, source: study, outputFolder: output,

@@ -41,9 +41,5 @@ enum AnalyzeComponents {
         }
     }
 
-    static func segmenter(studyID: String) -> LungSegmenting {
-        ClassicalLungSegmenter(studyID: studyID)
-    }
-
     static func volumeWriter() -> VolumeFileWriting? { NIfTIVolumeWriter() }
 }

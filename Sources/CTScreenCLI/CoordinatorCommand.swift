@@ -14,6 +14,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var screening: ScreeningOptions
+    @OptionGroup var lungs: LungModelOptions
 
     @Option(help: "Stop splitting studies while the slices queue holds this many batches or more.")
     var highWaterMark: Int = ClusterDefaults.highWaterMark
@@ -45,7 +46,8 @@ extension CoordinatorCommand {
     /// screening settings (threshold, operating points, batch size) every batch carries.
     func makeCoordinator() throws -> Coordinator {
         let settings = try screening.applied(to: AnalyzeComponents.preparation(weights: model.weights).applied(to: .standard))
-        let coordinator = Coordinator(pipeline: try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string)))
+        let coordinator = Coordinator(pipeline: try Pipeline(settings: settings, software: SoftwareInfo(version: CTScreenVersion.string)),
+                                      segmenter: try lungs.segmenters())
         coordinator.highWaterMark = highWaterMark
         coordinator.payloadTTL = payloadTTL
         coordinator.admission = Admission(budget: redisMemoryBudget)

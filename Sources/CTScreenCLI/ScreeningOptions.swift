@@ -1,6 +1,7 @@
 import ArgumentParser
 import DefaultModel
 import Foundation
+import LungModel
 import Preparation
 import ResNetClassifier
 import Screening
@@ -62,5 +63,26 @@ struct ScreeningOptions: ParsableArguments {
         s.batchSize = batchSize
         if !operatingPoints.isEmpty { s.operatingPoints = try operatingPoints.map(OperatingPoint.parse) }
         return s
+    }
+}
+
+/// Which lung segmentation `analyze` and the coordinator run: the classical method, or the
+/// U-Net given by `--lung-model` (loaded once per process, shared by every study).
+struct LungModelOptions: ParsableArguments {
+    @Option(help: "U-Net lung segmentation weights (safetensors, `ctscreen train-lungseg`). Default: the classical method.")
+    var lungModel: String?
+
+    /// A segmenter factory by study id (the id names the study in "no lung slices" errors).
+    func segmenters() throws -> (String) -> LungSegmenting {
+        guard let lungModel else { return { ClassicalLungSegmenter(studyID: $0) } }
+        guard FileManager.default.fileExists(atPath: lungModel) else {
+            throw ValidationError("--lung-model \(lungModel): no such file")
+        }
+        let model = try UNetLungSegmenter(weightsPath: lungModel)
+        return { id in
+            var segmenter = model
+            segmenter.studyID = id
+            return segmenter
+        }
     }
 }

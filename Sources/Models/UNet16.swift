@@ -47,7 +47,7 @@ public final class UNet16: @unchecked Sendable {  // convolutions rebuilt under 
     }
 
     /// Every tensor's shape is checked against the layout; a failure names the tensor.
-    init(source: String, tensor: (String) throws -> Tensor) throws {
+    public init(source: String, tensor: (String) throws -> Tensor) throws {
         let store = self.store
         func conv(_ name: String, in channels: Int, out: Int? = nil, kernel: Int = 3) throws -> Layer {
             let w = try tensor(name + ".weight"), b = try tensor(name + ".bias")
