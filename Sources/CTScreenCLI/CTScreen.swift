@@ -14,6 +14,7 @@ public struct CTScreen: ParsableCommand {
             SynthSeries.self,
             CutSeries.self,
             Train.self,
+            TrainLungSegmentation.self,
             Predict.self,
             ConvertWeights.self,
             PhantomCommand.self,

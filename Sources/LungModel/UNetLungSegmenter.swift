@@ -48,12 +48,12 @@ public struct UNetLungSegmenter: LungSegmenting {
         self.studyID = studyID
     }
 
+    /// How slices are turned into inputs (as in training).
+    public var sliceInput: LungSliceInput { LungSliceInput(preparation: preparation, inputSize: inputSize) }
+
     /// One slice as the network's input: 3 × size × size values.
     public func input(_ volume: Volume, slice k: Int) -> [Float] {
-        let p = preparation, rows = volume.size.rows, columns = volume.size.columns
-        let windowed = volume.slice(k).map { SlicePreparation.window($0, low: p.windowLowHU, high: p.windowHighHU) }
-        let small = Bilinear.resize(windowed, rows: rows, columns: columns, outRows: inputSize, outColumns: inputSize)
-        return (0..<3).flatMap { c in small.map { ($0 - p.channelMean[c]) / p.channelStd[c] } }
+        sliceInput.channels(sliceInput.windowed(volume.slice(k), rows: volume.size.rows, columns: volume.size.columns))
     }
 
     /// The lung probability's logit of every voxel, slice by slice (the grid of `volume`).
