@@ -58,6 +58,9 @@ struct TrainLungSegmentation: ParsableCommand {
     @Option(name: .customLong("encoder-width"), help: "First encoder width (VGG-16: 64; the stages double up to 8×). Must be 64 with --init-encoder.")
     var encoderWidth = 64
 
+    @Option(name: .customLong("frozen-encoder-stages"), help: "Leading VGG stages (0–5) held fixed: no gradients, faster steps (with a pretrained encoder, 2 keeps its edge and texture filters).")
+    var frozenEncoderStages = 0
+
     @Option var epochs = 4
     @Option(name: .customLong("batch-size")) var batchSize = 4
     @Option(help: "Adam learning rate.") var lr = 1e-4
@@ -69,6 +72,7 @@ struct TrainLungSegmentation: ParsableCommand {
         guard epochs >= 1, batchSize >= 1, every >= 1, phantoms >= 0, validationPhantoms >= 0 else {
             throw ValidationError("--epochs, --batch-size and --every must be at least 1, phantom counts at least 0")
         }
+        guard (0...5).contains(frozenEncoderStages) else { throw ValidationError("--frozen-encoder-stages must be within 0...5") }
         guard initEncoder == nil || encoderWidth == 64 else { throw ValidationError("--init-encoder needs --encoder-width 64") }
         guard phantoms + volume.count > 0 else { throw ValidationError("no training data: give --phantoms or --volume") }
     }
@@ -92,9 +96,10 @@ struct TrainLungSegmentation: ParsableCommand {
             let widths = (0..<5).map { encoderWidth << min($0, 3) }
             let tensors = try UNetWeights.initial(encoder: widths, decoder: decoderWidth, seed: seed, pretrained: pretrained)
             let net = try UNet16(source: "initial weights", tensor: { tensors[$0]! })
+            net.frozenEncoderStages = frozenEncoderStages
             let input = LungSliceInput(preparation: preparation, inputSize: size)
             log.say("U-Net: encoder \(widths), decoder \(decoderWidth), \(net.store.scalarCount) parameters, "
-                    + "encoder \(initEncoder.map { "from \($0)" } ?? "from scratch"); input \(size)², \(preparation.summary)")
+                    + "encoder \(initEncoder.map { "from \($0)" } ?? "from scratch") (first \(frozenEncoderStages) stages held); input \(size)², \(preparation.summary)")
             // Data.
             let train = try samples(phantomSeeds: phantoms > 0 ? Array(1...phantoms) : [], volumes: volume, input: input, paint: paintShare)
             let validation = try samples(phantomSeeds: validationPhantoms > 0 ? Array(1001...(1000 + validationPhantoms)) : [],

@@ -149,10 +149,13 @@ extension UNet16 {
                                                           tape.skipSizes[4])))
             }
         }
-        for s in stride(from: encoder.count - 1, through: 0, by: -1) {
+        // Frozen leading stages (`frozenEncoderStages`) get no gradients, and the pass stops above them.
+        for s in stride(from: encoder.count - 1, through: frozenEncoderStages, by: -1) {
             var g = skipGradients[s]
-            for (i, layer) in encoder[s].enumerated().reversed() { g = back(layer, g, needInput: !(s == 0 && i == 0)) }
-            if s > 0 {
+            for (i, layer) in encoder[s].enumerated().reversed() {
+                g = back(layer, g, needInput: !(s == frozenEncoderStages && i == 0))
+            }
+            if s > frozenEncoderStages {
                 addToSkip(s - 1, ArraySlice(Self.poolBackward(tape.skips[s - 1], g, planes: encoder[s][0].inChannels * n,
                                                               tape.skipSizes[s - 1])))
             }

@@ -35,6 +35,16 @@ public final class UNet16: @unchecked Sendable {  // convolutions rebuilt under 
     /// Whether convolutions take the Winograd F(4×4) form (inference: yes; training rebuilds
     /// them every step, so no).
     public var forInference = true
+    /// Leading encoder stages (0…5) held fixed in training: no gradients, marked held in the
+    /// store so the optimiser leaves them alone, and the backward pass stops above them.
+    public var frozenEncoderStages = 0 {
+        didSet {
+            precondition((0...5).contains(frozenEncoderStages), "encoder stages 0…5")
+            for (s, stage) in encoder.enumerated() {
+                for layer in stage { store.held[layer.weight] = s < frozenEncoderStages; store.held[layer.bias] = s < frozenEncoderStages }
+            }
+        }
+    }
     private let lock = NSLock()
     private var built: (version: Int, convs: [String: Conv2D])?
 

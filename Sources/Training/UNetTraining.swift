@@ -5,7 +5,7 @@ import NeuralEngine
 
 /// Starting weights of the lung U-Net (`UNet16`'s layout): the encoder from a pretrained
 /// VGG-16 file when given (`encoder.N.*`, e.g. from `Scripts/import-vgg16.py`), else seeded
-/// He-normal; the decoder always seeded He-normal, biases 0.
+/// He-normal; the decoder always seeded He-normal, biases 0; the 1×1 head zero.
 public enum UNetWeights {
     public static let fullEncoder = [64, 128, 256, 512, 512]
 
@@ -43,7 +43,11 @@ public enum UNetWeights {
             conv("\(name).conv2", outC, mid)
         }
         conv("dec1", f, f + s[0])
-        conv("final", 1, f, 1)
+        // The head starts at zero: every logit 0 (p = ½) whatever the scale of the pretrained
+        // encoder's activations (Caffe VGG-16 takes 0–255 inputs), so the first steps do not
+        // start from a loss in the hundreds.
+        out["final.weight"] = Tensor(zeros: [1, f, 1, 1])
+        out["final.bias"] = Tensor(zeros: [1])
         return out
     }
 }

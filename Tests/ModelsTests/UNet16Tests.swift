@@ -80,4 +80,29 @@ final class UNet16GradientTests: XCTestCase {
             }
         }
     }
+
+    /// Freezing the first stages changes nothing above them and leaves their gradients zero.
+    func testFrozenStagesGetNoGradientsAndTheRestTheSame() throws {
+        let folder = SharedFolder.repositoryRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/unet16")
+        let net = try UNet16(path: folder.appendingPathComponent("unet16-w8.safetensors").path)
+        net.forInference = false
+        let pixels: [Float] = (0..<(3 * 32 * 32)).map { i in Float((i * 37) % 101) / 50 - 1 }
+        let input = Tensor(shape: [1, 3, 32, 32], data: pixels)
+        let r: [Float] = (0..<(32 * 32)).map { i in Float((i * 53) % 97) / 48 - 1 }
+        net.store.zeroGradients()
+        net.backward(try net.trainingForward(input), gradient: r)
+        let full = net.store.grads
+        net.frozenEncoderStages = 2
+        net.store.zeroGradients()
+        net.backward(try net.trainingForward(input), gradient: r)
+        for (i, name) in net.store.names.enumerated() {
+            let frozen = ["encoder.0.", "encoder.2.", "encoder.5.", "encoder.7."].contains { name.hasPrefix($0) }
+            XCTAssertEqual(net.store.held[i], frozen, name)
+            if frozen {
+                XCTAssertTrue(net.store.grads[i].allSatisfy { $0 == 0 }, name)
+            } else {
+                XCTAssertEqual(net.store.grads[i], full[i], name)
+            }
+        }
+    }
 }
