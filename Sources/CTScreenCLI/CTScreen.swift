@@ -15,6 +15,7 @@ public struct CTScreen: ParsableCommand {
             CutSeries.self,
             Train.self,
             TrainLungSegmentation.self,
+            EvaluateLungSegmentation.self,
             Predict.self,
             ConvertWeights.self,
             PhantomCommand.self,

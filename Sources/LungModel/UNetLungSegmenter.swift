@@ -74,15 +74,19 @@ public struct UNetLungSegmenter: LungSegmenting {
         return out
     }
 
-    public func segment(_ volume: Volume) throws -> LungRegion {
+    /// The lung mask after the 3D post-processing.
+    public func segmentMask(_ volume: Volume) throws -> BinaryMask {
         let logits = try self.logits(volume)
         var raw = BinaryMask(size: volume.size, spacing: volume.geometry.spacing)
         for i in logits.indices where logits[i] > 0 { raw.voxels[i] = 1 }
         let components = ConnectedComponents.label(raw)
         let largest = components.sizes.max() ?? 0
         let keep = Set(components.labelsBySize.filter { components.sizes[Int($0) - 1] * 10 >= largest })
-        let lungs = HoleFilling.fillPerSlice(components.mask(of: keep, spacing: raw.spacing))
-        let mask = LungMask(mask: lungs, minimumSliceArea: LungSegmentationSettings().minimumLungSliceArea)
+        return HoleFilling.fillPerSlice(components.mask(of: keep, spacing: raw.spacing))
+    }
+
+    public func segment(_ volume: Volume) throws -> LungRegion {
+        let mask = LungMask(mask: try segmentMask(volume), minimumSliceArea: LungSegmentationSettings().minimumLungSliceArea)
         guard !mask.lungSlices.isEmpty else { throw ScreeningError.noLungSlices(study: studyID) }
         return try LungRegion(lungMask: mask)
     }

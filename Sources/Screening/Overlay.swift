@@ -64,7 +64,7 @@ public enum Overlay {
 
     /// Paints every pixel with a 4-neighbour on the other side of the region's border (image
     /// border = outside); `inside(i)` takes the pixel's index in the slice.
-    static func outline(_ rgb: inout [UInt8], rows: Int, columns: Int, colour: (UInt8, UInt8, UInt8),
+    public static func outline(_ rgb: inout [UInt8], rows: Int, columns: Int, colour: (UInt8, UInt8, UInt8),
                         inside: (Int) -> Bool) {
         func at(_ r: Int, _ c: Int) -> Bool { r >= 0 && c >= 0 && r < rows && c < columns && inside(r * columns + c) }
         for r in 0..<rows {
