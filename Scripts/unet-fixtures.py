@@ -43,37 +43,16 @@
 # sqrt(2 / (in*k*k)) (He-normal, drawn in float64, cast to float32), bias = uniform(-0.1, 0.1, out)
 # (float64 -> float32); then input = uniform(-1, 2, (2,3,64,64)) (float64 -> float32).
 import os
-import subprocess
 import sys
 
 PINS = ["numpy==2.4.6", "onnx==1.23.2", "onnxruntime==1.32.0", "safetensors==0.8.0"]
 SEED = 20261208
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cachevenv  # noqa: E402
 
-def ensure_venv():
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    venv = os.path.join(cache, "ctscreen-unet-fixtures-venv")
-    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
-        return
-    python = os.path.join(venv, "bin", "python")
-    marker = os.path.join(venv, "ctscreen-pins.txt")
-    wanted = "\n".join(PINS) + "\n"
-    have = open(marker).read() if os.path.exists(marker) else None
-    if not os.path.exists(python) or have != wanted:
-        print(f"unet-fixtures: setting up {venv}", file=sys.stderr)
-        if not os.path.exists(python):
-            subprocess.check_call([sys.executable, "-m", "venv", venv])
-        env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
-        subprocess.check_call([python, "-m", "pip", "install", "--quiet", *PINS], env=env)
-        with open(marker, "w") as f:
-            f.write(wanted)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
-
-
-ensure_venv()
+cachevenv.enter("ctscreen-unet-fixtures-venv", PINS, "unet-fixtures")
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
