@@ -48,6 +48,9 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "CSV with columns study,label (study id or readable name): colours the second scatter panel by label.")
     var labels: String?
 
+    @Option(name: .customLong("slice-labels"), help: "CSV with columns study,slice,label (slice index in the study): per-slice labels, e.g. infected/clean; they take precedence over --labels.")
+    var sliceLabels: String?
+
     func validate() throws {
         guard maxK >= 2 else { throw ValidationError("--max-k must be at least 2") }
         if let k { guard k >= 1 else { throw ValidationError("--k must be at least 1") } }
@@ -77,10 +80,13 @@ struct ClusterCommand: ParsableCommand {
             settings.seed = seed
             settings.positiveOnly = positiveOnly
             let result = try SliceClustering(studies: found.studies, settings: settings)
-            let labelOf = try labels.map { try ClusterOutputs.readLabels(URL(fileURLWithPath: $0)) }
+            var labelOf = try labels.map { try ClusterOutputs.readLabels(URL(fileURLWithPath: $0)) }
+            if let sliceLabels {
+                labelOf = (labelOf ?? [:]).merging(try ClusterOutputs.readSliceLabels(URL(fileURLWithPath: sliceLabels))) { $1 }
+            }
             let folder = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let summary = ClusterOutputs.summary(result, settings: settings)
+            let summary = ClusterOutputs.summary(result, settings: settings, labels: labelOf)
             try ClusterOutputs.write(result, settings: settings, summary: summary, labels: labelOf, to: folder)
             summary.forEach { print($0) }
             print("outputs: \(folder.path)/ clusters.json, summary.txt, scatter.png, montage.png")

@@ -19,7 +19,20 @@ enum ClusterOutputs {
         return Dictionary(table.rows.map { ($0[study], $0[label]) }, uniquingKeysWith: { a, _ in a })
     }
 
-    static func summary(_ r: SliceClustering, settings: SliceClustering.Settings) -> [String] {
+    /// "study#slice" → label, from a CSV with columns study,slice,label.
+    static func readSliceLabels(_ url: URL) throws -> [String: String] {
+        let table = try CSVTable.read(path: url.path)
+        let study = try table.column("study"), slice = try table.column("slice"), label = try table.column("label")
+        return Dictionary(table.rows.map { ("\($0[study])#\($0[slice])", $0[label]) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A slice's label: by "study#slice" (id or name), else by study (id or name).
+    static func label(_ labels: [String: String]?, _ s: StudyFeatures, slice: Int) -> String? {
+        guard let labels else { return nil }
+        return labels["\(s.studyID)#\(slice)"] ?? labels["\(s.label)#\(slice)"] ?? labels[s.studyID] ?? labels[s.label]
+    }
+
+    static func summary(_ r: SliceClustering, settings: SliceClustering.Settings, labels: [String: String]? = nil) -> [String] {
         var lines: [String] = []
         let n = r.entries.count
         lines.append("\(n) \(settings.positiveOnly ? "positive " : "")lung slices from \(r.studies.count) studies, "
@@ -39,6 +52,12 @@ enum ClusterOutputs {
                                 c + 1, members.count, 100 * Double(members.count) / Double(max(1, n)),
                                 100 * Double(positives) / Double(max(1, members.count)), meanP, studies)
                          + r.representatives[c].prefix(4).map { name(r, r.entries[$0]) }.joined(separator: ", "))
+            if labels != nil {
+                var counts: [String: Int] = [:]
+                for e in members { counts[label(labels, r.studies[e.study], slice: e.slice) ?? "no label", default: 0] += 1 }
+                lines.append("  labels: " + counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                    .map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
         }
         return lines
     }
@@ -85,7 +104,7 @@ enum ClusterOutputs {
             slices = r.entries.map { e in
                 let s = r.studies[e.study]
                 return Slice(study: s.label, studyID: s.studyID, slice: e.slice, probability: e.probability, positive: e.positive,
-                             cluster: e.cluster + 1, pc1: e.pc1, pc2: e.pc2, label: labels?[s.studyID] ?? labels?[s.label])
+                             cluster: e.cluster + 1, pc1: e.pc1, pc2: e.pc2, label: ClusterOutputs.label(labels, s, slice: e.slice))
             }
         }
     }

@@ -21,9 +21,8 @@ extension ClusterOutputs {
         }
         // Second panel's groups: labels when given (sorted), else negative / positive.
         let labelOf: (SliceClustering.Entry) -> String = { e in
-            guard let labels else { return e.positive ? "called positive" : "called negative" }
-            let s = r.studies[e.study]
-            return labels[s.studyID] ?? labels[s.label] ?? "no label"
+            guard labels != nil else { return e.positive ? "called positive" : "called negative" }
+            return ClusterOutputs.label(labels, r.studies[e.study], slice: e.slice) ?? "no label"
         }
         let groups = Array(Set(r.entries.map(labelOf))).sorted()
         let groupColour: (String) -> RasterImage.Color = { g in

@@ -61,10 +61,12 @@ final class ClusterCommandTests: XCTestCase {
         try "{\"study\": {\"studyID\": \"old\"}, \"slices\": [], \"outputs\": {}}".write(
             to: old.appendingPathComponent("report.json"), atomically: true, encoding: .utf8)
         try "study,label\nid-a,alpha\nb,beta\n".write(to: dir.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        try "study,slice,label\nc,15,special\n".write(to: dir.appendingPathComponent("slices.csv"), atomically: true, encoding: .utf8)
 
         let out1 = dir.appendingPathComponent("out1").path, out2 = dir.appendingPathComponent("out2").path
         let common = [dir.appendingPathComponent("site").path, "--max-k", "5", "--seed", "4",
-                      "--labels", dir.appendingPathComponent("labels.csv").path]
+                      "--labels", dir.appendingPathComponent("labels.csv").path,
+                      "--slice-labels", dir.appendingPathComponent("slices.csv").path]
         let first = try run(common + ["--out", out1])
         XCTAssertEqual(first.k, 2, "the elbow of two well-separated groups")
         XCTAssertEqual(first.slices.count, 19)
@@ -74,7 +76,8 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertFalse(first.slices.filter { !$0.positive }.contains { clusterOfPositives.contains($0.cluster) })
         XCTAssertEqual(first.slices.first { $0.studyID == "id-a" }?.label, "alpha", "labels by study id")
         XCTAssertEqual(first.slices.first { $0.studyID == "id-b" }?.label, "beta", "labels by readable name")
-        XCTAssertNil(first.slices.first { $0.studyID == "id-c" }?.label)
+        XCTAssertNil(first.slices.first { $0.studyID == "id-c" && $0.slice == 10 }?.label)
+        XCTAssertEqual(first.slices.first { $0.studyID == "id-c" && $0.slice == 15 }?.label, "special", "a slice's own label")
         let second = try run(common + ["--out", out2])
         XCTAssertEqual(second.slices.map(\.cluster), first.slices.map(\.cluster), "same seed, same clusters")
 
@@ -86,6 +89,7 @@ final class ClusterCommandTests: XCTestCase {
         let summary = try String(contentsOf: URL(fileURLWithPath: out1).appendingPathComponent("summary.txt"), encoding: .utf8)
         XCTAssertTrue(summary.contains("19 lung slices from 3 studies"), summary)
         XCTAssertTrue(summary.contains("100 % called positive"), summary)
+        XCTAssertTrue(summary.contains("labels: "), summary)
     }
 
     func testNothingToClusterIsAClearError() throws {
