@@ -176,18 +176,21 @@ public struct PackedBackdrops: Equatable, Sendable {
     }
 
     /// Encodes the planes in parallel (about 12 ms a 512² slice on one core).
+    /// Encodes the planes in parallel (about 12 ms a 512² slice on one core), each into its
+    /// own slot of a buffer allocated here.
     public init(_ backdrops: SliceBackdrops) throws {
         let slices = backdrops.planes.keys.sorted()
-        let encoded = [Result<[UInt8], Error>](unsafeUninitializedCapacity: slices.count) { buffer, count in
-            parallelChunks(slices.count) { range in
-                for i in range {
-                    let image = PNGFile.Image(width: backdrops.columns, height: backdrops.rows, channels: 1,
-                                              pixels: backdrops.planes[slices[i]]!)
-                    (buffer.baseAddress! + i).initialize(to: Result { try PNGFile.encode(image) })
-                }
+        let results = UnsafeMutableBufferPointer<Result<[UInt8], Error>>.allocate(capacity: slices.count)
+        defer { results.deallocate() }
+        parallelChunks(slices.count) { range in
+            for i in range {
+                let image = PNGFile.Image(width: backdrops.columns, height: backdrops.rows, channels: 1,
+                                          pixels: backdrops.planes[slices[i]]!)
+                (results.baseAddress! + i).initialize(to: Result { try PNGFile.encode(image) })
             }
-            count = slices.count
         }
+        let encoded = Array(results)
+        _ = results.deinitialize()
         columns = backdrops.columns
         rows = backdrops.rows
         self.slices = slices
