@@ -132,8 +132,10 @@ public enum DICOMFolder {
     /// Regular files under `folder`, sorted by path; hidden files and DICOMDIR left out.
     static func listFiles(_ folder: URL) throws -> [String] {
         try checkFolder(folder)
+        // A symbolic link given as the folder is followed (the walk does not follow the links
+        // it meets inside, so no loops).
         guard let walker = FileManager.default.enumerator(
-            at: folder, includingPropertiesForKeys: [.isRegularFileKey],
+            at: folder.resolvingSymlinksInPath(), includingPropertiesForKeys: [.isRegularFileKey],
             options: [.skipsHiddenFiles]) else {
             throw VolumeError(.unreadable, folder.path, "cannot list the folder")
         }

@@ -34,6 +34,17 @@ final class SeriesFolderTests: XCTestCase {
         XCTAssertEqual(byUID[uids.ct12]?.columns, 8)
     }
 
+    /// A symbolic link given as the study folder reads the series it points to (before, the
+    /// walk stopped at the link: "empty folder").
+    func testASymlinkedFolderIsFollowed() throws {
+        let uids = try writeThreeSeries()
+        let link = folder.appendingPathComponent("link-to-b")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: folder.appendingPathComponent("b"))
+        let list = try DICOMFolder.listSeries(at: link)
+        XCTAssertEqual(list.map(\.seriesInstanceUID), [uids.ct15])
+        XCTAssertEqual(try DICOMSeriesReader.read(link).size.slices, 15)
+    }
+
     func testAutomaticSelectionTakesTheCTSeriesWithMostSlices() throws {
         let uids = try writeThreeSeries()
         let v = try DICOMSeriesReader.read(folder)
