@@ -33,6 +33,7 @@ public enum ReportSummary {
                 $0 == "report.json" ? StudyOutputs.reportName : report.outputs[$0]
             }
             if slicePictures > 0 { files.append("\(slicePictures) slice PNGs in \(StudyOutputs.slicesFolder)/") }
+            files += ["features", "thumbnails"].compactMap { report.outputs[$0] }
             out.append(pad("Outputs") + folder)
             out.append(pad("") + files.joined(separator: ", "))
         }

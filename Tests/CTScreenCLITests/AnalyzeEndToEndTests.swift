@@ -23,6 +23,7 @@ final class AnalyzeEndToEndTests: XCTestCase {
         XCTAssertTrue(stdout.contains("NOT FOR CLINICAL USE"), stdout)
         XCTAssertTrue(stdout.contains("Corona score"), stdout)
         XCTAssertTrue(stdout.contains("Timings"), stdout)
+        XCTAssertTrue(stdout.contains("features.npy, thumbnails.npy"), "the clustering inputs are listed: \(stdout)")
 
         let reportURL = out.appendingPathComponent("report.json")
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: reportURL)) as? [String: Any])
