@@ -31,6 +31,9 @@ struct TrainLungSegmentation: ParsableCommand {
     @Option(help: "VGG-16 encoder weights to start from (`Scripts/import-vgg16.py`; its metadata's channel mean/std are used). Default: from scratch.")
     var initEncoder: String?
 
+    @Option(help: "A whole U-Net to continue training (an earlier run's model.safetensors; its preparation metadata is kept). Excludes --init-encoder.")
+    var initModel: String?
+
     @Option(parsing: .upToNextOption, help: "CT studies (DICOM folders or NIfTI files) whose classical lung masks are targets.")
     var volume: [String] = []
 
@@ -75,6 +78,7 @@ struct TrainLungSegmentation: ParsableCommand {
         guard (0...5).contains(frozenEncoderStages) else { throw ValidationError("--frozen-encoder-stages must be within 0...5") }
         guard initEncoder == nil || encoderWidth == 64 else { throw ValidationError("--init-encoder needs --encoder-width 64") }
         guard phantoms + volume.count > 0 else { throw ValidationError("no training data: give --phantoms or --volume") }
+        guard initModel == nil || initEncoder == nil else { throw ValidationError("--init-model and --init-encoder exclude each other") }
     }
 
     func run() throws {
@@ -93,13 +97,27 @@ struct TrainLungSegmentation: ParsableCommand {
                 for (key, value) in preparation.metadata where metadata[key] == nil { metadata[key] = value }
                 preparation = try InputPreparation(metadata: metadata, source: initEncoder)
             }
-            let widths = (0..<5).map { encoderWidth << min($0, 3) }
-            let tensors = try UNetWeights.initial(encoder: widths, decoder: decoderWidth, seed: seed, pretrained: pretrained)
-            let net = try UNet16(source: "initial weights", tensor: { tensors[$0]! })
+            let net: UNet16
+            if let initModel {
+                let file = try SafetensorsFile(path: initModel)
+                net = try UNet16(path: initModel)
+                var metadata = file.metadata
+                for (key, value) in preparation.metadata where metadata[key] == nil { metadata[key] = value }
+                preparation = try InputPreparation(metadata: metadata, source: initModel)
+                if let trained = metadata[UNetLungSegmenter.inputSizeKey], trained != "\(size)" {
+                    throw ValidationError("--init-model \(initModel) was trained at \(trained)², not --size \(size)")
+                }
+            } else {
+                let widths = (0..<5).map { encoderWidth << min($0, 3) }
+                let tensors = try UNetWeights.initial(encoder: widths, decoder: decoderWidth, seed: seed, pretrained: pretrained)
+                net = try UNet16(source: "initial weights", tensor: { tensors[$0]! })
+            }
+            let widths = net.widths.encoder
             net.frozenEncoderStages = frozenEncoderStages
             let input = LungSliceInput(preparation: preparation, inputSize: size)
-            log.say("U-Net: encoder \(widths), decoder \(decoderWidth), \(net.store.scalarCount) parameters, "
-                    + "encoder \(initEncoder.map { "from \($0)" } ?? "from scratch") (first \(frozenEncoderStages) stages held); input \(size)², \(preparation.summary)")
+            let start = initModel.map { "all weights from \($0)" } ?? "encoder " + (initEncoder.map { "from \($0)" } ?? "from scratch")
+            log.say("U-Net: encoder \(widths), decoder \(net.widths.decoder), \(net.store.scalarCount) parameters, "
+                    + "\(start) (first \(frozenEncoderStages) stages held); input \(size)², \(preparation.summary)")
             // Data.
             let train = try samples(phantomSeeds: phantoms > 0 ? Array(1...phantoms) : [], volumes: volume, input: input, paint: paintShare)
             let validation = try samples(phantomSeeds: validationPhantoms > 0 ? Array(1001...(1000 + validationPhantoms)) : [],
