@@ -107,14 +107,13 @@ struct EvaluateLungSegmentation: ParsableCommand {
     /// the reference outline in white, each method's in its colour, one panel per method.
     static func picture(_ v: Volume, reference: BinaryMask, masks: [BinaryMask]) -> PNGFile.Image {
         let s = v.size, plane = s.sliceCount
-        let k = (0..<s.slices).max { a, b in
-            func disagreement(_ k: Int) -> Int {
-                masks.reduce(0) { total, m in
-                    total + (0..<plane).reduce(0) { $0 + (m.voxels[k * plane + $1] != reference.voxels[k * plane + $1] ? 1 : 0) }
-                }
+        // Voxels of each slice where some method and the reference differ, counted once.
+        let disagreement = (0..<s.slices).map { k in
+            masks.reduce(0) { total, m in
+                total + (0..<plane).reduce(0) { $0 + (m.voxels[k * plane + $1] != reference.voxels[k * plane + $1] ? 1 : 0) }
             }
-            return disagreement(a) < disagreement(b)
-        } ?? 0
+        }
+        let k = disagreement.indices.max { disagreement[$0] < disagreement[$1] } ?? 0
         let colours: [(UInt8, UInt8, UInt8)] = [(255, 0, 255), (0, 255, 0)]
         var panels: [PNGFile.Image] = []
         for (n, m) in masks.enumerated() {

@@ -38,7 +38,7 @@ public struct SliceBackdrops: Equatable, Sendable {
     /// prepared (lung) slice — positives and the overview come from these — and each slice a
     /// focal finding is measured on.
     public static func candidates(of study: PreparedStudy) -> [Int] {
-        Array(Set(study.lungSlices + study.slices.map(\.sliceIndex) + (study.focal?.findings.map(\.diameterSlice) ?? []))).sorted()
+        Array(Set(study.lungSlices + (study.focal?.findings.map(\.diameterSlice) ?? []))).sorted()
     }
 
     /// The backdrop of slice `k`; a slice without one is an error (the prepare stage did not
