@@ -143,6 +143,16 @@ final class ClusteringReferenceTests: XCTestCase {
         XCTAssertEqual(inertia, a.inertia, accuracy: 1e-9 * inertia)
     }
 
+    /// Nothing to cluster, or too little, is an error saying so.
+    func testNoStudiesIsAClearError() {
+        XCTAssertThrowsError(try SliceClustering(studies: [], settings: .init())) { error in
+            XCTAssertEqual("\(error)", "no study outputs with features to cluster")
+        }
+        XCTAssertThrowsError(try KMeans(points: [1, 2], dimension: 2, k: 2)) { error in
+            XCTAssertEqual("\(error)", "k = 2 for 1 vectors")
+        }
+    }
+
     func testElbowRuleByHand() throws {
         // Chord from (1, 100) to (5, 0); scores (1 − y) − x: k=2 → 0.8 − 0.25 = 0.55, k=3 → 0.9 − 0.5 = 0.4.
         XCTAssertEqual(try Elbow.choose(ks: [1, 2, 3, 4, 5], inertias: [100, 20, 10, 5, 0]), 2)
