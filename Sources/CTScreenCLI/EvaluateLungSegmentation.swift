@@ -19,7 +19,8 @@ struct EvaluateLungSegmentation: ParsableCommand {
         References: synthetic chests (true lungs, consolidations included; seeds 2001…, never \
         used in training) and, for each --volume, the study with dense opacities painted into \
         every lung slice, its reference being the classical mask of the unpainted study (so the \
-        question is what each method does with consolidated lung). Writes OUT/evaluation.json and \
+        question is what each method does with consolidated lung). "opacity kept": the share of \
+        the lesion or painted voxels inside each method's mask. Writes OUT/evaluation.json and \
         OUT/<case>.png: the most painted slice with the reference (white), the classical (magenta) \
         and the U-Net (green) outlines side by side.
         """)
@@ -49,6 +50,9 @@ struct EvaluateLungSegmentation: ParsableCommand {
         var meanSurfaceDistance: Double?
         var lungLitres: Double
         var referenceLitres: Double
+        /// Share of the opacity voxels (phantom lesions, painted blobs) inside the mask: the
+        /// consolidated lung a threshold method loses shows here more than in Dice.
+        var opacityKept: Double?
     }
 
     func run() throws {
@@ -58,40 +62,44 @@ struct EvaluateLungSegmentation: ParsableCommand {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let unet = try lungModel.map { try UNetLungSegmenter(weightsPath: $0, studyID: "evaluation") }
             var rows: [Row] = []
-            var cases: [(String, Volume, BinaryMask)] = []
+            var cases: [(name: String, volume: Volume, reference: BinaryMask, opacity: [Int])] = []
             for seed in (phantoms > 0 ? Array(2001...(2000 + phantoms)) : []) {
                 var s = PhantomSettings.small(seed: UInt64(seed), groundGlass: seed % 3 + 1, consolidation: seed % 4 + 2)
                 s.columns = 256; s.rows = 256; s.pixelSpacing = 1.4
                 let p = PhantomGenerator.make(s)
-                cases.append(("phantom-\(seed)", p.volume, p.lungMask))
+                cases.append(("phantom-\(seed)", p.volume, p.lungMask, p.lesionMask.voxels.indices.filter { p.lesionMask.voxels[$0] != 0 }))
             }
             for path in volume {
                 let clean = try StudyFile.read(path)
                 let reference = try LungSegmenter().segment(clean).mask
                 var painted = clean
                 var rng = SplitMix64(seed: 7)
+                var opacity: [Int] = []
                 let plane = clean.size.sliceCount
                 for k in 0..<clean.size.slices {
                     let lung = Array(reference.voxels[(k * plane)..<((k + 1) * plane)])
                     guard lung.contains(where: { $0 != 0 }) else { continue }
                     var hu = Array(clean.slice(k))
-                    ConsolidationPainting.paint(&hu, lung: lung, rows: clean.size.rows, columns: clean.size.columns,
+                    opacity += ConsolidationPainting.paint(&hu, lung: lung, rows: clean.size.rows, columns: clean.size.columns,
                                                 spacing: clean.geometry.spacing.x, blobs: paintBlobs, rng: &rng)
+                        .map { k * plane + $0 }
                     painted.voxels.replaceSubrange((k * plane)..<((k + 1) * plane), with: hu)
                 }
-                cases.append((StudyFile.name(of: path) + "+paint", painted, reference))
+                cases.append((StudyFile.name(of: path) + "+paint", painted, reference, opacity))
             }
-            for (name, v, reference) in cases {
+            for (name, v, reference, opacity) in cases {
                 var masks: [(String, BinaryMask)] = [("classical", try LungSegmenter().segment(v).mask)]
                 if let unet { masks.append(("U-Net", try unet.segmentMask(v))) }
                 for (method, mask) in masks {
                     let m = MaskAgreement(mask, reference: reference)
+                    let kept = opacity.isEmpty ? nil : Double(opacity.filter { mask.voxels[$0] != 0 }.count) / Double(opacity.count)
                     rows.append(Row(study: name, method: method, dice: m.dice, hd95: m.hd95.isFinite ? m.hd95 : nil,
                                     meanSurfaceDistance: m.meanSurfaceDistance.isFinite ? m.meanSurfaceDistance : nil,
-                                    lungLitres: mask.volumeMM3 / 1e6, referenceLitres: reference.volumeMM3 / 1e6))
-                    print(String(format: "%-40@ %-9@ Dice %.4f  HD95 %6.2f mm  mean %5.2f mm  lungs %.2f l (reference %.2f l)",
+                                    lungLitres: mask.volumeMM3 / 1e6, referenceLitres: reference.volumeMM3 / 1e6, opacityKept: kept))
+                    print(String(format: "%-40@ %-9@ Dice %.4f  HD95 %6.2f mm  mean %5.2f mm  lungs %.2f l (reference %.2f l)  opacity kept %@",
                                  name as NSString, method as NSString, m.dice, m.hd95, m.meanSurfaceDistance,
-                                 mask.volumeMM3 / 1e6, reference.volumeMM3 / 1e6))
+                                 mask.volumeMM3 / 1e6, reference.volumeMM3 / 1e6,
+                                 (kept.map { String(format: "%.1f %%", 100 * $0) } ?? "-") as NSString))
                 }
                 try PNGFile.write(Self.picture(v, reference: reference, masks: masks.map(\.1)),
                                   to: folder.appendingPathComponent("\(name).png").path)

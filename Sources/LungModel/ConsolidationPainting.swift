@@ -8,8 +8,11 @@ import Imaging
 /// dense ground glass (−450…−250 HU) plus noise, its edge softened over two pixels.
 public enum ConsolidationPainting {
     /// Paints `blobs` opacities into `hu` (rows × columns) where `lung` is set; spacing in mm.
+    /// Returns the pixels the opacities cover (blend weight ≥ ½), in increasing order: what a
+    /// lung mask must keep to count the opacity as lung.
+    @discardableResult
     public static func paint(_ hu: inout [Int16], lung: [UInt8], rows: Int, columns: Int, spacing: Double, blobs: Int,
-                             rng: inout SplitMix64) {
+                             rng: inout SplitMix64) -> [Int] {
         var pleura: [Int] = []
         for r in 1..<(rows - 1) {
             for c in 1..<(columns - 1) where lung[r * columns + c] != 0 {
@@ -17,7 +20,8 @@ public enum ConsolidationPainting {
                 if lung[i - 1] == 0 || lung[i + 1] == 0 || lung[i - columns] == 0 || lung[i + columns] == 0 { pleura.append(i) }
             }
         }
-        guard !pleura.isEmpty else { return }
+        guard !pleura.isEmpty else { return [] }
+        var covered = Set<Int>()
         for _ in 0..<blobs {
             let anchor = pleura[Int(rng.next() % UInt64(pleura.count))]
             let (ar, ac) = (Double(anchor / columns), Double(anchor % columns))
@@ -36,8 +40,10 @@ public enum ConsolidationPainting {
                     let value = level + rng.gaussian() * 25
                     let i = r * columns + c
                     hu[i] = Int16((Double(hu[i]) * (1 - weight) + value * weight).rounded())
+                    if weight >= 0.5 { covered.insert(i) }
                 }
             }
         }
+        return covered.sorted()
     }
 }
