@@ -6,8 +6,9 @@ import Volumes
 ///
 ///  1. Candidates: lung voxels ≥ −750 HU (ground glass and denser).
 ///  2. Vessels and airway walls out: candidates that the multi-scale tube filter calls
-///     tubular (`TubeFilter`) where the candidates are thin (no 5 mm ball fits), then an
-///     opening of 1.5 mm that removes thin strands left over.
+///     tubular (`TubeFilter`) where the candidates are thin (no 5 mm ball fits) and not a small
+///     round opacity (`compactBlobs`), then an opening of 1.5 mm that removes thin strands left
+///     over.
 ///  3. Connected 3D components (face neighbours) of at least the minimum volume.
 ///  4. Each component's edge is put half-way between its core (median HU) and the lung
 ///     around it (median of the aerated voxels 2–5 mm outside): the finding is the voxels
@@ -59,11 +60,18 @@ public enum FocalOpacityDetector {
         var candidateMask = BinaryMask(size: boxSize, spacing: spacing)
         for b in candidates { candidateMask.voxels[b] = 1 }
         let thick = Morphology.open(candidateMask, radius: settings.thickRadiusMM)
+        // `candidates` is in increasing order: a voxel's responses are found by bisection.
+        let compact = compactBlobs(candidateMask, settings: settings) { b in
+            var (lo, hi) = (0, candidates.count)
+            while lo < hi { let mid = (lo + hi) / 2; if candidates[mid] < b { lo = mid + 1 } else { hi = mid } }
+            return (vesselness[lo], blobness[lo])
+        }
         var tubular = [UInt8](repeating: 0, count: box.count)
         var kept = [UInt8](repeating: 0, count: box.count)
         var suppressed = FocalAnalysis.Suppressed()
         for (n, b) in candidates.enumerated() {
-            if Double(vesselness[n]) > settings.vesselnessThreshold, vesselness[n] > blobness[n], thick.voxels[b] == 0 {
+            if Double(vesselness[n]) > settings.vesselnessThreshold, vesselness[n] > blobness[n], thick.voxels[b] == 0,
+               compact.voxels[b] == 0 {
                 tubular[b] = 1
                 suppressed.tubularVoxels += 1
             } else {
@@ -119,6 +127,45 @@ public enum FocalOpacityDetector {
             runs.append(FocalAnalysis.runs(of: entry.voxels.map { box.volumeIndex($0, size: size) }.sorted()))
         }
         return FocalAnalysis(settings: settings, findings: findings, voxelRuns: runs, suppressed: suppressed)
+    }
+
+    /// Small round opacities, which the tube filter would otherwise eat from the rim inwards
+    /// (a 9 mm ball holds no 5 mm ball): the parts of the candidates that a ball of
+    /// `compactRadiusMM` fits (a vessel too thin for it vanishes), kept where such a part is
+    /// compact (no longer than `compactMaximumExtentMM` along any axis: what survives of a
+    /// thick vessel is mostly long, and a star where several meet larger still) and its centre
+    /// is a blob, not a tube, to the Hessian (a short piece of a thick vessel is a tube along
+    /// its axis). `response(b)` gives vesselness and blobness at candidate voxel `b`.
+    static func compactBlobs(_ candidates: BinaryMask, settings: FocalOpacitySettings,
+                             response: (Int) -> (vesselness: Float, blobness: Float)) -> BinaryMask {
+        guard settings.compactRadiusMM > 0 else { return BinaryMask(size: candidates.size, spacing: candidates.spacing) }
+        let cores = Morphology.open(candidates, radius: settings.compactRadiusMM)
+        let parts = ConnectedComponents.label(cores, connectivity: .face)
+        let size = cores.size, spacing = cores.spacing
+        var low = [SIMD3<Int>](repeating: SIMD3(repeating: .max), count: parts.count)
+        var high = [SIMD3<Int>](repeating: SIMD3(repeating: .min), count: parts.count)
+        var sum = [SIMD3<Double>](repeating: .zero, count: parts.count)
+        func point(_ i: Int) -> SIMD3<Int> { SIMD3(i % size.columns, (i / size.columns) % size.rows, i / size.sliceCount) }
+        for (i, label) in parts.labels.enumerated() where label > 0 {
+            let n = Int(label) - 1, p = point(i)
+            low[n] = pointwiseMin(low[n], p); high[n] = pointwiseMax(high[n], p)
+            sum[n] += SIMD3<Double>(p)
+        }
+        // The centre: the part's voxel nearest its centroid (in the part even when it is bent).
+        var centre = [(distance: Double, index: Int)](repeating: (.infinity, -1), count: parts.count)
+        for (i, label) in parts.labels.enumerated() where label > 0 {
+            let n = Int(label) - 1
+            let d = (SIMD3<Double>(point(i)) - sum[n] / Double(parts.sizes[n])) * spacing
+            let distance = (d * d).sum()
+            if distance < centre[n].distance { centre[n] = (distance, i) }
+        }
+        let keep = Set((0..<parts.count).filter { n in
+            let extent = SIMD3<Double>(high[n] &- low[n] &+ 1) * spacing
+            guard extent.max() <= settings.compactMaximumExtentMM else { return false }
+            let r = response(centre[n].index)
+            return r.blobness >= r.vesselness
+        }.map { Int32($0 + 1) })
+        return parts.mask(of: keep, spacing: spacing)
     }
 }
 

@@ -19,6 +19,10 @@ public struct FocalOpacitySettings: Codable, Equatable, Sendable {
     /// Tubular voxels count as vessel only where no ball of this radius (mm) within the
     /// candidates holds them: vessels are thinner, the flanks of opacities are not.
     public var thickRadiusMM: Double = 5
+    /// … nor where a ball of this radius (mm) fits in a compact part of the candidates, no
+    /// longer than `compactMaximumExtentMM` along any axis (a small round opacity; 0: off).
+    public var compactRadiusMM: Double = 3
+    public var compactMaximumExtentMM: Double = 20
     /// A finding is dropped when more than this share of the voxels around it is outside the
     /// lung mask (tissue of the chest wall, diaphragm or mediastinum) …
     public var maximumWallContact: Double = 0.3

@@ -1,5 +1,6 @@
 import XCTest
 import Volumes
+import Segmentation
 @testable import Opacities
 
 /// The pieces of focal opacity measurement against hand-computed values.
@@ -36,6 +37,41 @@ final class MeasurementTests: XCTestCase {
         XCTAssertGreaterThan(t.vesselness[0], t.blobness[0])
         XCTAssertLessThan(b.vesselness[0], 0.05)
         XCTAssertGreaterThan(b.blobness[0], 0.9)
+    }
+
+    /// What protects small round opacities from the tube filter: a 9 mm ball is kept (all but
+    /// rim voxels the 3 mm ball's opening does not reach); a
+    /// 7 mm thick, 16 mm long piece of vessel (as short as the ball, so only the Hessian at
+    /// its centre tells them apart) and a long thick vessel are not; a vessel too thin for a
+    /// 3 mm ball leaves nothing.
+    func testCompactBlobsKeepABallNotThickVessels() {
+        let n = 48
+        var hu = [Float](repeating: -850, count: n * n * n)
+        func set(_ inside: (Double, Double, Double) -> Bool) {
+            for k in 0..<n { for r in 0..<n { for c in 0..<n where inside(Double(c), Double(r), Double(k)) {
+                hu[(k * n + r) * n + c] = 40
+            } } }
+        }
+        set { x, y, z in let d = SIMD3(x - 12, y - 12, z - 24); return (d * d).sum() <= 4.5 * 4.5 }  // ball, 9 mm
+        set { x, y, z in (x - 34) * (x - 34) + (y - 12) * (y - 12) <= 3.5 * 3.5 && abs(z - 24) <= 8 }  // short piece
+        set { x, y, z in (x - 12) * (x - 12) + (z - 24) * (z - 24) <= 3.5 * 3.5 && y >= 22 && y <= 46 }  // long vessel
+        set { x, y, z in (x - 34) * (x - 34) + (z - 24) * (z - 24) <= 1.5 * 1.5 && y >= 26 && y <= 46 }  // thin vessel
+        let candidates = hu.indices.filter { hu[$0] >= -750 }
+        let filter = TubeFilter(values: hu, columns: n, rows: n, slices: n, spacing: [1, 1, 1])
+        let (vesselness, blobness) = filter.responses(at: candidates, scales: [1, 2, 3])
+        let index = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1, $0) })
+        let size = VolumeSize(columns: n, rows: n, slices: n)
+        var mask = BinaryMask(size: size, spacing: [1, 1, 1])
+        for b in candidates { mask.voxels[b] = 1 }
+        let kept = FocalOpacityDetector.compactBlobs(mask, settings: .standard) { (vesselness[index[$0]!], blobness[index[$0]!]) }
+        func keptShare(_ inside: (Int, Int, Int) -> Bool) -> Double {
+            let region = candidates.filter { inside($0 % n, ($0 / n) % n, $0 / (n * n)) }
+            return Double(region.filter { kept.voxels[$0] != 0 }.count) / Double(region.count)
+        }
+        XCTAssertGreaterThan(keptShare { c, r, _ in c < 24 && r < 20 }, 0.8, "the ball")
+        XCTAssertEqual(keptShare { c, r, _ in c > 24 && r < 20 }, 0, "the short piece of vessel")
+        XCTAssertEqual(keptShare { c, r, _ in c < 24 && r >= 22 }, 0, "the long vessel")
+        XCTAssertEqual(keptShare { c, r, _ in c > 24 && r >= 26 }, 0, "the thin vessel")
     }
 
     func testGaussianKernelIsNormalisedAndSymmetric() {

@@ -68,6 +68,30 @@ final class PhantomFindingTests: XCTestCase {
         XCTAssertEqual(labels.filter { $0 == 2 }.count, analysis.findings[1].voxelCount)
     }
 
+    /// Lesions of 10–15 mm (the phantom's, halved): a 5 mm ball fits none of them, so the
+    /// tube filter would eat them from the rim; the compact-blob rule keeps them. Every one
+    /// found, nothing else; ground glass within 10 % in volume and 2 mm in diameter (edge to
+    /// edge on a 0.9 mm grid), consolidations within 20 % and 3 mm (a vessel of the same
+    /// density running into one is not cut off at this size).
+    func testTenToFifteenMillimetreLesions() throws {
+        for seed: UInt64 in [3, 5] {
+            let phantom = PhantomGenerator.make(Self.settings(seed: seed, groundGlass: 5, consolidation: 2, growth: [0.5]))
+            XCTAssertTrue(phantom.lesions.allSatisfy { (10...16).contains($0.longestDiameterMM) }, "seed \(seed)")
+            let analysis = try Self.analyse(phantom)
+            let (pairs, extra) = Self.match(phantom.lesions, analysis.findings)
+            XCTAssertEqual(pairs.count, 7, "seed \(seed)")
+            XCTAssertEqual(extra.map(\.centreLPS), [], "seed \(seed): findings where there is no lesion")
+            for (lesion, finding) in pairs {
+                let what = "seed \(seed), lesion at \(lesion.centre): \(finding)"
+                let (share, mm) = lesion.kind == .groundGlass ? (0.10, 2.0) : (0.20, 3.0)
+                XCTAssertEqual(finding.volumeCM3, lesion.volumeCM3, accuracy: share * lesion.volumeCM3, what)
+                XCTAssertEqual(finding.longestDiameterMM, lesion.longestDiameterMM, accuracy: mm, what)
+                XCTAssertEqual(finding.perpendicularDiameterMM, lesion.perpendicularDiameterMM, accuracy: mm, what)
+                XCTAssertEqual(finding.side, lesion.centre.x > 0 ? "left" : "right", what)
+            }
+        }
+    }
+
     /// Lesion-free chests: vessels (branching from the hila) and airways give no finding; with
     /// the size, wall, mediastinum and vessel-junction rules switched off they do (what the rules are for).
     func testNoFindingsWithoutLesions() throws {
