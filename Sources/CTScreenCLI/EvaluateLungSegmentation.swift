@@ -21,8 +21,9 @@ struct EvaluateLungSegmentation: ParsableCommand {
         every lung slice, its reference being the classical mask of the unpainted study (so the \
         question is what each method does with consolidated lung). "opacity kept": the share of \
         the lesion or painted voxels inside each method's mask. Writes OUT/evaluation.json and \
-        OUT/<case>.png: the most painted slice with the reference (white), the classical (magenta) \
-        and the U-Net (green) outlines side by side.
+        OUT/<case>.png: the slice where the methods disagree most with the reference (white), the \
+        classical (magenta) and the U-Net (green) outlines side by side; and OUT/<case>-opacities.png, \
+        the slice where they leave most of the opacity (phantom lesions, painted blobs) out.
         """)
 
     @Option(help: "U-Net weights (`ctscreen train-lungseg`); without it only the classical method is measured.")
@@ -103,23 +104,33 @@ struct EvaluateLungSegmentation: ParsableCommand {
                 }
                 try PNGFile.write(Self.picture(v, reference: reference, masks: masks.map(\.1)),
                                   to: folder.appendingPathComponent("\(name).png").path)
+                if !opacity.isEmpty {
+                    try PNGFile.write(Self.picture(v, reference: reference, masks: masks.map(\.1), opacity: opacity),
+                                      to: folder.appendingPathComponent("\(name)-opacities.png").path)
+                }
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(rows).write(to: folder.appendingPathComponent("evaluation.json"))
-            print("outputs: \(folder.path)/ evaluation.json, one picture per case")
+            print("outputs: \(folder.path)/ evaluation.json, two pictures per case (<case>.png, <case>-opacities.png)")
         }
     }
 
-    /// The slice where the methods disagree most with the reference: the lung window with
-    /// the reference outline in white, each method's in its colour, one panel per method.
-    static func picture(_ v: Volume, reference: BinaryMask, masks: [BinaryMask]) -> PNGFile.Image {
+    /// The slice where the methods disagree most with the reference (or, given the opacity
+    /// voxels, where they leave most of the opacity out): the lung window with the reference
+    /// outline in white, each method's in its colour, one panel per method.
+    static func picture(_ v: Volume, reference: BinaryMask, masks: [BinaryMask], opacity: [Int] = []) -> PNGFile.Image {
         let s = v.size, plane = s.sliceCount
-        // Voxels of each slice where some method and the reference differ, counted once.
-        let disagreement = (0..<s.slices).map { k in
-            masks.reduce(0) { total, m in
-                total + (0..<plane).reduce(0) { $0 + (m.voxels[k * plane + $1] != reference.voxels[k * plane + $1] ? 1 : 0) }
+        var disagreement = [Int](repeating: 0, count: s.slices)
+        if opacity.isEmpty {
+            // Voxels of each slice where a method and the reference differ, per method.
+            for k in 0..<s.slices {
+                disagreement[k] = masks.reduce(0) { total, m in
+                    total + (0..<plane).reduce(0) { $0 + (m.voxels[k * plane + $1] != reference.voxels[k * plane + $1] ? 1 : 0) }
+                }
             }
+        } else {
+            for i in opacity { disagreement[i / plane] += masks.filter { $0.voxels[i] == 0 }.count }
         }
         let k = disagreement.indices.max { disagreement[$0] < disagreement[$1] } ?? 0
         let colours: [(UInt8, UInt8, UInt8)] = [(255, 0, 255), (0, 255, 0)]

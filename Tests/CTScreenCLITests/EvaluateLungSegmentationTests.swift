@@ -24,5 +24,7 @@ final class EvaluateLungSegmentationTests: XCTestCase {
         XCTAssertTrue((0...1).contains(unetKept))
         let picture = try PNGFile.read(out.appendingPathComponent("phantom-2001.png").path)
         XCTAssertEqual(picture.width, 4 + 2 * (256 + 4), "two panels side by side")
+        let lesions = try PNGFile.read(out.appendingPathComponent("phantom-2001-opacities.png").path)
+        XCTAssertEqual(lesions.width, picture.width)
     }
 }
