@@ -60,11 +60,12 @@ public enum FocalOpacityDetector {
         var candidateMask = BinaryMask(size: boxSize, spacing: spacing)
         for b in candidates { candidateMask.voxels[b] = 1 }
         let thick = Morphology.open(candidateMask, radius: settings.thickRadiusMM)
-        // `candidates` is in increasing order: a voxel's responses are found by bisection.
+        // `candidates` is in increasing order: a voxel's responses are found by bisection (an
+        // opening stays inside the candidates; were a voxel not one, it would count as a tube).
         let compact = compactBlobs(candidateMask, settings: settings) { b in
             var (lo, hi) = (0, candidates.count)
             while lo < hi { let mid = (lo + hi) / 2; if candidates[mid] < b { lo = mid + 1 } else { hi = mid } }
-            return (vesselness[lo], blobness[lo])
+            return lo < candidates.count && candidates[lo] == b ? (vesselness[lo], blobness[lo]) : (1, 0)
         }
         var tubular = [UInt8](repeating: 0, count: box.count)
         var kept = [UInt8](repeating: 0, count: box.count)
