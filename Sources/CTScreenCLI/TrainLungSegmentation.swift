@@ -93,18 +93,14 @@ struct TrainLungSegmentation: ParsableCommand {
             if let initEncoder {
                 let file = try SafetensorsFile(path: initEncoder)
                 for name in file.entries.keys.sorted() where name.hasPrefix("encoder.") { pretrained[name] = try file.tensor(name) }
-                var metadata = file.metadata
-                for (key, value) in preparation.metadata where metadata[key] == nil { metadata[key] = value }
-                preparation = try InputPreparation(metadata: metadata, source: initEncoder)
+                preparation = try InputPreparation(metadata: file.metadata, defaults: preparation, source: initEncoder)
             }
             let net: UNet16
             if let initModel {
                 let file = try SafetensorsFile(path: initModel)
-                net = try UNet16(path: initModel)
-                var metadata = file.metadata
-                for (key, value) in preparation.metadata where metadata[key] == nil { metadata[key] = value }
-                preparation = try InputPreparation(metadata: metadata, source: initModel)
-                if let trained = metadata[UNetLungSegmenter.inputSizeKey], trained != "\(size)" {
+                net = try UNet16(source: initModel, tensor: { try file.tensor($0) })
+                preparation = try InputPreparation(metadata: file.metadata, defaults: preparation, source: initModel)
+                if let trained = file.metadata[UNetLungSegmenter.inputSizeKey], trained != "\(size)" {
                     throw ValidationError("--init-model \(initModel) was trained at \(trained)², not --size \(size)")
                 }
             } else {

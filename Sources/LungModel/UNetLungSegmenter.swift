@@ -31,14 +31,13 @@ public struct UNetLungSegmenter: LungSegmenting {
 
     public init(weightsPath: String, studyID: String = "study") throws {
         let file = try SafetensorsFile(path: weightsPath)
-        try self.init(network: UNet16(path: weightsPath), metadata: file.metadata, source: weightsPath, studyID: studyID)
+        try self.init(network: UNet16(source: weightsPath, tensor: { try file.tensor($0) }), metadata: file.metadata,
+                      source: weightsPath, studyID: studyID)
     }
 
     /// `metadata` as the weights file carries it; `source` names it in errors.
     public init(network: UNet16, metadata: [String: String], source: String, studyID: String = "study") throws {
-        var metadata = metadata
-        for (key, value) in Self.defaultPreparation.metadata where metadata[key] == nil { metadata[key] = value }
-        preparation = try InputPreparation(metadata: metadata, source: source)
+        preparation = try InputPreparation(metadata: metadata, defaults: Self.defaultPreparation, source: source)
         let size = metadata[Self.inputSizeKey].map { Int($0) } ?? 256
         guard let size, size >= 32, size % 32 == 0 else {
             throw ScreeningError.classifier("\(source): metadata \(Self.inputSizeKey) = '\(metadata[Self.inputSizeKey] ?? "")' is not a multiple of 32")

@@ -38,10 +38,10 @@ public struct InputPreparation: Codable, Equatable, Sendable {
                   orientation: settings.inputOrientation ?? .asAcquired)
     }
 
-    /// Reads the keys above; a missing key keeps the default, a malformed one is an error
-    /// naming `source` (a model must never run on slices prepared another way than it says).
-    public init(metadata: [String: String], source: String) throws {
-        var p = InputPreparation.standard
+    /// Reads the keys above; a missing key keeps its value in `defaults`, a malformed one is an
+    /// error naming `source` (a model must never run on slices prepared another way than it says).
+    public init(metadata: [String: String], defaults: InputPreparation = .standard, source: String) throws {
+        var p = defaults
         func numbers(_ key: String, count: Int) throws -> [Float]? {
             guard let text = metadata[key] else { return nil }
             let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }

@@ -27,7 +27,14 @@ final class TrainLungSegmentationTests: XCTestCase {
         XCTAssertTrue(again.contains("all weights from \(model.path)"), again)
         var other = tiny
         other[other.firstIndex(of: "64")!] = "96"
-        XCTAssertThrowsError(try TrainLungSegmentation.parse(["--out", out.appendingPathComponent("c").path, "--init-model", model.path] + other).run())
-        XCTAssertThrowsError(try TrainLungSegmentation.parseAsRoot(["--out", "x", "--phantoms", "0"]), "no training data")
+        XCTAssertThrowsError(try TrainLungSegmentation.parse(["--out", out.appendingPathComponent("c").path, "--init-model", model.path] + other).run()) { error in
+            XCTAssertTrue("\(error)".contains("was trained at 64², not --size 96"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainLungSegmentation.parseAsRoot(["--out", "x", "--phantoms", "0"])) { error in
+            XCTAssertTrue(TrainLungSegmentation.message(for: error).contains("no training data"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainLungSegmentation.parseAsRoot(["--out", "x", "--init-model", "a", "--init-encoder", "b"])) { error in
+            XCTAssertTrue(TrainLungSegmentation.message(for: error).contains("exclude each other"), "\(error)")
+        }
     }
 }
