@@ -108,10 +108,11 @@ public enum FocalOpacityDetector {
             if touch.tubular > settings.maximumVesselContact { suppressed.vesselJunctions += 1; continue }
             // At least 5 mm across in every direction (across the longest axial diameter, along the
             // slices) and on two slices at least: a blob on one slice cannot be told from a vessel
-            // cut across.
+            // cut across. Along the slices a run of n slices holds up to (n + 1) spacings (its end
+            // slices partly filled): 3 slices of 1.5 mm can hold a lesion 5–6 mm tall.
             let finding = context.measure(refined)
             let slices = Set(refined.map { box.coordinates($0).k }).count
-            if finding.perpendicularDiameterMM < settings.minimumExtentMM || Double(slices) * spacing.z < settings.minimumExtentMM
+            if finding.perpendicularDiameterMM < settings.minimumExtentMM || Double(slices + 1) * spacing.z < settings.minimumExtentMM
                 || (slices < 2 && settings.minimumExtentMM > 0) {
                 suppressed.tooThin += 1
                 continue
@@ -131,16 +132,30 @@ public enum FocalOpacityDetector {
     }
 
     /// Small round opacities, which the tube filter would otherwise eat from the rim inwards
-    /// (a 9 mm ball holds no 5 mm ball): the parts of the candidates that a ball of
-    /// `compactRadiusMM` fits (a vessel too thin for it vanishes), kept where such a part is
+    /// (a 9 mm ball holds no 5 mm ball): the parts of the candidates that a ball of one of
+    /// `compactRadiiMM` fits (a vessel too thin for it vanishes), kept where such a part is
     /// compact (no longer than `compactMaximumExtentMM` along any axis: what survives of a
-    /// thick vessel is mostly long, and a star where several meet larger still) and its centre
+    /// thick vessel is mostly long, and a star where several meet larger still), its centre
     /// is a blob, not a tube, to the Hessian (a short piece of a thick vessel is a tube along
-    /// its axis). `response(b)` gives vesselness and blobness at candidate voxel `b`.
+    /// its axis) and so is a share of its voxels (a junction's arms are tubes).
+    /// `response(b)` gives vesselness and blobness at candidate voxel `b`.
     static func compactBlobs(_ candidates: BinaryMask, settings: FocalOpacitySettings,
                              response: (Int) -> (vesselness: Float, blobness: Float)) -> BinaryMask {
-        guard settings.compactRadiusMM > 0 else { return BinaryMask(size: candidates.size, spacing: candidates.spacing) }
-        let cores = Morphology.open(candidates, radius: settings.compactRadiusMM)
+        var union = BinaryMask(size: candidates.size, spacing: candidates.spacing)
+        // On slices thicker than the radius the ball is a disk on one slice, which cannot tell a
+        // round opacity from a vessel crossing the slice: a radius is used where its ball spans
+        // three slices at least.
+        for radius in settings.compactRadiiMM where radius > 0 && candidates.spacing.z <= radius {
+            let kept = compactBlobs(candidates, radius: radius, settings: settings, response: response)
+            for i in kept.voxels.indices where kept.voxels[i] != 0 { union.voxels[i] = 1 }
+        }
+        return union
+    }
+
+    /// `compactBlobs` for one ball radius.
+    private static func compactBlobs(_ candidates: BinaryMask, radius: Double, settings: FocalOpacitySettings,
+                                     response: (Int) -> (vesselness: Float, blobness: Float)) -> BinaryMask {
+        let cores = Morphology.open(candidates, radius: radius)
         let parts = ConnectedComponents.label(cores, connectivity: .face)
         let size = cores.size, spacing = cores.spacing
         var low = [SIMD3<Int>](repeating: SIMD3(repeating: .max), count: parts.count)
@@ -152,17 +167,22 @@ public enum FocalOpacityDetector {
             low[n] = pointwiseMin(low[n], p); high[n] = pointwiseMax(high[n], p)
             sum[n] += SIMD3<Double>(p)
         }
-        // The centre: the part's voxel nearest its centroid (in the part even when it is bent).
+        // The centre: the part's voxel nearest its centroid (in the part even when it is bent);
+        // and how many of the part's voxels are blobs rather than tubes.
         var centre = [(distance: Double, index: Int)](repeating: (.infinity, -1), count: parts.count)
+        var blobVoxels = [Int](repeating: 0, count: parts.count)
         for (i, label) in parts.labels.enumerated() where label > 0 {
             let n = Int(label) - 1
             let d = (SIMD3<Double>(point(i)) - sum[n] / Double(parts.sizes[n])) * spacing
             let distance = (d * d).sum()
             if distance < centre[n].distance { centre[n] = (distance, i) }
+            let r = response(i)
+            if r.blobness >= r.vesselness { blobVoxels[n] += 1 }
         }
         let keep = Set((0..<parts.count).filter { n in
             let extent = SIMD3<Double>(high[n] &- low[n] &+ 1) * spacing
-            guard extent.max() <= settings.compactMaximumExtentMM else { return false }
+            guard extent.max() <= settings.compactMaximumExtentMM,
+                  Double(blobVoxels[n]) >= settings.compactMinimumBlobShare * Double(parts.sizes[n]) else { return false }
             let r = response(centre[n].index)
             return r.blobness >= r.vesselness
         }.map { Int32($0 + 1) })

@@ -56,6 +56,7 @@ final class MeasurementTests: XCTestCase {
         set { x, y, z in (x - 34) * (x - 34) + (y - 12) * (y - 12) <= 3.5 * 3.5 && abs(z - 24) <= 8 }  // short piece
         set { x, y, z in (x - 12) * (x - 12) + (z - 24) * (z - 24) <= 3.5 * 3.5 && y >= 22 && y <= 46 }  // long vessel
         set { x, y, z in (x - 34) * (x - 34) + (z - 24) * (z - 24) <= 1.5 * 1.5 && y >= 26 && y <= 46 }  // thin vessel
+        set { x, y, z in let d = SIMD3(x - 34, y - 12, z - 6); return (d * d).sum() <= 2.5 * 2.5 }  // small ball, 5 mm
         let candidates = hu.indices.filter { hu[$0] >= -750 }
         let filter = TubeFilter(values: hu, columns: n, rows: n, slices: n, spacing: [1, 1, 1])
         let (vesselness, blobness) = filter.responses(at: candidates, scales: [1, 2, 3])
@@ -69,7 +70,8 @@ final class MeasurementTests: XCTestCase {
             return Double(region.filter { kept.voxels[$0] != 0 }.count) / Double(region.count)
         }
         XCTAssertGreaterThan(keptShare { c, r, _ in c < 24 && r < 20 }, 0.8, "the ball")
-        XCTAssertEqual(keptShare { c, r, _ in c > 24 && r < 20 }, 0, "the short piece of vessel")
+        XCTAssertGreaterThan(keptShare { c, r, k in c > 24 && r < 20 && k < 12 }, 0.3, "the small ball (only a 2 mm ball fits it)")
+        XCTAssertEqual(keptShare { c, r, k in c > 24 && r < 20 && k >= 12 }, 0, "the short piece of vessel")
         XCTAssertEqual(keptShare { c, r, _ in c < 24 && r >= 22 }, 0, "the long vessel")
         XCTAssertEqual(keptShare { c, r, _ in c > 24 && r >= 26 }, 0, "the thin vessel")
     }

@@ -92,6 +92,26 @@ final class PhantomFindingTests: XCTestCase {
         }
     }
 
+    /// Lesions of 6–11 mm (the phantom's × 0.35): only a 2 mm ball fits the smallest, and the
+    /// shortest span three 1.5 mm slices. Every one found, nothing else; within 20 % in volume
+    /// and 2 mm in diameter (at this size a one-voxel rim is a quarter of the volume).
+    func testSixToElevenMillimetreLesions() throws {
+        for seed: UInt64 in [5, 11] {
+            let phantom = PhantomGenerator.make(Self.settings(seed: seed, groundGlass: 5, consolidation: 2, growth: [0.35]))
+            XCTAssertTrue(phantom.lesions.allSatisfy { (6...12).contains($0.longestDiameterMM) }, "seed \(seed)")
+            let analysis = try Self.analyse(phantom)
+            let (pairs, extra) = Self.match(phantom.lesions, analysis.findings)
+            XCTAssertEqual(pairs.count, 7, "seed \(seed)")
+            XCTAssertEqual(extra.map(\.centreLPS), [], "seed \(seed): findings where there is no lesion")
+            for (lesion, finding) in pairs {
+                let what = "seed \(seed), lesion at \(lesion.centre): \(finding)"
+                XCTAssertEqual(finding.volumeCM3, lesion.volumeCM3, accuracy: 0.20 * lesion.volumeCM3, what)
+                XCTAssertEqual(finding.longestDiameterMM, lesion.longestDiameterMM, accuracy: 2, what)
+                XCTAssertEqual(finding.perpendicularDiameterMM, lesion.perpendicularDiameterMM, accuracy: 2, what)
+            }
+        }
+    }
+
     /// Lesion-free chests: vessels (branching from the hila) and airways give no finding; with
     /// the size, wall, mediastinum and vessel-junction rules switched off they do (what the rules are for).
     func testNoFindingsWithoutLesions() throws {
