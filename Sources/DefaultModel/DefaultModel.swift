@@ -8,9 +8,9 @@ import Foundation
 /// whose accessor stops the process when the bundle is missing; here a missing bundle is
 /// an error the caller reports.
 public enum DefaultModel {
-    public static let fileName = "ctscreen-default-v3.safetensors"
+    public static let fileName = "ctscreen-default-v4.safetensors"
     /// SHA-256 of the shipped file; loading checks it, so a damaged or swapped file is caught.
-    public static let sha256 = "f48e918fc6d11f69f1ab68943b5b9161911eb05caf1f28286ece56da20957718"
+    public static let sha256 = "e25fbb376140e8ea7d16b29961fdd1782a354f80b5428888fdbd16785880abc0"
     public static let bundleName = "CTScreen_DefaultModel.resources"
 
     /// Where the file is looked for, in order: the bundle beside the executable (SwiftPM's
