@@ -74,21 +74,8 @@ final class PhantomFindingTests: XCTestCase {
     /// edge on a 0.9 mm grid), consolidations within 20 % and 3 mm (a vessel of the same
     /// density running into one is not cut off at this size).
     func testTenToFifteenMillimetreLesions() throws {
-        for seed: UInt64 in [3, 5] {
-            let phantom = PhantomGenerator.make(Self.settings(seed: seed, groundGlass: 5, consolidation: 2, growth: [0.5]))
-            XCTAssertTrue(phantom.lesions.allSatisfy { (10...16).contains($0.longestDiameterMM) }, "seed \(seed)")
-            let analysis = try Self.analyse(phantom)
-            let (pairs, extra) = Self.match(phantom.lesions, analysis.findings)
-            XCTAssertEqual(pairs.count, 7, "seed \(seed)")
-            XCTAssertEqual(extra.map(\.centreLPS), [], "seed \(seed): findings where there is no lesion")
-            for (lesion, finding) in pairs {
-                let what = "seed \(seed), lesion at \(lesion.centre): \(finding)"
-                let (share, mm) = lesion.kind == .groundGlass ? (0.10, 2.0) : (0.20, 3.0)
-                XCTAssertEqual(finding.volumeCM3, lesion.volumeCM3, accuracy: share * lesion.volumeCM3, what)
-                XCTAssertEqual(finding.longestDiameterMM, lesion.longestDiameterMM, accuracy: mm, what)
-                XCTAssertEqual(finding.perpendicularDiameterMM, lesion.perpendicularDiameterMM, accuracy: mm, what)
-                XCTAssertEqual(finding.side, lesion.centre.x > 0 ? "left" : "right", what)
-            }
+        try Self.assertScaledLesionsFound(seeds: [3, 5], growth: 0.5, sizes: 10...16) { kind in
+            kind == .groundGlass ? (0.10, 2.0) : (0.20, 3.0)
         }
     }
 
@@ -96,18 +83,29 @@ final class PhantomFindingTests: XCTestCase {
     /// shortest span three 1.5 mm slices. Every one found, nothing else; within 20 % in volume
     /// and 2 mm in diameter (at this size a one-voxel rim is a quarter of the volume).
     func testSixToElevenMillimetreLesions() throws {
-        for seed: UInt64 in [5, 11] {
-            let phantom = PhantomGenerator.make(Self.settings(seed: seed, groundGlass: 5, consolidation: 2, growth: [0.35]))
-            XCTAssertTrue(phantom.lesions.allSatisfy { (6...12).contains($0.longestDiameterMM) }, "seed \(seed)")
-            let analysis = try Self.analyse(phantom)
-            let (pairs, extra) = Self.match(phantom.lesions, analysis.findings)
-            XCTAssertEqual(pairs.count, 7, "seed \(seed)")
-            XCTAssertEqual(extra.map(\.centreLPS), [], "seed \(seed): findings where there is no lesion")
+        try Self.assertScaledLesionsFound(seeds: [5, 11], growth: 0.35, sizes: 6...12) { _ in (0.20, 2.0) }
+    }
+
+    /// Phantoms with 5 ground-glass lesions and 2 consolidations scaled by `growth`: every lesion
+    /// found on the right side, nothing else, volume and diameters within `tolerance(kind)`
+    /// (share of the volume, mm).
+    static func assertScaledLesionsFound(seeds: [UInt64], growth: Double, sizes: ClosedRange<Double>,
+                                         tolerance: (LesionKind) -> (share: Double, mm: Double),
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        for seed in seeds {
+            let phantom = PhantomGenerator.make(settings(seed: seed, groundGlass: 5, consolidation: 2, growth: [growth]))
+            XCTAssertTrue(phantom.lesions.allSatisfy { sizes.contains($0.longestDiameterMM) }, "seed \(seed)", file: file, line: line)
+            let analysis = try analyse(phantom)
+            let (pairs, extra) = match(phantom.lesions, analysis.findings, file: file, line: line)
+            XCTAssertEqual(pairs.count, 7, "seed \(seed)", file: file, line: line)
+            XCTAssertEqual(extra.map(\.centreLPS), [], "seed \(seed): findings where there is no lesion", file: file, line: line)
             for (lesion, finding) in pairs {
                 let what = "seed \(seed), lesion at \(lesion.centre): \(finding)"
-                XCTAssertEqual(finding.volumeCM3, lesion.volumeCM3, accuracy: 0.20 * lesion.volumeCM3, what)
-                XCTAssertEqual(finding.longestDiameterMM, lesion.longestDiameterMM, accuracy: 2, what)
-                XCTAssertEqual(finding.perpendicularDiameterMM, lesion.perpendicularDiameterMM, accuracy: 2, what)
+                let (share, mm) = tolerance(lesion.kind)
+                XCTAssertEqual(finding.volumeCM3, lesion.volumeCM3, accuracy: share * lesion.volumeCM3, what, file: file, line: line)
+                XCTAssertEqual(finding.longestDiameterMM, lesion.longestDiameterMM, accuracy: mm, what, file: file, line: line)
+                XCTAssertEqual(finding.perpendicularDiameterMM, lesion.perpendicularDiameterMM, accuracy: mm, what, file: file, line: line)
+                XCTAssertEqual(finding.side, lesion.centre.x > 0 ? "left" : "right", what, file: file, line: line)
             }
         }
     }
