@@ -137,7 +137,8 @@ public enum FocalOpacityDetector {
     /// compact (no longer than `compactMaximumExtentMM` along any axis: what survives of a
     /// thick vessel is mostly long, and a star where several meet larger still), its centre
     /// is a blob, not a tube, to the Hessian (a short piece of a thick vessel is a tube along
-    /// its axis) and so is a share of its voxels (a junction's arms are tubes).
+    /// its axis) and so is a share of its voxels (a junction's arms are tubes); with the
+    /// one-voxel rim of the candidates around the kept parts.
     /// `response(b)` gives vesselness and blobness at candidate voxel `b`.
     static func compactBlobs(_ candidates: BinaryMask, settings: FocalOpacitySettings,
                              response: (Int) -> (vesselness: Float, blobness: Float)) -> BinaryMask {
@@ -149,6 +150,12 @@ public enum FocalOpacityDetector {
             let kept = compactBlobs(candidates, radius: radius, settings: settings, response: response)
             for i in kept.voxels.indices where kept.voxels[i] != 0 { union.voxels[i] = 1 }
         }
+        // The balls miss the opacity's partial-volume rim, one voxel wide, which the tube filter
+        // then calls vessel (a sphere's flank is a curved tube at a fine scale): that rim of the
+        // candidates is kept with its part.
+        let s = candidates.spacing
+        let rim = Morphology.dilate(union, radius: max(s.x, s.y, s.z))
+        for i in rim.voxels.indices where rim.voxels[i] != 0 && candidates.voxels[i] != 0 { union.voxels[i] = 1 }
         return union
     }
 

@@ -22,10 +22,11 @@ public struct FocalOpacitySettings: Codable, Equatable, Sendable {
     /// … nor where a ball of one of these radii (mm) fits in a compact part of the candidates,
     /// no longer than `compactMaximumExtentMM` along any axis, whose centre is a blob to the
     /// Hessian and at least `compactMinimumBlobShare` of whose voxels are (a small round
-    /// opacity; empty: off). Two radii: a 2 mm ball fits lesions 5–7 mm across, which a 3 mm
-    /// one misses; a 3 mm ball keeps a 10 mm lesion apart from a 4–5 mm vessel beside it, which
-    /// a 2 mm one joins to it (the joint part is then too long to count as compact). A radius
-    /// applies only where the slice spacing is at most the radius (the ball spans 3 slices).
+    /// opacity, with the one-voxel rim the ball misses; empty: off). Two radii: a 2 mm ball fits
+    /// lesions 5–7 mm across, which a 3 mm one misses; a 3 mm ball keeps a 10 mm lesion apart
+    /// from a 4–5 mm vessel beside it, which a 2 mm one joins to it (the joint part is then too
+    /// long to count as compact). A radius applies only where the slice spacing is at most the
+    /// radius (the ball spans 3 slices).
     public var compactRadiiMM: [Double] = [3, 2]
     public var compactMaximumExtentMM: Double = 20
     /// A vessel junction can look like a blob at its centre, but its arms do not: a round
