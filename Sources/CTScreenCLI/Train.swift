@@ -83,6 +83,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("cam-loss-weight"),
             help: "λ of a loss on the class activation map of training slices with a known lesion (pasted lesions, masked 2D images): λ × the share of positive CAM mass outside the lesion. 0 = BCE alone.")
     var camLossWeight = 0.0
+    @Option(name: .customLong("cam-loss-map"),
+            help: "The map --cam-loss-weight reads: layer4 (the class activation map of layer4, 7×7) or grad-cam (the pipeline's Grad-CAM of layer3 and layer2, 14×14 and 28×28, which analyze fuses; needs --train-from layer2 or earlier).")
+    var camLossMap: CAMLossMap = .layer4
     @Option(name: .customLong("train-from"),
             help: "First stage trained: stem (all), layer1 … layer4, or fc (a linear probe on a held backbone). Held stages keep their --init weights.")
     var trainFrom: TrainedStages = .stem
@@ -101,6 +104,9 @@ struct Train: ParsableCommand {
             throw ValidationError("--train-from \(trainFrom.rawValue) holds stages at their initial weights: give --init")
         }
         guard camLossWeight >= 0, camLossWeight.isFinite else { throw ValidationError("--cam-loss-weight must be ≥ 0") }
+        if camLossMap == .gradCAM && trainFrom.stage > TrainedStages.layer2.stage {
+            throw ValidationError("--cam-loss-map grad-cam acts on layer2's and layer3's outputs: train from layer2 or earlier")
+        }
         if (trainOnDonors || !validationDonors.isEmpty) && lesionPasteFolder == nil {
             throw ValidationError("--train-on-donors and --validation-donor need --lesion-paste")
         }
@@ -165,6 +171,7 @@ struct Train: ParsableCommand {
         settings.inputSize = inputSize
         settings.maxStepsPerEpoch = maxSteps
         settings.camLossWeight = camLossWeight
+        settings.camLossMap = camLossMap
         if noAugmentation { settings.augmentation = .none }
 
         let checkpointPath = folder.appendingPathComponent(Checkpoint.fileName).path
@@ -182,6 +189,9 @@ struct Train: ParsableCommand {
             guard saved == trainBatchNormStatistics else {
                 throw TrainingError("\(checkpointPath): trained \(saved ? "with" : "without") --train-batchnorm-statistics; "
                                     + "resume with the same setting")
+            }
+            guard (c.extra["cam_loss_map"] ?? CAMLossMap.layer4.rawValue) == camLossMap.rawValue else {
+                throw TrainingError("\(checkpointPath): trained with --cam-loss-map \(c.extra["cam_loss_map"] ?? "layer4"); resume with the same map")
             }
             model = m
             resumeFrom = (c, file)
@@ -232,7 +242,7 @@ struct Train: ParsableCommand {
                                          metadata: with(["epochs": String(t.epochsDone), "validation_auc": String(auc)]))
             }
             var extra = with(["train_samples": trainCount, "learning_rate": String(t.settings.learningRate),
-                              "cam_loss_weight": String(t.settings.camLossWeight)])
+                              "cam_loss_weight": String(t.settings.camLossWeight), "cam_loss_map": t.settings.camLossMap.rawValue])
             if let b = best { extra["best_epoch"] = String(b.epoch); extra["best_validation_auc"] = String(b.auc) }
             if trainBatchNormStatistics { extra["batchnorm_statistics"] = "1" }
             try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed, extra: extra)
@@ -278,3 +288,5 @@ enum TrainedStages: String, ExpressibleByArgument, CaseIterable {
 
     var stage: Int { Self.allCases.firstIndex(of: self)! }
 }
+
+extension CAMLossMap: ExpressibleByArgument {}

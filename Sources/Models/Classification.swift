@@ -123,7 +123,7 @@ extension ResNet50 {
 
     /// ∂logit/∂A for A = layer3's output and layer2's output, for the images `images` of the
     /// part, as [C][P][H·W] buffers (P = images.count) in the tape's workspace.
-    func gradCAMBackward(_ tape: Tape, images: [Int]) -> (gradLayer3: UnsafeMutablePointer<Float>, gradLayer2: UnsafeMutablePointer<Float>) {
+    package func gradCAMBackward(_ tape: Tape, images: [Int]) -> (gradLayer3: UnsafeMutablePointer<Float>, gradLayer2: UnsafeMutablePointer<Float>) {
         // logit = fc(mean_hw(A4)): ∂/∂A4[c][p][hw] = fc.w[c] / HW.
         let c = featureCount, p = images.count, plane = tape.finalH * tape.finalW
         let fcWeights = store.values[fcWeight]

@@ -17,8 +17,10 @@ extension ResNet50 {
         package struct Block {
             let layer: Int
             let input: UnsafeMutablePointer<Float>
-            let t1: UnsafeMutablePointer<Float>, t2: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
-            let inH: Int, inW: Int, outH: Int, outW: Int
+            let t1: UnsafeMutablePointer<Float>, t2: UnsafeMutablePointer<Float>
+            package let out: UnsafeMutablePointer<Float>
+            let inH: Int, inW: Int
+            package let outH: Int, outW: Int
             /// The convolutions the forward ran: folded, or plain with their norms' tapes.
             let conv1: Conv2D, conv2: Conv2D, conv3: Conv2D, downsample: Conv2D?
             let norm1: BatchStatistics.Tape?, norm2: BatchStatistics.Tape?, norm3: BatchStatistics.Tape?
@@ -40,7 +42,7 @@ extension ResNet50 {
         package var logits: [Float] = []   // [N]
 
         /// The last block of layer `l` (0-based).
-        func lastBlock(ofLayer l: Int) -> Block { blocks.last { $0.layer == l }! }
+        package func lastBlock(ofLayer l: Int) -> Block { blocks.last { $0.layer == l }! }
         /// Layer4's output, [C][N][H·W].
         package var top: UnsafeMutablePointer<Float> { blocks.last!.out }
     }
@@ -138,9 +140,11 @@ extension ResNet50 {
     /// - `parameterGradients`: add every walked conv+BN's parameter gradients to the store.
     /// - `keepingInputGradientOfLayers`: layers whose input gradient is also copied out (it is
     ///   overwritten in place as the walk goes on), returned by layer.
+    /// - `adding`: further ∂loss/∂(layer L's output) by layer L (0-based; [C][N][H·W], whole
+    ///   batch), added where the walk reaches that output (a loss on inner feature maps).
     package func backward(_ tape: Tape, gradient g0: UnsafeMutablePointer<Float>, images: [Int]? = nil,
                           parameterGradients: Bool, downToLayer lastLayer: Int,
-                          keepingInputGradientOfLayers kept: Set<Int> = [])
+                          keepingInputGradientOfLayers kept: Set<Int> = [], adding injections: [Int: [Float]] = [:])
         -> (gradient: UnsafeMutablePointer<Float>, kept: [Int: UnsafeMutablePointer<Float>]) {
         precondition(lastLayer >= tape.firstKeptLayer, "the forward pass did not keep layer \(lastLayer)'s activations")
         precondition(images == nil || !parameterGradients, "parameter gradients need the whole batch")
@@ -168,6 +172,10 @@ extension ResNet50 {
         for (i, t) in tape.blocks.enumerated().reversed() where t.layer >= lastLayer {
             let blk = params[i]
             let inPlane = t.inH * t.inW, outPlane = t.outH * t.outW
+            if let extra = injections[t.layer], i == tape.blocks.count - 1 || tape.blocks[i + 1].layer != t.layer {
+                precondition(images == nil && extra.count == t.conv3.outChannels * n * outPlane, "layer \(t.layer)'s added gradient")
+                extra.withUnsafeBufferPointer { Elementwise.add(g, $0.baseAddress!, count: extra.count) }
+            }
             reluBackward(g, output: t.out, channels: t.conv3.outChannels, plane: outPlane)
             let gZ3 = throughNorm(blk.conv3, t.conv3, t.norm3, input: t.t2, g, h: t.outH, w: t.outW, key: "g.z3")
             let gT2 = ws.buffer("g.t2", count: t.conv2.outChannels * p * outPlane)

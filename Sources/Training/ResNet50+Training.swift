@@ -12,9 +12,10 @@ extension ResNet50 {
     /// nil = none), the share of positive class-activation mass outside the lesion, as
     /// `CAMLesionLoss` measures it in training (for validation; nothing is trained).
     public func logitsAndCAMOutsideShares(_ x: [Float], n: Int, height: Int, width: Int,
-                                          lesionMasks: [[Bool]?]) -> (logits: [Float], shares: [Double?]) {
+                                          lesionMasks: [[Bool]?], map: CAMLossMap = .layer4) -> (logits: [Float], shares: [Double?]) {
         precondition(lesionMasks.count == n, "one lesion mask (or nil) per image")
         let pass = forward(x, n: n, height: height, width: width)
+        if map == .gradCAM { return (pass.logits, gradCAMLoss(pass, masks: lesionMasks, weight: 1).shares) }
         let shares = lesionMasks.enumerated().map { i, mask -> Double? in
             guard let mask else { return nil }
             precondition(height == width && mask.count == height * width, "lesion mask \(i) is not the input's size")
@@ -29,12 +30,13 @@ extension ResNet50 {
     /// moves the running ones.
     /// With `camWeight` λ > 0 and `lesionMasks` (one per image, input side², nil for an image
     /// without a known lesion), the loss is BCE + λ/N · Σ over masked images of
-    /// `CAMLesionLoss` on layer4's class activation map; `camOutsideShares` holds that share
-    /// per image (nil where no mask).
+    /// `CAMLesionLoss` on layer4's class activation map (or, with `camMap` `.gradCAM`, on the
+    /// pipeline's Grad-CAM maps: `gradCAMLoss`); `camOutsideShares` holds that share per image
+    /// (nil where no mask).
     /// Returns ∂loss/∂x as well when `inputGradient`.
     @discardableResult
     public func lossAndGradients(_ x: [Float], labels: [Float], height: Int, width: Int,
-                                 lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0,
+                                 lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0, camMap: CAMLossMap = .layer4,
                                  inputGradient: Bool = false)
         -> (loss: Double, logits: [Float], input: [Float]?, camOutsideShares: [Double?]) {
         let n = labels.count
@@ -45,15 +47,20 @@ extension ResNet50 {
         var (loss, dz) = BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels)
         var shares = [Double?](repeating: nil, count: n)
         var dTop: [Float]?
+        var added: [Int: [Float]] = [:]
         if camWeight > 0, let masks = lesionMasks {
             precondition(masks.count == n, "one lesion mask (or nil) per image")
             precondition(height == width, "lesion masks are side² (square inputs)")
-            let cam = camLoss(pass, masks: masks, weight: camWeight)
-            loss += cam.loss
-            shares = cam.shares
-            dTop = cam.dTop
+            switch camMap {
+            case .layer4:
+                let cam = camLoss(pass, masks: masks, weight: camWeight)
+                (loss, shares, dTop) = (loss + cam.loss, cam.shares, cam.dTop)
+            case .gradCAM:
+                let cam = gradCAMLoss(pass, masks: masks, weight: camWeight)
+                (loss, shares, added) = (loss + cam.loss, cam.shares, cam.added)
+            }
         }
-        let gx = backward(pass, dLogits: dz, dTop: dTop, inputGradient: inputGradient)
+        let gx = backward(pass, dLogits: dz, dTop: dTop, adding: added, inputGradient: inputGradient)
         let t2 = DispatchTime.now().uptimeNanoseconds
         phaseSeconds["forward", default: 0] += Double(t1 - t0) * 1e-9
         phaseSeconds["backward", default: 0] += Double(t2 - t1) * 1e-9
@@ -64,10 +71,11 @@ extension ResNet50 {
     /// (BCE, plus the weighted CAM term when `camWeight` > 0) and the per-image CAM shares.
     @discardableResult
     public func trainStep(_ x: [Float], labels: [Float], height: Int, width: Int,
-                          lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0,
+                          lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0, camMap: CAMLossMap = .layer4,
                           optimizer: Adam) -> (loss: Double, camOutsideShares: [Double?]) {
         store.zeroGradients()
-        let r = lossAndGradients(x, labels: labels, height: height, width: width, lesionMasks: lesionMasks, camWeight: camWeight)
+        let r = lossAndGradients(x, labels: labels, height: height, width: width, lesionMasks: lesionMasks, camWeight: camWeight,
+                                 camMap: camMap)
         let t0 = DispatchTime.now().uptimeNanoseconds
         optimizer.update(store)
         phaseSeconds["adam", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
@@ -187,9 +195,11 @@ extension ResNet50 {
 
     /// Adds ∂loss/∂θ for every trained parameter to `store.grads` given dlogits = ∂loss/∂logits
     /// and, optionally, dTop = a further ∂loss/∂(layer4's output) in planes layout (a loss on
-    /// the feature maps themselves, e.g. `camLoss`); returns ∂loss/∂x (NCHW) when `inputGradient`.
+    /// the feature maps themselves, e.g. `camLoss`) and `adding`, further ones on inner layers'
+    /// outputs (`gradCAMLoss`); returns ∂loss/∂x (NCHW) when `inputGradient`.
     @discardableResult
-    func backward(_ pass: Tape, dLogits: [Float], dTop: [Float]? = nil, inputGradient: Bool = false) -> [Float]? {
+    func backward(_ pass: Tape, dLogits: [Float], dTop: [Float]? = nil, adding added: [Int: [Float]] = [:],
+                  inputGradient: Bool = false) -> [Float]? {
         precondition(!foldedForInference, "a model loaded folded for inference has no BatchNorm parameters to train")
         let n = pass.n, c = featureCount, plane = pass.finalH * pass.finalW
         accumulateHeadGradients(pooled: pass.pooled, dLogits: dLogits, n: n)
@@ -206,7 +216,7 @@ extension ResNet50 {
         // Held stages need no gradients; an input gradient needs the whole pass.
         let firstStage = inputGradient ? 0 : firstTrainedStage
         guard firstStage <= 4 else { return nil }
-        let (gLayer1, _) = backward(pass, gradient: g, parameterGradients: true, downToLayer: max(firstStage - 1, 0))
+        let (gLayer1, _) = backward(pass, gradient: g, parameterGradients: true, downToLayer: max(firstStage - 1, 0), adding: added)
         guard firstStage == 0 else { return nil }
         return backwardStem(pass, gradient: gLayer1, inputGradient: inputGradient)
     }

@@ -21,6 +21,8 @@ public struct TrainingSettings: Sendable {
     /// λ of the CAM term (`CAMLesionLoss`) on training images whose batch carries a lesion
     /// mask; 0 = BCE alone (and the batch source need not make masks).
     public var camLossWeight = 0.0
+    /// The map the CAM term reads (`CAMLossMap`).
+    public var camLossMap = CAMLossMap.layer4
 
     public init() {}
 
@@ -156,7 +158,8 @@ public final class Trainer {
             } else {
                 let batch = try source(b, settings.augmentation, &rng)
                 let r = model.trainStep(batch.input, labels: batch.labels, height: side, width: side,
-                                        lesionMasks: batch.lesionMasks, camWeight: settings.camLossWeight, optimizer: optimizer)
+                                        lesionMasks: batch.lesionMasks, camWeight: settings.camLossWeight,
+                                        camMap: settings.camLossMap, optimizer: optimizer)
                 loss = r.loss
                 for share in r.camOutsideShares.compactMap({ $0 }) { shareSum += share; masked += 1 }
             }
@@ -198,7 +201,8 @@ public final class Trainer {
             } else {
                 let batch = try source(chunk, .none, &rng)
                 if let masks = batch.lesionMasks, masks.contains(where: { $0 != nil }) {
-                    let r = model.logitsAndCAMOutsideShares(batch.input, n: chunk.count, height: side, width: side, lesionMasks: masks)
+                    let r = model.logitsAndCAMOutsideShares(batch.input, n: chunk.count, height: side, width: side, lesionMasks: masks,
+                                                            map: settings.camLossMap)
                     for share in r.shares.compactMap({ $0 }) { shareSum += share; masked += 1 }
                     (z, y) = (r.logits, batch.labels)
                 } else {

@@ -146,8 +146,9 @@ final class TrainCommandTests: XCTestCase {
     }
 
     /// --cam-loss-weight trains with the CAM term on pasted lesions and says how much of the
-    /// positive CAM mass lay outside them; bad values and a run without any known lesion are
-    /// refused with one error line.
+    /// positive CAM mass lay outside them, on layer4's map or (--cam-loss-map grad-cam) the
+    /// pipeline's; a resume must keep the map; bad values, a run without any known lesion and
+    /// the Grad-CAM map with layer2 held are refused with one error line.
     func testCAMLossWeight() throws {
         let (binary, ucsd, model) = try inputs()
         let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
@@ -162,9 +163,19 @@ final class TrainCommandTests: XCTestCase {
         let (plainStatus, plainOut, plainErr) = try AnalyzeTests.run(binary, common + ["--lesion-paste", ctseg])
         XCTAssertEqual(plainStatus, 0, plainErr)
         XCTAssertFalse(plainOut.contains("CAM mass"), "the default (0) is BCE alone: \(plainOut)")
+        // On the pipeline's Grad-CAM maps: trains, and the checkpoint remembers the map.
+        let gradCAM = common + ["--lesion-paste", ctseg, "--lesion-paste-probability", "1", "--cam-loss-weight", "1"]
+        let (gStatus, gOut, gErr) = try AnalyzeTests.run(binary, gradCAM + ["--cam-loss-map", "grad-cam"])
+        XCTAssertEqual(gStatus, 0, gErr)
+        XCTAssertTrue(gOut.contains("CAM mass outside lesions"), gOut)
+        let resume = gradCAM.filter { $0 != "--init" && $0 != model } + ["--resume"]
+        let (rStatus, _, rErr) = try AnalyzeTests.run(binary, resume)
+        XCTAssertNotEqual(rStatus, 0)
+        XCTAssertTrue(rErr.contains("trained with --cam-loss-map grad-cam; resume with the same map"), rErr)
         for (arguments, expected) in [
             (["--cam-loss-weight=-1"], "--cam-loss-weight must be ≥ 0"),
             (["--cam-loss-weight", "1"], "--cam-loss-weight needs slices with known lesions"),
+            (["--cam-loss-map", "grad-cam", "--train-from", "layer3"], "--cam-loss-map grad-cam acts on layer2's and layer3's outputs"),
         ] {
             let (status, _, err) = try AnalyzeTests.run(binary, common + arguments)
             XCTAssertNotEqual(status, 0, "\(arguments)")
