@@ -90,30 +90,9 @@ final class CAMLesionLossTests: XCTestCase, CAMTestInputs {
             return BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels).loss
                 + model.camLoss(pass, masks: lesions, weight: lambda).loss
         }
-        let eps: Float = 1e-3
-        let s = model.store
-        var worst = 0.0
-        func compare(_ name: String, analytic: Double, plus: Double, minus: Double) {
-            let numeric = (plus - minus) / (2 * Double(eps))
-            worst = max(worst, abs(numeric - analytic) / max(abs(analytic), 1e-3))
-            XCTAssertLessThanOrEqual(abs(numeric - analytic), 0.03 * abs(analytic) + 3e-3,
-                                     "\(name): analytic \(analytic), numeric \(numeric)")
-        }
-        for p in 0..<s.count {
-            let v = direction(s.values[p].count, seed: UInt64(2000 + p))
-            let analytic = zip(grads[p], v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let saved = s.values[p]
-            s.values[p] = zip(saved, v).map { $0 + eps * $1 }
-            let plus = loss(x)
-            s.values[p] = zip(saved, v).map { $0 - eps * $1 }
-            let minus = loss(x)
-            s.values[p] = saved
-            compare(s.names[p], analytic: analytic, plus: plus, minus: minus)
-        }
-        let v = direction(x.count, seed: 6)
-        compare("input", analytic: zip(gx, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) },
-                plus: loss(zip(x, v).map { $0 + eps * $1 }), minus: loss(zip(x, v).map { $0 - eps * $1 }))
-        print("CAM loss gradient check: \(s.count) tensors + input, worst relative error \(worst), shares \(shares)")
+        let worst = assertGradientsMatch(model, input: x, grads: grads, inputGradient: gx, eps: 1e-3, relative: 0.03,
+                                         seeds: 2000, loss: loss)
+        print("CAM loss gradient check: \(model.store.count) tensors + input, worst relative error \(worst), shares \(shares)")
     }
 
     /// A few steps on the CAM term move the positive evidence into the lesion: the share

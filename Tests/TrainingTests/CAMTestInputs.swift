@@ -1,6 +1,7 @@
 import Imaging
 import Models
 import NeuralEngine
+import XCTest
 @testable import Training
 
 /// The small network, images and lesion masks the CAM-loss tests share.
@@ -38,5 +39,38 @@ extension CAMTestInputs {
         let v = (0..<count).map { _ in rng.gaussian() }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return v.map { Float($0 / norm) }
+    }
+
+    /// Checks `grads` (one per tensor of the model's store) and `inputGradient` against central
+    /// differences of `loss` along a random unit direction per tensor and for the input, as
+    /// `GradientCheckTests` does: |numeric − analytic| ≤ `relative` · |analytic| + 3e-3.
+    /// Returns the worst relative error.
+    @discardableResult
+    func assertGradientsMatch(_ model: ResNet50, input x: [Float], grads: [[Float]], inputGradient gx: [Float],
+                              eps: Float, relative: Double, seeds: UInt64, loss: ([Float]) -> Double,
+                              file: StaticString = #filePath, line: UInt = #line) -> Double {
+        let s = model.store
+        var worst = 0.0
+        func compare(_ name: String, analytic: Double, plus: Double, minus: Double) {
+            let numeric = (plus - minus) / (2 * Double(eps))
+            worst = max(worst, abs(numeric - analytic) / max(abs(analytic), 1e-3))
+            XCTAssertLessThanOrEqual(abs(numeric - analytic), relative * abs(analytic) + 3e-3,
+                                     "\(name): analytic \(analytic), numeric \(numeric)", file: file, line: line)
+        }
+        for p in 0..<s.count {
+            let v = direction(s.values[p].count, seed: seeds + UInt64(p))
+            let analytic = zip(grads[p], v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let saved = s.values[p]
+            s.values[p] = zip(saved, v).map { $0 + eps * $1 }
+            let plus = loss(x)
+            s.values[p] = zip(saved, v).map { $0 - eps * $1 }
+            let minus = loss(x)
+            s.values[p] = saved
+            compare(s.names[p], analytic: analytic, plus: plus, minus: minus)
+        }
+        let v = direction(x.count, seed: seeds - 1)
+        compare("input", analytic: zip(gx, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) },
+                plus: loss(zip(x, v).map { $0 + eps * $1 }), minus: loss(zip(x, v).map { $0 - eps * $1 }))
+        return worst
     }
 }

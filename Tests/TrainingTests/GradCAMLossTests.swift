@@ -65,30 +65,9 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
             return BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels).loss
                 + model.gradCAMLoss(pass, masks: lesions, weight: lambda, weights: held).loss
         }
-        let eps: Float = 1e-4
-        let s = model.store
-        var worst = 0.0
-        func compare(_ name: String, analytic: Double, plus: Double, minus: Double) {
-            let numeric = (plus - minus) / (2 * Double(eps))
-            worst = max(worst, abs(numeric - analytic) / max(abs(analytic), 1e-3))
-            XCTAssertLessThanOrEqual(abs(numeric - analytic), 0.05 * abs(analytic) + 3e-3,
-                                     "\(name): analytic \(analytic), numeric \(numeric)")
-        }
-        for p in 0..<s.count {
-            let v = direction(s.values[p].count, seed: UInt64(3000 + p))
-            let analytic = zip(grads[p], v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let saved = s.values[p]
-            s.values[p] = zip(saved, v).map { $0 + eps * $1 }
-            let plus = loss(x)
-            s.values[p] = zip(saved, v).map { $0 - eps * $1 }
-            let minus = loss(x)
-            s.values[p] = saved
-            compare(s.names[p], analytic: analytic, plus: plus, minus: minus)
-        }
-        let v = direction(x.count, seed: 7)
-        compare("input", analytic: zip(gx, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) },
-                plus: loss(zip(x, v).map { $0 + eps * $1 }), minus: loss(zip(x, v).map { $0 - eps * $1 }))
-        print("Grad-CAM loss gradient check: \(s.count) tensors + input, worst relative error \(worst)")
+        let worst = assertGradientsMatch(model, input: x, grads: grads, inputGradient: gx, eps: 1e-4, relative: 0.05,
+                                         seeds: 3000, loss: loss)
+        print("Grad-CAM loss gradient check: \(model.store.count) tensors + input, worst relative error \(worst)")
     }
 
     /// Steps with the term leave less Grad-CAM evidence outside the lesions than the same steps
