@@ -91,7 +91,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Models", dependencies: ["Imaging", "NeuralEngine"]),
         // The shipped model: F16 weights as a resource, with its card beside them.
-        .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v4.safetensors")]),
+        .target(name: "DefaultModel", exclude: ["MODEL_CARD.md"], resources: [.copy("ctscreen-default-v5.safetensors")]),
         // Slices grouped by their features: z-scoring, PCA (LAPACK), k-means++, the elbow,
         // and the .npy files the study outputs hold them in.
         .target(name: "Clustering", dependencies: ["Imaging", "COpenBLAS"]),

@@ -8,9 +8,9 @@ import Foundation
 /// whose accessor stops the process when the bundle is missing; here a missing bundle is
 /// an error the caller reports.
 public enum DefaultModel {
-    public static let fileName = "ctscreen-default-v4.safetensors"
+    public static let fileName = "ctscreen-default-v5.safetensors"
     /// SHA-256 of the shipped file; loading checks it, so a damaged or swapped file is caught.
-    public static let sha256 = "e25fbb376140e8ea7d16b29961fdd1782a354f80b5428888fdbd16785880abc0"
+    public static let sha256 = "41f3b734e63ce312c09a5b95d3f2f105132b6aab8b7d23e37f1524e11defa501"
     public static let bundleName = "CTScreen_DefaultModel.resources"
 
     /// Where the file is looked for, in order: the bundle beside the executable (SwiftPM's
