@@ -13,17 +13,8 @@ public enum GradCAMMath {
     public static func map(activations a: UnsafePointer<Float>, gradients g: UnsafePointer<Float>,
                            channels k: Int, height h: Int, width w: Int, upsampleTo size: Int) -> Map {
         let plane = h * w
-        var alpha = [Float](repeating: 0, count: k)
-        for c in 0..<k {
-            var s: Float = 0
-            for i in 0..<plane { s += g[c * plane + i] }
-            alpha[c] = s / Float(plane)
-        }
-        var raw = [Float](repeating: 0, count: plane)
-        for c in 0..<k {
-            let ac = alpha[c]
-            for i in 0..<plane { raw[i] += ac * a[c * plane + i] }
-        }
+        let alpha = Self.alpha(gradients: g, channels: k, plane: plane)
+        var raw = weightedSum(activations: a, alpha: alpha, plane: plane)
         for i in 0..<plane { raw[i] = max(raw[i], 0) }
         let lo = raw.min() ?? 0, hi = raw.max() ?? 0
         var cam = [Float](repeating: 0, count: plane)
@@ -39,5 +30,31 @@ public enum GradCAMMath {
             }
         }
         return Map(alpha: alpha, raw: raw, normalised: cam, upsampled: up)
+    }
+
+    /// α_k = mean_hw G[k] of one image whose channel k starts at g + k · `channelStride`
+    /// (default: the plane, channels back to back; a batch laid out [K][N][H·W] has N · plane).
+    public static func alpha(gradients g: UnsafePointer<Float>, channels k: Int, plane: Int,
+                             channelStride: Int? = nil) -> [Float] {
+        let stride = channelStride ?? plane
+        var alpha = [Float](repeating: 0, count: k)
+        for c in 0..<k {
+            var s: Float = 0
+            for i in 0..<plane { s += g[c * stride + i] }
+            alpha[c] = s / Float(plane)
+        }
+        return alpha
+    }
+
+    /// Σ_k α_k A[k] before the ReLU, A laid out as in `alpha`.
+    public static func weightedSum(activations a: UnsafePointer<Float>, alpha: [Float], plane: Int,
+                                   channelStride: Int? = nil) -> [Float] {
+        let stride = channelStride ?? plane
+        var sum = [Float](repeating: 0, count: plane)
+        for c in alpha.indices {
+            let ac = alpha[c]
+            for i in 0..<plane { sum[i] += ac * a[c * stride + i] }
+        }
+        return sum
     }
 }

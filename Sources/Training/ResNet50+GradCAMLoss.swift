@@ -19,7 +19,7 @@ public struct GradCAMWeights {
 
 extension ResNet50 {
     /// λ/N · Σ over masked images of ½ (share outside the lesion of layer3's Grad-CAM + that of
-    /// layer2's), with cam = Σ_k α_k A_k as `classify` computes it (before its ReLU and min-max
+    /// layer2's), with cam = Σ_k α_k A_k as `classify` computes it (`GradCAMMath`, before its ReLU and min-max
     /// scaling, which the share does not need: it applies the ReLU and ignores scale), times the
     /// map's number of cells: α is a mean over the cells, so the map then sums to about the
     /// logit times its cells, as layer4's CAM does, and `CAMLesionLoss.epsilon` means the same.
@@ -44,9 +44,7 @@ extension ResNet50 {
             for (layer, g) in [(2, g3), (1, g2)] {
                 let b = pass.lastBlock(ofLayer: layer), plane = b.outH * b.outW, c = layer == 2 ? layer3Channels : layer2Channels
                 for (j, i) in masked.enumerated() {
-                    let a = (0..<c).map { k in
-                        (0..<plane).reduce(Float(0)) { $0 + g[(k * masked.count + j) * plane + $1] } / Float(plane)
-                    }
+                    let a = GradCAMMath.alpha(gradients: g + j * plane, channels: c, plane: plane, channelStride: masked.count * plane)
                     if layer == 2 { alphas.layer3[i] = a } else { alphas.layer2[i] = a }
                 }
             }
@@ -59,11 +57,7 @@ extension ResNet50 {
             var d = [Float](repeating: 0, count: c * n * plane)
             for i in masked {
                 let alpha = (layer == 2 ? alphas.layer3[i] : alphas.layer2[i]).map { $0 * Float(plane) }
-                var cam = [Float](repeating: 0, count: plane)
-                for k in 0..<c {
-                    let a = b.out + (k * n + i) * plane
-                    for p in 0..<plane { cam[p] += alpha[k] * a[p] }
-                }
+                let cam = GradCAMMath.weightedSum(activations: b.out + i * plane, alpha: alpha, plane: plane, channelStride: n * plane)
                 let outside = CAMLesionLoss.outsideCells(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
                 let (l, dCAM) = CAMLesionLoss.lossAndGradient(cam: cam, outside: outside)
                 shares[i] = (shares[i] ?? 0) + l / 2
