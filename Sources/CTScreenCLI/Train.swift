@@ -84,7 +84,7 @@ struct Train: ParsableCommand {
             help: "λ of a loss on the class activation map of training slices with a known lesion (pasted lesions, masked 2D images): λ × the share of positive CAM mass outside the lesion. 0 = BCE alone.")
     var camLossWeight = 0.0
     @Option(name: .customLong("cam-loss-map"),
-            help: "The map --cam-loss-weight reads: layer4 (the class activation map of layer4, 7×7) or grad-cam (the pipeline's Grad-CAM of layer3 and layer2, 14×14 and 28×28, which analyze fuses; needs --train-from layer2 or earlier).")
+            help: "The map --cam-loss-weight reads: layer4 (the class activation map of layer4, 7×7), grad-cam (the pipeline's Grad-CAM of layer3 and layer2, 14×14 and 28×28, which analyze fuses; needs --train-from layer2 or earlier) or grad-cam-cover (grad-cam, plus how far the lesion's cells fall short of each map's peak: asks for maps flat-topped over the lesion).")
     var camLossMap: CAMLossMap = .layer4
     @Option(name: .customLong("train-from"),
             help: "First stage trained: stem (all), layer1 … layer4, or fc (a linear probe on a held backbone). Held stages keep their --init weights.")
@@ -104,8 +104,8 @@ struct Train: ParsableCommand {
             throw ValidationError("--train-from \(trainFrom.rawValue) holds stages at their initial weights: give --init")
         }
         guard camLossWeight >= 0, camLossWeight.isFinite else { throw ValidationError("--cam-loss-weight must be ≥ 0") }
-        if camLossMap == .gradCAM && trainFrom.stage > TrainedStages.layer2.stage {
-            throw ValidationError("--cam-loss-map grad-cam acts on layer2's and layer3's outputs: train from layer2 or earlier")
+        if camLossMap.readsGradCAM && trainFrom.stage > TrainedStages.layer2.stage {
+            throw ValidationError("--cam-loss-map \(camLossMap.rawValue) acts on layer2's and layer3's outputs: train from layer2 or earlier")
         }
         if (trainOnDonors || !validationDonors.isEmpty) && lesionPasteFolder == nil {
             throw ValidationError("--train-on-donors and --validation-donor need --lesion-paste")

@@ -55,4 +55,52 @@ public enum CAMLesionLoss {
         let gradient = zip(cam, outside).map { v, o in v > 0 ? Float(((o ? 1 : 0) - loss) / denominator) : 0 }
         return (loss, gradient)
     }
+
+    /// For the same grid as `outsideCells`, the share of each cell's pixels that hold lesion.
+    public static func lesionFractions(_ mask: [Bool], side: Int, rows h: Int, columns w: Int) -> [Float] {
+        precondition(mask.count == side * side && h > 0 && w > 0, "mask size")
+        var hits = [Int](repeating: 0, count: h * w), sizes = [Int](repeating: 0, count: h * w)
+        for r in 0..<side {
+            let i = r * h / side
+            for c in 0..<side {
+                let cell = i * w + c * w / side
+                sizes[cell] += 1
+                if mask[r * side + c] { hits[cell] += 1 }
+            }
+        }
+        return zip(hits, sizes).map { $1 > 0 ? Float($0) / Float($1) : 0 }
+    }
+
+    /// How far the lesion's cells fall short of the map's peak, weighted by how much lesion
+    /// each cell holds (f = `lesionFractions`), and its gradient with respect to every cell:
+    ///
+    ///     L = Σ_p f_p (1 − s_p) / Σ_p f_p,   s_p = max(CAM_p / (M + ε), −1),   M = max(0, max_q CAM_q)
+    ///
+    /// 0 when every lesion cell stands at the peak; in [0, 2]. The share outside the lesion
+    /// cannot see a map that peaks on one lesion cell and leaves the rest of the lesion cold;
+    /// the Corona score counts only pixels near the peak, so this asks for the rest.
+    /// - Scale-free, like the share (it reads CAM / M), so it does not fight the BCE term.
+    /// - CAM, not relu(CAM): a lesion cell voting "negative" should be pulled up, and the
+    ///   floor at −1 bounds the loss and stops the pull on cells far below zero.
+    /// - The peak M moves too (∂L/∂M = Σ f_p CAM_p / (Σf · (M + ε)²) over unfloored cells):
+    ///   lowering a lone peak flattens the map as well as raising the lesion.
+    public static func coverageLossAndGradient(cam: [Float], fractions: [Float]) -> (loss: Double, gradient: [Float]) {
+        precondition(cam.count == fractions.count && !cam.isEmpty, "cam and fractions")
+        var gradient = [Float](repeating: 0, count: cam.count)
+        let total = fractions.reduce(0.0) { $0 + Double($1) }
+        guard total > 0 else { return (0, gradient) }
+        var peak = 0.0, peakCell: Int?
+        for (p, v) in cam.enumerated() where Double(v) > peak { (peak, peakCell) = (Double(v), p) }
+        let d = peak + epsilon
+        var loss = 0.0, dPeak = 0.0
+        for (p, (v, f)) in zip(cam, fractions).enumerated() where f > 0 {
+            let s = Double(v) / d
+            loss += Double(f) * (1 - max(s, -1))
+            guard s > -1 else { continue }
+            gradient[p] += Float(-Double(f) / (total * d))
+            dPeak += Double(f) * Double(v) / (total * d * d)
+        }
+        if let m = peakCell { gradient[m] += Float(dPeak) }
+        return (loss / total, gradient)
+    }
 }

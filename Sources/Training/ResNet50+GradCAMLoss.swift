@@ -9,6 +9,14 @@ public enum CAMLossMap: String, Codable, Sendable, CaseIterable {
     /// ones `analyze` fuses into the heat map and the Corona score: the loss is the mean of the
     /// two maps' shares outside the lesion.
     case gradCAM = "grad-cam"
+    /// `gradCAM`'s share outside the lesion plus, on the same two maps, how far the lesion's
+    /// cells fall short of the map's peak (`CAMLesionLoss.coverageLossAndGradient`): the share
+    /// alone is met by a map that peaks on a few lesion cells, while the Corona score counts
+    /// only cells near the peak at both scales, so it needs the map flat-topped over the lesion.
+    case gradCAMCover = "grad-cam-cover"
+
+    /// Whether the term reads the Grad-CAM maps of layer3 and layer2 (it then needs them trained).
+    public var readsGradCAM: Bool { self != .layer4 }
 }
 
 /// Grad-CAM weights α_k = mean_hw ∂logit/∂A_k per image, for layer3's and layer2's outputs
@@ -30,7 +38,11 @@ extension ResNet50 {
     /// Returns the loss, each masked image's mean share, ∂loss/∂A by layer (0-based 2 = layer3,
     /// 1 = layer2; [C][N][H·W], for `backward`'s `adding`) and the α used. `weights` replaces
     /// the α computed here (tests hold it fixed across passes).
-    func gradCAMLoss(_ pass: Tape, masks: [[Bool]?], weight: Double, weights given: GradCAMWeights? = nil)
+    /// With `cover`, each map's term also holds `CAMLesionLoss.coverageLossAndGradient` (the
+    /// shares returned stay the outside shares alone). Without `gradients`, the ∂loss/∂A arrays
+    /// are not built (validation).
+    func gradCAMLoss(_ pass: Tape, masks: [[Bool]?], weight: Double, cover: Bool = false, gradients: Bool = true,
+                     weights given: GradCAMWeights? = nil)
         -> (loss: Double, shares: [Double?], added: [Int: [Float]], weights: GradCAMWeights) {
         let n = pass.n
         precondition(masks.count == n, "one lesion mask (or nil) per image")
@@ -54,20 +66,27 @@ extension ResNet50 {
         var added: [Int: [Float]] = [:]
         for layer in [2, 1] {
             let b = pass.lastBlock(ofLayer: layer), plane = b.outH * b.outW, c = layer == 2 ? layer3Channels : layer2Channels
-            var d = [Float](repeating: 0, count: c * n * plane)
+            var d = [Float](repeating: 0, count: gradients ? c * n * plane : 0)
             for i in masked {
                 let alpha = (layer == 2 ? alphas.layer3[i] : alphas.layer2[i]).map { $0 * Float(plane) }
                 let cam = GradCAMMath.weightedSum(activations: b.out + i * plane, alpha: alpha, plane: plane, channelStride: n * plane)
                 let outside = CAMLesionLoss.outsideCells(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
-                let (l, dCAM) = CAMLesionLoss.lossAndGradient(cam: cam, outside: outside)
+                var (l, dCAM) = CAMLesionLoss.lossAndGradient(cam: cam, outside: outside)
                 shares[i] = (shares[i] ?? 0) + l / 2
+                if cover {
+                    let fractions = CAMLesionLoss.lesionFractions(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
+                    let coverage = CAMLesionLoss.coverageLossAndGradient(cam: cam, fractions: fractions)
+                    l += coverage.loss
+                    for p in 0..<plane { dCAM[p] += coverage.gradient[p] }
+                }
                 loss += weight * l / Double(n) / 2
+                guard gradients else { continue }
                 for k in 0..<c {
                     let base = (k * n + i) * plane
                     for p in 0..<plane { d[base + p] = scale * alpha[k] * dCAM[p] }   // ∂/∂A_k(p) = α_k ∂L/∂cam(p)
                 }
             }
-            added[layer] = d
+            if gradients { added[layer] = d }
         }
         return (loss, shares, added, alphas)
     }

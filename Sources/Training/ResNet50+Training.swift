@@ -15,7 +15,7 @@ extension ResNet50 {
                                           lesionMasks: [[Bool]?], map: CAMLossMap = .layer4) -> (logits: [Float], shares: [Double?]) {
         precondition(lesionMasks.count == n, "one lesion mask (or nil) per image")
         let pass = forward(x, n: n, height: height, width: width)
-        if map == .gradCAM { return (pass.logits, gradCAMLoss(pass, masks: lesionMasks, weight: 1).shares) }
+        if map.readsGradCAM { return (pass.logits, gradCAMLoss(pass, masks: lesionMasks, weight: 1, gradients: false).shares) }
         let shares = lesionMasks.enumerated().map { i, mask -> Double? in
             guard let mask else { return nil }
             precondition(height == width && mask.count == height * width, "lesion mask \(i) is not the input's size")
@@ -30,7 +30,7 @@ extension ResNet50 {
     /// moves the running ones.
     /// With `camWeight` λ > 0 and `lesionMasks` (one per image, input side², nil for an image
     /// without a known lesion), the loss is BCE + λ/N · Σ over masked images of
-    /// `CAMLesionLoss` on layer4's class activation map (or, with `camMap` `.gradCAM`, on the
+    /// `CAMLesionLoss` on layer4's class activation map (or, with `camMap` `.gradCAM` or `.gradCAMCover`, on the
     /// pipeline's Grad-CAM maps: `gradCAMLoss`); `camOutsideShares` holds that share per image
     /// (nil where no mask).
     /// Returns ∂loss/∂x as well when `inputGradient`.
@@ -55,8 +55,8 @@ extension ResNet50 {
             case .layer4:
                 let cam = camLoss(pass, masks: masks, weight: camWeight)
                 (loss, shares, dTop) = (loss + cam.loss, cam.shares, cam.dTop)
-            case .gradCAM:
-                let cam = gradCAMLoss(pass, masks: masks, weight: camWeight)
+            case .gradCAM, .gradCAMCover:
+                let cam = gradCAMLoss(pass, masks: masks, weight: camWeight, cover: camMap == .gradCAMCover)
                 (loss, shares, added) = (loss + cam.loss, cam.shares, cam.added)
             }
         }

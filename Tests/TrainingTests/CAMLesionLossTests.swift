@@ -41,6 +41,50 @@ final class CAMLesionLossTests: XCTestCase, CAMTestInputs {
         XCTAssertEqual(CAMLesionLoss.lossAndGradient(cam: [-1, -2], outside: [true, false]).gradient, [0, 0])
     }
 
+    /// Lesion fractions by hand: an 8×8 mask on a 2×2 grid (16 pixels a cell).
+    func testLesionFractionsCountEachCellsLesionPixels() {
+        var mask = [Bool](repeating: false, count: 8 * 8)
+        for r in 0..<4 { for c in 0..<4 { mask[r * 8 + c] = true } }   // all of cell (0, 0)
+        mask[5 * 8 + 6] = true                                          // one pixel of cell (1, 1)
+        mask[6 * 8 + 7] = true
+        XCTAssertEqual(CAMLesionLoss.lesionFractions(mask, side: 8, rows: 2, columns: 2), [1, 0, 0, 2.0 / 16])
+        let outside = CAMLesionLoss.outsideCells(mask, side: 8, rows: 4, columns: 4)
+        XCTAssertEqual(CAMLesionLoss.lesionFractions(mask, side: 8, rows: 4, columns: 4).map { $0 == 0 }, outside)
+    }
+
+    /// The coverage term against its definition, evaluated independently in Double with central
+    /// differences (the peak moves with its cell); a map flat over the lesion at its peak costs
+    /// (almost: ε) nothing, a map that peaks on one lesion cell costs more, cells far below zero
+    /// are floored.
+    func testCoverageAndGradientMatchTheDefinition() {
+        let cam: [Float] = [2.0, -1.0, 0.5, 3.0, 0.25, -40]
+        let fractions: [Float] = [0, 0.5, 1, 1, 0.25, 0.5]
+        func coverage(_ v: [Double]) -> Double {
+            let d = max(v.max()!, 0) + CAMLesionLoss.epsilon
+            let total = fractions.reduce(0.0) { $0 + Double($1) }
+            return zip(v, fractions).reduce(0.0) { $0 + Double($1.1) * (1 - max($1.0 / d, -1)) } / total
+        }
+        let (loss, g) = CAMLesionLoss.coverageLossAndGradient(cam: cam, fractions: fractions)
+        XCTAssertEqual(loss, coverage(cam.map(Double.init)), accuracy: 1e-9)
+        XCTAssertEqual(loss, (0.5 * 1.25 + 1 * 0.875 + 1 * 0.25 + 0.25 * 0.9375 + 0.5 * 2) / 3.25, accuracy: 1e-9)
+        for k in cam.indices {
+            var plus = cam.map(Double.init), minus = plus
+            plus[k] += 1e-4
+            minus[k] -= 1e-4
+            XCTAssertEqual(Double(g[k]), (coverage(plus) - coverage(minus)) / 2e-4, accuracy: 1e-5, "cell \(k)")
+        }
+        XCTAssertEqual(g[5], 0, "floored at −1: no pull")
+        XCTAssertEqual(g[0], 0, "no lesion, not the peak")
+        let flat = CAMLesionLoss.coverageLossAndGradient(cam: [0, 50, 50, 50, 50, 50], fractions: fractions).loss
+        let peaked = CAMLesionLoss.coverageLossAndGradient(cam: [0, 5, 5, 50, 5, 5], fractions: fractions).loss
+        XCTAssertLessThan(flat, 0.03)
+        XCTAssertGreaterThan(peaked, 0.5)
+        // Scale-free, like the share.
+        XCTAssertEqual(CAMLesionLoss.coverageLossAndGradient(cam: [0, 50, 500, 50, 50, 50], fractions: fractions).loss,
+                       CAMLesionLoss.coverageLossAndGradient(cam: [0, 500, 5000, 500, 500, 500], fractions: fractions).loss, accuracy: 2e-3)
+        XCTAssertEqual(CAMLesionLoss.coverageLossAndGradient(cam: [1, 2], fractions: [0, 0]).loss, 0)
+    }
+
     /// The map the loss sees is the class activation map of the logit: mean(CAM) + bias = logit.
     func testMapAveragesToTheLogit() throws {
         let model = try makeModel()

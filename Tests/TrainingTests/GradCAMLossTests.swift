@@ -49,25 +49,40 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
     /// layer1's differences are 10-25 % off; they converge to the analytic values as ε falls
     /// until Float32 rounding takes over below 1e-4).
     func testGradientsMatchFiniteDifferencesWithAlphaHeld() throws {
+        try checkGradients(map: .gradCAM)
+    }
+
+    /// The same with the coverage term added (`.gradCAMCover`): its peak is one more kink.
+    func testCoverageGradientsMatchFiniteDifferencesWithAlphaHeld() throws {
+        try checkGradients(map: .gradCAMCover)
+    }
+
+    private func checkGradients(map: CAMLossMap) throws {
         let model = try makeModel()
+        let cover = map == .gradCAMCover
         let x = input(3), labels: [Float] = [1, 0, 1], lesions = masks(), lambda = 5.0
         let held = model.gradCAMLoss(model.forward(x, n: 3, height: side, width: side, training: true),
-                                     masks: lesions, weight: lambda).weights
+                                     masks: lesions, weight: lambda, cover: cover).weights
         model.store.zeroGradients()
         let r = model.lossAndGradients(x, labels: labels, height: side, width: side, lesionMasks: lesions,
-                                       camWeight: lambda, camMap: .gradCAM, inputGradient: true)
+                                       camWeight: lambda, camMap: map, inputGradient: true)
         let gx = try XCTUnwrap(r.input)
         let bce = BCEWithLogits.lossAndGradient(logits: r.logits, labels: labels).loss
         XCTAssertGreaterThan(r.loss - bce, 0.05, "the term must be present (shares \(r.camOutsideShares))")
+        if cover {
+            let shareAlone = model.gradCAMLoss(model.forward(x, n: 3, height: side, width: side, training: true),
+                                               masks: lesions, weight: lambda, weights: held).loss
+            XCTAssertGreaterThan(r.loss - bce, shareAlone + 0.05, "the coverage term must be present")
+        }
         let grads = model.store.grads
         func loss(_ input: [Float]) -> Double {
             let pass = model.forward(input, n: 3, height: side, width: side, training: true)
             return BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels).loss
-                + model.gradCAMLoss(pass, masks: lesions, weight: lambda, weights: held).loss
+                + model.gradCAMLoss(pass, masks: lesions, weight: lambda, cover: cover, weights: held).loss
         }
         let worst = assertGradientsMatch(model, input: x, grads: grads, inputGradient: gx, eps: 1e-4, relative: 0.05,
                                          seeds: 3000, loss: loss)
-        print("Grad-CAM loss gradient check: \(model.store.count) tensors + input, worst relative error \(worst)")
+        print("Grad-CAM loss (\(map.rawValue)) gradient check: \(model.store.count) tensors + input, worst relative error \(worst)")
     }
 
     /// Steps with the term leave less Grad-CAM evidence outside the lesions than the same steps
@@ -90,5 +105,34 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
         let plain = try shareAfterSteps(camWeight: 0), steered = try shareAfterSteps(camWeight: 5)
         print("Grad-CAM share outside the lesions after 15 steps: BCE \(plain), BCE + term \(steered)")
         XCTAssertLessThan(steered, plain - 0.1)
+    }
+
+    /// Steps with the coverage term leave more of the lesions' pixels above the Corona score's
+    /// 0.6 in the pipeline's fused map (`classify`, an independent path) than the same steps
+    /// with the share alone: the share is met by a map that peaks on a few lesion cells.
+    func testCoverageStepsFillTheLesionsInTheFusedMap() throws {
+        let x = input(3), labels: [Float] = [1, 0, 1], lesions = masks()
+        func lesionShareAboveThreshold(map: CAMLossMap) throws -> Double {
+            let model = try makeModel()
+            let adam = Adam(store: model.store, learningRate: 1e-2)
+            for _ in 0..<15 {
+                model.trainStep(x, labels: labels, height: side, width: side, lesionMasks: lesions,
+                                camWeight: 5, camMap: map, optimizer: adam)
+            }
+            let results = try model.classify(Tensor(shape: [3, 3, side, side], data: x), gradCAMFor: [0, 2])
+            var above = 0, total = 0
+            for i in [0, 2] {
+                let fused = try XCTUnwrap(results[i].gradCAM).fused, mask = try XCTUnwrap(lesions[i])
+                XCTAssertEqual(fused.count, mask.count)
+                for (v, inLesion) in zip(fused, mask) where inLesion {
+                    total += 1
+                    if v > 0.6 { above += 1 }
+                }
+            }
+            return Double(above) / Double(total)
+        }
+        let share = try lesionShareAboveThreshold(map: .gradCAM), cover = try lesionShareAboveThreshold(map: .gradCAMCover)
+        print("lesion pixels above 0.6 in the fused map after 15 steps: share term \(share), share + coverage \(cover)")
+        XCTAssertGreaterThan(cover, share + 0.1)
     }
 }
