@@ -20,8 +20,9 @@ struct Predict: ParsableCommand {
         `ctscreen evaluate --slices OUTPUT`; filter rows by the dataset column for per-source figures. \
         With --localisation, slices that come with an infection mask (--covid19-ct-seg, --medseg) \
         also get Grad-CAM, and three more columns say how its fused map sits on the mask: \
-        heat_in_lesion, heat_in_rest_of_lung (mean of the map there) and peak_in_lesion (1 when \
-        the hottest pixel is in the lesion).
+        heat_in_lesion, heat_in_rest_of_lung (mean of the map there), peak_in_lesion (1 when \
+        the hottest pixel is in the lesion), and lesion_counted, rest_of_lung_counted (the \
+        shares of their pixels above the Corona score's threshold, which the score counts).
         """)
 
     @Option(help: "splits.json written by `ctscreen train`.")
@@ -70,7 +71,7 @@ struct Predict: ParsableCommand {
         // Volume slices are read once per volume, as in training.
         let cache = TrainSliceCache(loader: loader)
         try cache.preload(data.samples)
-        var lines = ["id,label,score,dataset,patient" + (localisation ? ",heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion" : "")]
+        var lines = ["id,label,score,dataset,patient" + (localisation ? ",heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion,lesion_counted,rest_of_lung_counted" : "")]
         var measured: [LesionLocalisation] = []
         var rng = SplitMix64(seed: 0)
         var pooled = Data()
@@ -88,8 +89,9 @@ struct Predict: ParsableCommand {
                     let map = o.fusedMap.map { SlicePreparation.mapToSlice($0, side: loader.settings.inputSize, settings: loader.settings) }
                     let m = try Self.localisation(of: s, image: prepared[k], map: map, loader: loader)
                     if let m { measured.append(m) }
-                    extra = m.map { [String($0.meanInLesion), String($0.meanInRestOfLung), $0.peakInLesion ? "1" : "0"] }
-                        ?? ["", "", ""]
+                    extra = m.map { [String($0.meanInLesion), String($0.meanInRestOfLung), $0.peakInLesion ? "1" : "0",
+                                     String($0.lesionCounted), String($0.restOfLungCounted)] }
+                        ?? ["", "", "", "", ""]
                 }
                 let cut = s.group.firstIndex(of: "/")
                 let dataset = cut.map { String(s.group[..<$0]) } ?? data.name
@@ -110,11 +112,14 @@ struct Predict: ParsableCommand {
         if localisation {
             let ratios = measured.map(\.ratio).sorted()
             let hits = measured.filter(\.peakInLesion).count
+            let n = Double(measured.count)
             print(measured.isEmpty ? "localisation: no slice with a non-empty infection mask"
                   : String(format: "localisation over %d masked slices: heat in lesion / rest of lung median %.2f "
-                           + "(quartiles %.2f–%.2f), hottest pixel in the lesion on %d (%.0f %%)",
+                           + "(quartiles %.2f–%.2f), hottest pixel in the lesion on %d (%.0f %%); above the Corona "
+                           + "threshold: %.1f %% of lesion pixels, %.1f %% of the rest of the lung (means over slices)",
                            measured.count, ratios[ratios.count / 2], ratios[ratios.count / 4], ratios[(3 * ratios.count) / 4],
-                           hits, 100 * Double(hits) / Double(measured.count)))
+                           hits, 100 * Double(hits) / n, 100 * measured.map(\.lesionCounted).reduce(0, +) / n,
+                           100 * measured.map(\.restOfLungCounted).reduce(0, +) / n))
         }
     }
 
@@ -124,7 +129,8 @@ struct Predict: ParsableCommand {
                              loader: SampleLoader) throws -> LesionLocalisation? {
         let side = image.side
         guard let map, map.count == side * side, let mask = try loader.lesionMask(for: sample, side: side) else { return nil }
-        return LesionLocalisation.measure(heat: map, lesion: mask, image: image.pixels, side: side)
+        return LesionLocalisation.measure(heat: map, lesion: mask, image: image.pixels, side: side,
+                                          countedAbove: ScreeningSettings.standard.coronaThreshold)
     }
 
     static func id(_ s: Sample) -> String {

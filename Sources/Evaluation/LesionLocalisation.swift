@@ -15,27 +15,36 @@ public struct LesionLocalisation: Equatable, Sendable {
     public var peakInLesion: Bool
     /// Lesion and rest-of-lung pixel counts.
     public var lesionPixels: Int, restOfLungPixels: Int
+    /// Shares of the lesion's and of the rest of the lung's pixels whose heat passes the
+    /// Corona score's threshold: what the score counts of the lesion, and beside it.
+    public var lesionCounted: Double, restOfLungCounted: Double
 
     public var ratio: Double { meanInRestOfLung > 0 ? meanInLesion / meanInRestOfLung : .nan }
 
     /// `heat`, `lesion` and `image` (gray values in [0, 1]) are `side`×`side`, row-major.
-    /// nil when the lesion or the rest of the lung is empty.
-    public static func measure(heat: [Float], lesion: [Bool], image: [Float], side: Int) -> LesionLocalisation? {
+    /// nil when the lesion or the rest of the lung is empty. `countedAbove`: the Corona score's
+    /// threshold on the fused map.
+    public static func measure(heat: [Float], lesion: [Bool], image: [Float], side: Int,
+                               countedAbove threshold: Float) -> LesionLocalisation? {
         let count = side * side
         precondition(heat.count == count && lesion.count == count && image.count == count, "map sizes")
         let dark = Otsu.threshold(image)
-        var inSum = 0.0, inCount = 0, restSum = 0.0, restCount = 0
+        var inSum = 0.0, inCount = 0, restSum = 0.0, restCount = 0, inCounted = 0, restCounted = 0
         var peak = 0
         for i in 0..<count {
             if heat[i] > heat[peak] { peak = i }
             if lesion[i] {
                 inSum += Double(heat[i]); inCount += 1
+                if heat[i] > threshold { inCounted += 1 }
             } else if image[i] < dark {
                 restSum += Double(heat[i]); restCount += 1
+                if heat[i] > threshold { restCounted += 1 }
             }
         }
         guard inCount > 0, restCount > 0 else { return nil }
         return LesionLocalisation(meanInLesion: inSum / Double(inCount), meanInRestOfLung: restSum / Double(restCount),
-                                  peakInLesion: lesion[peak], lesionPixels: inCount, restOfLungPixels: restCount)
+                                  peakInLesion: lesion[peak], lesionPixels: inCount, restOfLungPixels: restCount,
+                                  lesionCounted: Double(inCounted) / Double(inCount),
+                                  restOfLungCounted: Double(restCounted) / Double(restCount))
     }
 }

@@ -58,7 +58,7 @@ final class PredictCommandTests: XCTestCase {
 
     /// Bad inputs of predict, convert-weights and the data-set flags: one clear error line
     /// naming the file or flag, and a non-zero exit.
-    /// --localisation adds Grad-CAM's place on each masked slice's infection mask: three
+    /// --localisation adds Grad-CAM's place on each masked slice's infection mask: five
     /// columns per row and a summary line (the measure itself: LesionLocalisationTests).
     func testLocalisationColumns() throws {
         let binary = try AnalyzeTests.binary(configuration: "debug")
@@ -71,15 +71,17 @@ final class PredictCommandTests: XCTestCase {
             "--output", csv, "--threads", "1"])
         XCTAssertEqual(status, 0, stderr)
         XCTAssertTrue(stdout.contains("localisation over 3 masked slices: heat in lesion / rest of lung median"), stdout)
+        XCTAssertTrue(stdout.contains("% of lesion pixels"), stdout)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "id,label,score,dataset,patient,heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion")
+        XCTAssertEqual(lines.first, "id,label,score,dataset,patient,heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion,lesion_counted,rest_of_lung_counted")
         XCTAssertEqual(lines.count, 4)
         for row in lines.dropFirst() {
             let f = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            XCTAssertEqual(f.count, 8, row)
+            XCTAssertEqual(f.count, 10, row)
             let inLesion = try XCTUnwrap(Double(f[5]), row), rest = try XCTUnwrap(Double(f[6]), row)
             XCTAssertTrue(inLesion >= 0 && rest > 0 && inLesion.isFinite, row)
             XCTAssertTrue(["0", "1"].contains(f[7]), row)
+            for share in [f[8], f[9]] { XCTAssertTrue((0...1).contains(try XCTUnwrap(Double(share), row)), row) }
         }
     }
 
