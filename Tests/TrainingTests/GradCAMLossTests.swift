@@ -90,14 +90,9 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
     /// with a BCE-only twin: the share itself can rise while the logits grow, since ε matters
     /// less as the maps' mass grows.
     func testStepsMoveTheEvidenceIntoTheLesions() throws {
-        let x = input(3), labels: [Float] = [1, 0, 1], lesions = masks()
+        let x = input(3), lesions = masks()
         func shareAfterSteps(camWeight: Double) throws -> Double {
-            let model = try makeModel()
-            let adam = Adam(store: model.store, learningRate: 1e-2)
-            for _ in 0..<15 {
-                model.trainStep(x, labels: labels, height: side, width: side, lesionMasks: lesions,
-                                camWeight: camWeight, camMap: .gradCAM, optimizer: adam)
-            }
+            let model = try trained(camWeight: camWeight, map: .gradCAM)
             let shares = model.logitsAndCAMOutsideShares(x, n: 3, height: side, width: side, lesionMasks: lesions,
                                                          map: .gradCAM).shares.compactMap { $0 }
             return shares.reduce(0, +) / Double(shares.count)
@@ -111,14 +106,9 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
     /// 0.6 in the pipeline's fused map (`classify`, an independent path) than the same steps
     /// with the share alone: the share is met by a map that peaks on a few lesion cells.
     func testCoverageStepsFillTheLesionsInTheFusedMap() throws {
-        let x = input(3), labels: [Float] = [1, 0, 1], lesions = masks()
+        let x = input(3), lesions = masks()
         func lesionShareAboveThreshold(map: CAMLossMap) throws -> Double {
-            let model = try makeModel()
-            let adam = Adam(store: model.store, learningRate: 1e-2)
-            for _ in 0..<15 {
-                model.trainStep(x, labels: labels, height: side, width: side, lesionMasks: lesions,
-                                camWeight: 5, camMap: map, optimizer: adam)
-            }
+            let model = try trained(camWeight: 5, map: map)
             let results = try model.classify(Tensor(shape: [3, 3, side, side], data: x), gradCAMFor: [0, 2])
             var above = 0, total = 0
             for i in [0, 2] {
@@ -134,5 +124,16 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
         let share = try lesionShareAboveThreshold(map: .gradCAM), cover = try lesionShareAboveThreshold(map: .gradCAMCover)
         print("lesion pixels above 0.6 in the fused map after 15 steps: share term \(share), share + coverage \(cover)")
         XCTAssertGreaterThan(cover, share + 0.1)
+    }
+
+    /// The small network after 15 Adam steps (lr 1e-2) on the three images, labels 1, 0, 1.
+    private func trained(camWeight: Double, map: CAMLossMap) throws -> ResNet50 {
+        let model = try makeModel()
+        let adam = Adam(store: model.store, learningRate: 1e-2)
+        for _ in 0..<15 {
+            model.trainStep(input(3), labels: [1, 0, 1], height: side, width: side, lesionMasks: masks(),
+                            camWeight: camWeight, camMap: map, optimizer: adam)
+        }
+        return model
     }
 }
