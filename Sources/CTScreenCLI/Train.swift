@@ -46,6 +46,9 @@ struct Train: ParsableCommand {
     var weightDecay = 0.0
     @Option(help: "Seed of the split, data order, augmentation and fresh weights.")
     var seed: UInt64 = 1
+    @Option(name: .customLong("split-seed"),
+            help: "Seed of the patient-wise split alone (default: --seed): another --seed then trains on the same split again.")
+    var splitSeed: UInt64?
     @Flag(name: .customLong("no-augmentation"), help: "Turn off rotation / flip / crop augmentation.")
     var noAugmentation = false
     @Option(name: .customLong("input-size"), help: "Input side in pixels (224 for the shipped model).")
@@ -133,7 +136,7 @@ struct Train: ParsableCommand {
             throw TrainingError("\(out): cannot create the output folder: \(error.localizedDescription)")
         }
         let all = try data.dataset()
-        var splits = try DatasetSplits.split(all, train: trainFraction, validation: validationFraction, seed: seed)
+        var splits = try DatasetSplits.split(all, train: trainFraction, validation: validationFraction, seed: splitSeed ?? seed)
             .forcing(train: trainGroups, test: testGroups)
         // Donor slices go in after the deal, so every other group (the test split above all)
         // lands where it would without them.

@@ -190,6 +190,27 @@ final class TrainCommandTests: XCTestCase {
     /// deals, the donors' list still names all six, the validation CAM share is logged and
     /// --keep-epoch-weights keeps the epoch's weights. A volume that is not a donor (unseen
     /// test data) and the options without --lesion-paste are refused with one error line.
+    /// --split-seed keeps the split while --seed changes the rest: the same splits.json as the
+    /// run with that seed alone, other weights; without it the seed moves the split too.
+    func testSplitSeedKeepsTheSplit() throws {
+        let (binary, ucsd, model) = try inputs()
+        let out = try SharedFolder.temporaryFolder("split-seed")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let common = ["train", "--ucsd", ucsd, "--max-steps", "1", "--batch-size", "4", "--input-size", "64", "--max-per-group", "4",
+                      "--threads", "1", "--init", model, "--epochs", "1"]
+        var files: [String: (splits: [String: Dataset], weights: Data)] = [:]
+        for (name, seeds) in [("one", ["--seed", "1"]), ("two-on-one", ["--seed", "2", "--split-seed", "1"]), ("two", ["--seed", "2"])] {
+            let dir = out.appendingPathComponent(name)
+            let (status, _, err) = try AnalyzeTests.run(binary, common + seeds + ["--out", dir.path])
+            XCTAssertEqual(status, 0, err)
+            files[name] = (try JSONDecoder().decode([String: Dataset].self, from: Data(contentsOf: dir.appendingPathComponent("splits.json"))),
+                           try Data(contentsOf: dir.appendingPathComponent("model.safetensors")))
+        }
+        XCTAssertEqual(files["two-on-one"]!.splits, files["one"]!.splits)
+        XCTAssertNotEqual(files["two-on-one"]!.weights, files["one"]!.weights, "the seed still shapes the training")
+        XCTAssertNotEqual(files["two"]!.splits, files["one"]!.splits, "without --split-seed the seed deals the split")
+    }
+
     func testLesionDonorsInTrainingAndValidation() throws {
         let (binary, ucsd, model) = try inputs()
         let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
