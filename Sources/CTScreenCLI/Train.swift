@@ -89,6 +89,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("cam-loss-map"),
             help: "The map --cam-loss-weight reads: layer4 (the class activation map of layer4, 7×7), grad-cam (the pipeline's Grad-CAM of layer3 and layer2, 14×14 and 28×28, which analyze fuses; needs --train-from layer2 or earlier) or grad-cam-cover (grad-cam, plus how far the lesion's cells fall short of each map's peak: asks for maps flat-topped over the lesion).")
     var camLossMap: CAMLossMap = .layer4
+    @Option(name: .customLong("cam-cover-weight"),
+            help: "With --cam-loss-map grad-cam-cover: the coverage term's weight relative to the share outside the lesion (default 1).")
+    var camCoverWeight: Double?
     @Option(name: .customLong("train-from"),
             help: "First stage trained: stem (all), layer1 … layer4, or fc (a linear probe on a held backbone). Held stages keep their --init weights.")
     var trainFrom: TrainedStages = .stem
@@ -107,6 +110,10 @@ struct Train: ParsableCommand {
             throw ValidationError("--train-from \(trainFrom.rawValue) holds stages at their initial weights: give --init")
         }
         guard camLossWeight >= 0, camLossWeight.isFinite else { throw ValidationError("--cam-loss-weight must be ≥ 0") }
+        if let w = camCoverWeight {
+            guard camLossMap == .gradCAMCover else { throw ValidationError("--cam-cover-weight needs --cam-loss-map grad-cam-cover") }
+            guard w >= 0, w.isFinite else { throw ValidationError("--cam-cover-weight must be ≥ 0") }
+        }
         if camLossMap.readsGradCAM && trainFrom.stage > TrainedStages.layer2.stage {
             throw ValidationError("--cam-loss-map \(camLossMap.rawValue) acts on layer2's and layer3's outputs: train from layer2 or earlier")
         }
@@ -175,6 +182,7 @@ struct Train: ParsableCommand {
         settings.maxStepsPerEpoch = maxSteps
         settings.camLossWeight = camLossWeight
         settings.camLossMap = camLossMap
+        settings.camCoverWeight = camCoverWeight ?? 1
         if noAugmentation { settings.augmentation = .none }
 
         let checkpointPath = folder.appendingPathComponent(Checkpoint.fileName).path
@@ -195,6 +203,9 @@ struct Train: ParsableCommand {
             }
             guard (c.extra["cam_loss_map"] ?? CAMLossMap.layer4.rawValue) == camLossMap.rawValue else {
                 throw TrainingError("\(checkpointPath): trained with --cam-loss-map \(c.extra["cam_loss_map"] ?? "layer4"); resume with the same map")
+            }
+            guard camLossMap != .gradCAMCover || c.extra["cam_cover_weight"].flatMap(Double.init) ?? 1 == settings.camCoverWeight else {
+                throw TrainingError("\(checkpointPath): trained with --cam-cover-weight \(c.extra["cam_cover_weight"] ?? "1"); resume with the same weight")
             }
             model = m
             resumeFrom = (c, file)
@@ -245,7 +256,8 @@ struct Train: ParsableCommand {
                                          metadata: with(["epochs": String(t.epochsDone), "validation_auc": String(auc)]))
             }
             var extra = with(["train_samples": trainCount, "learning_rate": String(t.settings.learningRate),
-                              "cam_loss_weight": String(t.settings.camLossWeight), "cam_loss_map": t.settings.camLossMap.rawValue])
+                              "cam_loss_weight": String(t.settings.camLossWeight), "cam_loss_map": t.settings.camLossMap.rawValue,
+                              "cam_cover_weight": String(t.settings.camCoverWeight)])
             if let b = best { extra["best_epoch"] = String(b.epoch); extra["best_validation_auc"] = String(b.auc) }
             if trainBatchNormStatistics { extra["batchnorm_statistics"] = "1" }
             try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed, extra: extra)

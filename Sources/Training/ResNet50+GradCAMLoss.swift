@@ -38,10 +38,10 @@ extension ResNet50 {
     /// Returns the loss, each masked image's mean share, ∂loss/∂A by layer (0-based 2 = layer3,
     /// 1 = layer2; [C][N][H·W], for `backward`'s `adding`) and the α used. `weights` replaces
     /// the α computed here (tests hold it fixed across passes).
-    /// With `cover`, each map's term also holds `CAMLesionLoss.coverageLossAndGradient` (the
-    /// shares returned stay the outside shares alone). Without `gradients`, the ∂loss/∂A arrays
+    /// With `coverWeight` μ > 0, each map's term also holds μ × `CAMLesionLoss.coverageLossAndGradient`
+    /// (the shares returned stay the outside shares alone). Without `gradients`, the ∂loss/∂A arrays
     /// are not built (validation).
-    func gradCAMLoss(_ pass: Tape, masks: [[Bool]?], weight: Double, cover: Bool = false, gradients: Bool = true,
+    func gradCAMLoss(_ pass: Tape, masks: [[Bool]?], weight: Double, coverWeight: Double = 0, gradients: Bool = true,
                      weights given: GradCAMWeights? = nil)
         -> (loss: Double, shares: [Double?], added: [Int: [Float]], weights: GradCAMWeights) {
         let n = pass.n
@@ -73,11 +73,11 @@ extension ResNet50 {
                 let outside = CAMLesionLoss.outsideCells(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
                 var (l, dCAM) = CAMLesionLoss.lossAndGradient(cam: cam, outside: outside)
                 shares[i] = (shares[i] ?? 0) + l / 2
-                if cover {
+                if coverWeight > 0 {
                     let fractions = CAMLesionLoss.lesionFractions(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
                     let coverage = CAMLesionLoss.coverageLossAndGradient(cam: cam, fractions: fractions)
-                    l += coverage.loss
-                    for p in 0..<plane { dCAM[p] += coverage.gradient[p] }
+                    l += coverWeight * coverage.loss
+                    for p in 0..<plane { dCAM[p] += Float(coverWeight) * coverage.gradient[p] }
                 }
                 loss += weight * l / Double(n) / 2
                 guard gradients else { continue }

@@ -37,7 +37,7 @@ extension ResNet50 {
     @discardableResult
     public func lossAndGradients(_ x: [Float], labels: [Float], height: Int, width: Int,
                                  lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0, camMap: CAMLossMap = .layer4,
-                                 inputGradient: Bool = false)
+                                 camCoverWeight: Double = 1, inputGradient: Bool = false)
         -> (loss: Double, logits: [Float], input: [Float]?, camOutsideShares: [Double?]) {
         let n = labels.count
         store.allocateGradients()
@@ -56,7 +56,7 @@ extension ResNet50 {
                 let cam = camLoss(pass, masks: masks, weight: camWeight)
                 (loss, shares, dTop) = (loss + cam.loss, cam.shares, cam.dTop)
             case .gradCAM, .gradCAMCover:
-                let cam = gradCAMLoss(pass, masks: masks, weight: camWeight, cover: camMap == .gradCAMCover)
+                let cam = gradCAMLoss(pass, masks: masks, weight: camWeight, coverWeight: camMap == .gradCAMCover ? camCoverWeight : 0)
                 (loss, shares, added) = (loss + cam.loss, cam.shares, cam.added)
             }
         }
@@ -72,10 +72,10 @@ extension ResNet50 {
     @discardableResult
     public func trainStep(_ x: [Float], labels: [Float], height: Int, width: Int,
                           lesionMasks: [[Bool]?]? = nil, camWeight: Double = 0, camMap: CAMLossMap = .layer4,
-                          optimizer: Adam) -> (loss: Double, camOutsideShares: [Double?]) {
+                          camCoverWeight: Double = 1, optimizer: Adam) -> (loss: Double, camOutsideShares: [Double?]) {
         store.zeroGradients()
         let r = lossAndGradients(x, labels: labels, height: height, width: width, lesionMasks: lesionMasks, camWeight: camWeight,
-                                 camMap: camMap)
+                                 camMap: camMap, camCoverWeight: camCoverWeight)
         let t0 = DispatchTime.now().uptimeNanoseconds
         optimizer.update(store)
         phaseSeconds["adam", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9

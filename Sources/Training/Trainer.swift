@@ -23,13 +23,15 @@ public struct TrainingSettings: Sendable {
     public var camLossWeight = 0.0
     /// The map the CAM term reads (`CAMLossMap`).
     public var camLossMap = CAMLossMap.layer4
+    /// With `CAMLossMap.gradCAMCover`: the coverage term's weight relative to the share's.
+    public var camCoverWeight = 1.0
 
     public init() {}
 
     public func validate() throws {
         guard batchSize > 0, epochs > 0, learningRate > 0, weightDecay >= 0, inputSize >= 32, camLossWeight >= 0,
-              camLossWeight.isFinite else {
-            throw TrainingError("batch size, epochs and learning rate must be positive, weight decay and CAM loss weight ≥ 0, input size ≥ 32")
+              camLossWeight.isFinite, camCoverWeight >= 0, camCoverWeight.isFinite else {
+            throw TrainingError("batch size, epochs and learning rate must be positive, weight decay and CAM loss weights ≥ 0, input size ≥ 32")
         }
         if let m = maxStepsPerEpoch, m <= 0 { throw TrainingError("max steps per epoch must be positive, got \(m)") }
         try augmentation.validate()
@@ -159,7 +161,7 @@ public final class Trainer {
                 let batch = try source(b, settings.augmentation, &rng)
                 let r = model.trainStep(batch.input, labels: batch.labels, height: side, width: side,
                                         lesionMasks: batch.lesionMasks, camWeight: settings.camLossWeight,
-                                        camMap: settings.camLossMap, optimizer: optimizer)
+                                        camMap: settings.camLossMap, camCoverWeight: settings.camCoverWeight, optimizer: optimizer)
                 loss = r.loss
                 for share in r.camOutsideShares.compactMap({ $0 }) { shareSum += share; masked += 1 }
             }

@@ -177,6 +177,8 @@ final class TrainCommandTests: XCTestCase {
             (["--cam-loss-weight", "1"], "--cam-loss-weight needs slices with known lesions"),
             (["--cam-loss-map", "grad-cam", "--train-from", "layer3"], "--cam-loss-map grad-cam acts on layer2's and layer3's outputs"),
             (["--cam-loss-map", "grad-cam-cover", "--train-from", "layer4"], "--cam-loss-map grad-cam-cover acts on layer2's and layer3's outputs"),
+            (["--cam-loss-map", "grad-cam", "--cam-cover-weight", "2"], "--cam-cover-weight needs --cam-loss-map grad-cam-cover"),
+            (["--cam-loss-map", "grad-cam-cover", "--cam-cover-weight=-1"], "--cam-cover-weight must be ≥ 0"),
         ] {
             let (status, _, err) = try AnalyzeTests.run(binary, common + arguments)
             XCTAssertNotEqual(status, 0, "\(arguments)")

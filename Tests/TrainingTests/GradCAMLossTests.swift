@@ -52,24 +52,25 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
         try checkGradients(map: .gradCAM)
     }
 
-    /// The same with the coverage term added (`.gradCAMCover`): its peak is one more kink.
+    /// The same with the coverage term added (`.gradCAMCover`) at twice the share's weight (so a
+    /// weight left out of the gradient shows): its peak is one more kink.
     func testCoverageGradientsMatchFiniteDifferencesWithAlphaHeld() throws {
-        try checkGradients(map: .gradCAMCover)
+        try checkGradients(map: .gradCAMCover, coverWeight: 2)
     }
 
-    private func checkGradients(map: CAMLossMap) throws {
+    private func checkGradients(map: CAMLossMap, coverWeight: Double = 0) throws {
         let model = try makeModel()
-        let cover = map == .gradCAMCover
+        let cover = map == .gradCAMCover ? coverWeight : 0
         let x = input(3), labels: [Float] = [1, 0, 1], lesions = masks(), lambda = 5.0
         let held = model.gradCAMLoss(model.forward(x, n: 3, height: side, width: side, training: true),
-                                     masks: lesions, weight: lambda, cover: cover).weights
+                                     masks: lesions, weight: lambda, coverWeight: cover).weights
         model.store.zeroGradients()
         let r = model.lossAndGradients(x, labels: labels, height: side, width: side, lesionMasks: lesions,
-                                       camWeight: lambda, camMap: map, inputGradient: true)
+                                       camWeight: lambda, camMap: map, camCoverWeight: coverWeight, inputGradient: true)
         let gx = try XCTUnwrap(r.input)
         let bce = BCEWithLogits.lossAndGradient(logits: r.logits, labels: labels).loss
         XCTAssertGreaterThan(r.loss - bce, 0.05, "the term must be present (shares \(r.camOutsideShares))")
-        if cover {
+        if cover > 0 {
             let shareAlone = model.gradCAMLoss(model.forward(x, n: 3, height: side, width: side, training: true),
                                                masks: lesions, weight: lambda, weights: held).loss
             XCTAssertGreaterThan(r.loss - bce, shareAlone + 0.05, "the coverage term must be present")
@@ -78,7 +79,7 @@ final class GradCAMLossTests: XCTestCase, CAMTestInputs {
         func loss(_ input: [Float]) -> Double {
             let pass = model.forward(input, n: 3, height: side, width: side, training: true)
             return BCEWithLogits.lossAndGradient(logits: pass.logits, labels: labels).loss
-                + model.gradCAMLoss(pass, masks: lesions, weight: lambda, cover: cover, weights: held).loss
+                + model.gradCAMLoss(pass, masks: lesions, weight: lambda, coverWeight: cover, weights: held).loss
         }
         let worst = assertGradientsMatch(model, input: x, grads: grads, inputGradient: gx, eps: 1e-4, relative: 0.05,
                                          seeds: 3000, loss: loss)
