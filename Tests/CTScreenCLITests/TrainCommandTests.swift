@@ -187,11 +187,6 @@ final class TrainCommandTests: XCTestCase {
         }
     }
 
-    /// --train-on-donors and --validation-donor: the paste donors' slices join training, the
-    /// validation donor's join validation only, the test split is the one a run without them
-    /// deals, the donors' list still names all six, the validation CAM share is logged and
-    /// --keep-epoch-weights keeps the epoch's weights. A volume that is not a donor (unseen
-    /// test data) and the options without --lesion-paste are refused with one error line.
     /// --split-seed keeps the split while --seed changes the rest: the same splits.json as the
     /// run with that seed alone, other weights; without it the seed moves the split too.
     func testSplitSeedKeepsTheSplit() throws {
@@ -213,6 +208,11 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertNotEqual(files["two"]!.splits, files["one"]!.splits, "without --split-seed the seed deals the split")
     }
 
+    /// --train-on-donors and --validation-donor: the paste donors' slices join training, the
+    /// validation donor's join validation only, the test split is the one a run without them
+    /// deals, the donors' list still names all six, the validation CAM share is logged and
+    /// --keep-epoch-weights keeps the epoch's weights. A volume that is not a donor (unseen
+    /// test data) and the options without --lesion-paste are refused with one error line.
     func testLesionDonorsInTrainingAndValidation() throws {
         let (binary, ucsd, model) = try inputs()
         let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
