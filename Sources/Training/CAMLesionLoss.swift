@@ -32,13 +32,7 @@ public enum CAMLesionLoss {
     /// For an h×w grid laid over a side×side mask (cell (i, j) covers rows [i·side/h,
     /// (i+1)·side/h) and the same for columns), true where the cell holds no mask pixel.
     public static func outsideCells(_ mask: [Bool], side: Int, rows h: Int, columns w: Int) -> [Bool] {
-        precondition(mask.count == side * side && h > 0 && w > 0, "mask size")
-        var outside = [Bool](repeating: true, count: h * w)
-        for r in 0..<side {
-            let i = r * h / side
-            for c in 0..<side where mask[r * side + c] { outside[i * w + c * w / side] = false }
-        }
-        return outside
+        lesionFractions(mask, side: side, rows: h, columns: w).map { $0 == 0 }
     }
 
     /// The share of positive CAM mass outside the lesion and its gradient with respect to

@@ -70,11 +70,10 @@ extension ResNet50 {
             for i in masked {
                 let alpha = (layer == 2 ? alphas.layer3[i] : alphas.layer2[i]).map { $0 * Float(plane) }
                 let cam = GradCAMMath.weightedSum(activations: b.out + i * plane, alpha: alpha, plane: plane, channelStride: n * plane)
-                let outside = CAMLesionLoss.outsideCells(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
-                var (l, dCAM) = CAMLesionLoss.lossAndGradient(cam: cam, outside: outside)
+                let fractions = CAMLesionLoss.lesionFractions(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
+                var (l, dCAM) = CAMLesionLoss.lossAndGradient(cam: cam, outside: fractions.map { $0 == 0 })
                 shares[i] = (shares[i] ?? 0) + l / 2
                 if coverWeight > 0 {
-                    let fractions = CAMLesionLoss.lesionFractions(masks[i]!, side: pass.height, rows: b.outH, columns: b.outW)
                     let coverage = CAMLesionLoss.coverageLossAndGradient(cam: cam, fractions: fractions)
                     l += coverWeight * coverage.loss
                     for p in 0..<plane { dCAM[p] += Float(coverWeight) * coverage.gradient[p] }

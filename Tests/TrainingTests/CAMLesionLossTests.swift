@@ -48,8 +48,11 @@ final class CAMLesionLossTests: XCTestCase, CAMTestInputs {
         mask[5 * 8 + 6] = true                                          // one pixel of cell (1, 1)
         mask[6 * 8 + 7] = true
         XCTAssertEqual(CAMLesionLoss.lesionFractions(mask, side: 8, rows: 2, columns: 2), [1, 0, 0, 2.0 / 16])
-        let outside = CAMLesionLoss.outsideCells(mask, side: 8, rows: 4, columns: 4)
-        XCTAssertEqual(CAMLesionLoss.lesionFractions(mask, side: 8, rows: 4, columns: 4).map { $0 == 0 }, outside)
+        var fine = [Float](repeating: 0, count: 16)   // 4×4 cells of 2×2 pixels
+        for cell in [0, 1, 4, 5] { fine[cell] = 1 }
+        fine[2 * 4 + 3] = 0.25                          // pixel (5, 6)
+        fine[3 * 4 + 3] = 0.25                          // pixel (6, 7)
+        XCTAssertEqual(CAMLesionLoss.lesionFractions(mask, side: 8, rows: 4, columns: 4), fine)
     }
 
     /// The coverage term against its definition, evaluated independently in Double with central
