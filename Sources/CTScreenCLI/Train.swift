@@ -80,6 +80,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("validation-donor"), parsing: .singleValue,
             help: "A lesion donor volume (e.g. covid19-ct-seg/coronacases_org_008) kept out of the paste and of training; its slices (at most --max-per-group) join the validation split. Repeatable; needs --lesion-paste.")
     var validationDonors: [String] = []
+    @Option(name: .customLong("lesion-erase-probability"),
+            help: "Share of the masked positive training slices (--train-on-donors, --covid19-ct-seg, --medseg) whose lesion is painted over as healthy lung, each then a negative: the same slice with and without its lesion. 0 = off.")
+    var lesionEraseProbability = 0.0
     @Flag(name: .customLong("keep-epoch-weights"),
           help: "Also write every epoch's weights, OUT/epoch-K-f16.safetensors (to measure each epoch on validation afterwards).")
     var keepEpochWeights = false
@@ -128,6 +131,12 @@ struct Train: ParsableCommand {
         }
         if camLossWeight > 0 && (trainFrom == .fc && noAugmentation) {
             throw ValidationError("--cam-loss-weight has no effect on a linear probe on cached features (--train-from fc --no-augmentation)")
+        }
+        guard lesionEraseProbability >= 0, lesionEraseProbability <= 1 else {
+            throw ValidationError("--lesion-erase-probability must be in [0, 1]")
+        }
+        if lesionEraseProbability > 0 && !trainOnDonors && data.covid19CTSeg == nil && data.medseg == nil {
+            throw ValidationError("--lesion-erase-probability needs masked positives in training: --train-on-donors, --covid19-ct-seg or --medseg")
         }
         guard lesionPasteProbability > 0, lesionPasteProbability <= 1 else {
             throw ValidationError("--lesion-paste-probability must be in (0, 1]")
@@ -207,6 +216,9 @@ struct Train: ParsableCommand {
             guard camLossMap != .gradCAMCover || c.extra["cam_cover_weight"].flatMap(Double.init) ?? 1 == settings.camCoverWeight else {
                 throw TrainingError("\(checkpointPath): trained with --cam-cover-weight \(c.extra["cam_cover_weight"] ?? "1"); resume with the same weight")
             }
+            guard (c.extra["lesion_erase_probability"].flatMap(Double.init) ?? 0) == lesionEraseProbability else {
+                throw TrainingError("\(checkpointPath): trained with --lesion-erase-probability \(c.extra["lesion_erase_probability"] ?? "0"); resume with the same probability")
+            }
             model = m
             resumeFrom = (c, file)
             preparation = try InputPreparation(metadata: c.extra, source: checkpointPath)
@@ -230,6 +242,10 @@ struct Train: ParsableCommand {
         let cached = try cache.preload(splits.train.samples + splits.validation.samples)
         if cached > 0 { print("read \(cached) volume slices into memory") }
         if let plan = donorPlan { cache.lesionPaste = try lesionDonors(plan, side: inputSize, out: out, cache: cache) }
+        if lesionEraseProbability > 0 {
+            cache.lesionErase = LesionErase(probability: lesionEraseProbability)
+            print("lesion erase: probability \(lesionEraseProbability) on the \(splits.train.samples.filter { $0.label && $0.hasMask }.count) masked positive training slices")
+        }
         let trainer = try Trainer(model: model, settings: settings, source: { samples, aug, rng in
             try cache.batch(samples, augmentation: aug, wantMasks: camLossWeight > 0 || !validationDonors.isEmpty, rng: &rng)
         }, resumeFrom: resumeFrom)
@@ -257,7 +273,8 @@ struct Train: ParsableCommand {
             }
             var extra = with(["train_samples": trainCount, "learning_rate": String(t.settings.learningRate),
                               "cam_loss_weight": String(t.settings.camLossWeight), "cam_loss_map": t.settings.camLossMap.rawValue,
-                              "cam_cover_weight": String(t.settings.camCoverWeight)])
+                              "cam_cover_weight": String(t.settings.camCoverWeight),
+                              "lesion_erase_probability": String(lesionEraseProbability)])
             if let b = best { extra["best_epoch"] = String(b.epoch); extra["best_validation_auc"] = String(b.auc) }
             if trainBatchNormStatistics { extra["batchnorm_statistics"] = "1" }
             try Checkpoint(epochsDone: t.epochsDone, adamStep: t.optimizer.step, seed: t.settings.seed, extra: extra)

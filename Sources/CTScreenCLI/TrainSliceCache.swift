@@ -15,7 +15,8 @@ import Training
 /// bilinear resize → normalised 3-channel input). 2D image samples go through the loader.
 /// With `lesionPaste` some negative training samples, 2D images and volume slices alike,
 /// become positives (see `LesionPaste`): a clean HU slice with a real lesion pasted in
-/// differs from its source by the lesion alone.
+/// differs from its source by the lesion alone. With `lesionErase` some masked positives
+/// become negatives the other way round (see `LesionErase`).
 final class TrainSliceCache {
     let loader: SampleLoader
     private var slices: [Sample: GrayImage] = [:]
@@ -38,6 +39,9 @@ final class TrainSliceCache {
 
     /// Lesions pasted into negative 2D images while augmenting (training batches only).
     var lesionPaste: LesionPaste?
+    /// Masked positives whose lesion is erased while augmenting, each then a negative
+    /// (training batches only; see `LesionErase`).
+    var lesionErase: LesionErase?
 
     /// A batch; with `wantMasks`, each image's lesion mask where known (a pasted lesion, or a
     /// masked 2D image's infection mask carried through the same augmentation), for the CAM loss.
@@ -56,7 +60,12 @@ final class TrainSliceCache {
         var labels: [Float] = samples.map { $0.label ? 1 : 0 }
         var masks = [[Bool]?](repeating: nil, count: samples.count)
         for (k, s) in samples.enumerated() {
-            var (p, mask) = try preparedSample(s, augmentation: augmentation, wantMask: wantMasks, rng: &rng)
+            var (p, mask) = try preparedSample(s, augmentation: augmentation, wantMask: wantMasks || lesionErase != nil, rng: &rng)
+            if augmentation != .none, let erase = lesionErase, s.label, let m = mask,
+               erase.apply(to: &p.pixels, mask: m, side: p.side, using: &rng) {
+                labels[k] = 0
+                mask = nil
+            }
             if augmentation != .none, let paste = lesionPaste, !s.label,
                let pasted = paste.applyReturningMask(to: &p.pixels, side: p.side, using: &rng) {
                 labels[k] = 1

@@ -28,6 +28,12 @@ public struct Sample: Codable, Hashable, Sendable {
         self.orientation = orientation
     }
 
+    /// True for a 2D image with an infection mask.
+    public var hasMask: Bool {
+        if case .maskedImage = source { return true }
+        return false
+    }
+
     private enum CodingKeys: String, CodingKey { case source, label, group, orientation }
 
     /// splits.json files written before samples had an orientation read as upright.

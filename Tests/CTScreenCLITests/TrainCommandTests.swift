@@ -211,8 +211,10 @@ final class TrainCommandTests: XCTestCase {
     /// --train-on-donors and --validation-donor: the paste donors' slices join training, the
     /// validation donor's join validation only, the test split is the one a run without them
     /// deals, the donors' list still names all six, the validation CAM share is logged and
-    /// --keep-epoch-weights keeps the epoch's weights. A volume that is not a donor (unseen
-    /// test data) and the options without --lesion-paste are refused with one error line.
+    /// --keep-epoch-weights keeps the epoch's weights; --lesion-erase-probability reaches the
+    /// donors' masked positives. A volume that is not a donor (unseen test data), the options
+    /// without --lesion-paste, erasing without masked positives or out of [0, 1], and a resume
+    /// with another erase probability are refused with one error line.
     func testLesionDonorsInTrainingAndValidation() throws {
         let (binary, ucsd, model) = try inputs()
         let ctseg = try SharedFolder.existing("data/slices/covid19-ct-seg").path
@@ -225,8 +227,9 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(s0, 0, e0)
         let (s1, stdout, e1) = try AnalyzeTests.run(binary, common + [
             "--out", donorOut, "--train-on-donors", "--validation-donor", "covid19-ct-seg/coronacases_org_008",
-            "--cam-loss-weight", "1", "--keep-epoch-weights"])
+            "--cam-loss-weight", "1", "--keep-epoch-weights", "--lesion-erase-probability", "1"])
         XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(stdout.contains("lesion erase: probability 1.0 on the 93 masked positive training slices"), stdout)
         func splits(_ dir: String) throws -> [String: Dataset] {
             try JSONDecoder().decode([String: Dataset].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/splits.json")))
         }
@@ -247,6 +250,12 @@ final class TrainCommandTests: XCTestCase {
         for (arguments, expected) in [
             (common + ["--out", donorOut, "--validation-donor", "covid19-ct-seg/coronacases_org_001"], "is not a lesion donor volume"),
             (["train", "--ucsd", ucsd, "--init", model, "--out", donorOut, "--train-on-donors"], "need --lesion-paste"),
+            (common + ["--out", donorOut, "--lesion-erase-probability", "0.5"], "--lesion-erase-probability needs masked positives in training"),
+            (common + ["--out", donorOut, "--train-on-donors", "--lesion-erase-probability", "1.5"], "--lesion-erase-probability must be in [0, 1]"),
+            (common.filter { $0 != "--init" && $0 != model } + [
+                "--out", donorOut, "--train-on-donors", "--validation-donor", "covid19-ct-seg/coronacases_org_008",
+                "--cam-loss-weight", "1", "--resume", "--lesion-erase-probability", "0.5"],
+             "trained with --lesion-erase-probability 1.0; resume with the same probability"),
         ] {
             let (status, _, err) = try AnalyzeTests.run(binary, arguments)
             XCTAssertNotEqual(status, 0, "\(arguments)")
