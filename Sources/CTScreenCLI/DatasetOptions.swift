@@ -20,6 +20,9 @@ struct DatasetOptions: ParsableArguments {
     @Option(name: .customLong("max-per-group"),
             help: "At most this many samples per patient or volume, evenly spaced (before any split).")
     var maxPerGroup: Int?
+    @Flag(name: .customLong("left-out-by-cap"),
+          help: "Take, per group, the samples --max-per-group leaves out instead of those it keeps (validation slices that an evaluation capped at the same number never sees).")
+    var leftOutByCap = false
 
     var isEmpty: Bool { ucsd == nil && covid19CTSeg == nil && medseg == nil && covidCTMD == nil && imageCSVs.isEmpty && volumeCSVs.isEmpty }
 
@@ -28,9 +31,11 @@ struct DatasetOptions: ParsableArguments {
 
     func validate() throws {
         if let c = maxPerGroup, c <= 0 { throw ValidationError("--max-per-group must be positive") }
+        if leftOutByCap && maxPerGroup == nil { throw ValidationError("--left-out-by-cap needs --max-per-group") }
     }
 
-    /// The chosen sets merged (groups prefixed by the set's name), capped per group.
+    /// The chosen sets merged (groups prefixed by the set's name), capped per group (or, with
+    /// --left-out-by-cap, what the cap leaves out).
     func dataset() throws -> Dataset {
         var sets: [Dataset] = []
         if let p = ucsd { sets.append(try DatasetBuilder.ucsdCovidCT(root: URL(fileURLWithPath: p))) }
@@ -40,6 +45,7 @@ struct DatasetOptions: ParsableArguments {
         for p in imageCSVs { sets.append(try DatasetBuilder.imageTable(csv: URL(fileURLWithPath: p))) }
         for p in volumeCSVs { sets.append(try DatasetBuilder.volumeSlices(csv: URL(fileURLWithPath: p))) }
         let all = sets.count == 1 ? sets[0] : Dataset.merged(sets, name: "merged")
-        return maxPerGroup.map { all.capped(perGroup: $0) } ?? all
+        guard let cap = maxPerGroup else { return all }
+        return leftOutByCap ? all.leftOut(byCap: cap) : all.capped(perGroup: cap)
     }
 }

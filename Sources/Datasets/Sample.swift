@@ -84,6 +84,18 @@ public struct Dataset: Codable, Equatable, Sendable {
     /// set's order (so a long volume gives slices from its whole length); order is kept.
     /// Stops the groups with hundreds of slices from outweighing the rest.
     public func capped(perGroup cap: Int) -> Dataset {
+        let keep = cappedIndices(perGroup: cap)
+        return Dataset(name: name, samples: samples.indices.filter(keep.contains).map { samples[$0] })
+    }
+
+    /// The samples `capped(perGroup: cap)` leaves out, order kept: slices of a set that an
+    /// evaluation capped at `cap` never sees (e.g. for validation beside that evaluation).
+    public func leftOut(byCap cap: Int) -> Dataset {
+        let keep = cappedIndices(perGroup: cap)
+        return Dataset(name: name, samples: samples.indices.filter { !keep.contains($0) }.map { samples[$0] })
+    }
+
+    private func cappedIndices(perGroup cap: Int) -> Set<Int> {
         var members: [String: [Int]] = [:]
         for (i, s) in samples.enumerated() { members[s.group, default: []].append(i) }
         var keep = Set<Int>()
@@ -94,6 +106,6 @@ public struct Dataset: Codable, Equatable, Sendable {
                 for k in 0..<max(cap, 0) { keep.insert(list[k * list.count / cap]) }
             }
         }
-        return Dataset(name: name, samples: samples.indices.filter(keep.contains).map { samples[$0] })
+        return keep
     }
 }

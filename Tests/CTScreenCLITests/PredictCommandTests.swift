@@ -85,6 +85,29 @@ final class PredictCommandTests: XCTestCase {
         }
     }
 
+    /// --left-out-by-cap scores exactly the slices --max-per-group leaves out: MedSeg capped at
+    /// 47 of its 50 slices leaves three, none of them among the 47.
+    func testLeftOutByCapScoresTheRest() throws {
+        let binary = try AnalyzeTests.binary(configuration: "debug")
+        let medseg = try SharedFolder.existing("data/slices/medseg-covid19")
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-rest-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let (status, _, stderr) = try AnalyzeTests.run(binary, [
+            "predict", "--medseg", medseg.path, "--max-per-group", "47", "--left-out-by-cap", "--weights", AnalyzeTests.weights,
+            "--output", csv, "--threads", "1"])
+        XCTAssertEqual(status, 0, stderr)
+        let ids = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        let all = try DatasetBuilder.medseg(root: medseg)
+        func name(_ s: Sample) -> String {
+            guard case .maskedImage(let image, _) = s.source else { return "" }
+            return URL(fileURLWithPath: image).lastPathComponent
+        }
+        let kept = Set(all.capped(perGroup: 47).samples.map(name))
+        XCTAssertEqual(ids.count, 3)
+        XCTAssertEqual(Set(ids).union(kept).count, 50, "the rest and the kept slices make up the set")
+        XCTAssertTrue(Set(ids).isDisjoint(with: kept))
+    }
+
     func testBadInputsGiveOneClearErrorLine() throws {
         let binary = try AnalyzeTests.binary(configuration: "debug")
         let medseg = try SharedFolder.existing("data/slices/medseg-covid19").path
@@ -101,6 +124,7 @@ final class PredictCommandTests: XCTestCase {
             (["predict", "--splits", junk.path, "--output", out], ["junk.json", "not a splits.json of ctscreen train"]),
             (["predict", "--splits", junk.path, "--split", "holdout", "--output", out], ["--split must be train, validation or test"]),
             (["predict", "--ucsd", tmp.path, "--max-per-group", "0", "--output", out], ["--max-per-group must be positive"]),
+            (["predict", "--medseg", medseg, "--left-out-by-cap", "--output", out], ["--left-out-by-cap needs --max-per-group"]),
             (["convert-weights", notWeights.path, out], ["not-weights.safetensors"]),
             (["convert-weights", notWeights.path, out, "--dtype", "bf16"], ["--dtype must be f16 or f32"]),
             (["convert-weights", notWeights.path, out, "--metadata", "epochs"], ["--metadata takes KEY=VALUE, got 'epochs'"]),

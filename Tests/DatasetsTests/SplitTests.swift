@@ -101,6 +101,9 @@ final class BatchScheduleTests: XCTestCase {
         let capped = data.capped(perGroup: 4)
         XCTAssertEqual(capped.samples, [small[0], big[0], big[2], big[5], big[7], small[1], small[2]])
         XCTAssertEqual(data.capped(perGroup: 10), data)
+        // What the cap leaves out: the other six of the big group, in order; nothing of the small.
+        XCTAssertEqual(data.leftOut(byCap: 4).samples, [big[1], big[3], big[4], big[6], big[8], big[9]])
+        XCTAssertEqual(data.leftOut(byCap: 10).samples, [])
     }
 
     /// Merging prefixes the group with the set's name and keeps the rest of a sample,
