@@ -60,19 +60,22 @@ final class PredictCommandTests: XCTestCase {
     /// naming the file or flag, and a non-zero exit.
     /// --localisation adds Grad-CAM's place on each masked slice's infection mask: five
     /// columns per row and a summary line (the measure itself: LesionLocalisationTests).
-    func testLocalisationColumns() throws {
+    /// `predict --medseg` with `options` and the fixture weights: its stdout and the CSV's lines.
+    func predictMedSeg(_ options: [String]) throws -> (stdout: String, lines: [String]) {
         let binary = try AnalyzeTests.binary(configuration: "debug")
-        let medseg = AnalyzeTests.shared.appendingPathComponent("data/slices/medseg-covid19")
-        guard FileManager.default.fileExists(atPath: medseg.path) else { throw XCTSkip("MedSeg slices missing") }
-        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-loc-\(UUID().uuidString).csv").path
+        let medseg = try SharedFolder.existing("data/slices/medseg-covid19")
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-medseg-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: csv) }
         let (status, stdout, stderr) = try AnalyzeTests.run(binary, [
-            "predict", "--medseg", medseg.path, "--max-per-group", "3", "--localisation", "--weights", AnalyzeTests.weights,
-            "--output", csv, "--threads", "1"])
+            "predict", "--medseg", medseg.path, "--weights", AnalyzeTests.weights, "--output", csv, "--threads", "1"] + options)
         XCTAssertEqual(status, 0, stderr)
+        return (stdout, try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").map(String.init))
+    }
+
+    func testLocalisationColumns() throws {
+        let (stdout, lines) = try predictMedSeg(["--max-per-group", "3", "--localisation"])
         XCTAssertTrue(stdout.contains("localisation over 3 masked slices: heat in lesion / rest of lung median"), stdout)
         XCTAssertTrue(stdout.contains("% of lesion pixels"), stdout)
-        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "id,label,score,dataset,patient,heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion,lesion_counted,rest_of_lung_counted")
         XCTAssertEqual(lines.count, 4)
         for row in lines.dropFirst() {
@@ -88,16 +91,8 @@ final class PredictCommandTests: XCTestCase {
     /// --left-out-by-cap scores exactly the slices --max-per-group leaves out: MedSeg capped at
     /// 47 of its 50 slices leaves three, none of them among the 47.
     func testLeftOutByCapScoresTheRest() throws {
-        let binary = try AnalyzeTests.binary(configuration: "debug")
-        let medseg = try SharedFolder.existing("data/slices/medseg-covid19")
-        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("ctscreen-rest-\(UUID().uuidString).csv").path
-        defer { try? FileManager.default.removeItem(atPath: csv) }
-        let (status, _, stderr) = try AnalyzeTests.run(binary, [
-            "predict", "--medseg", medseg.path, "--max-per-group", "47", "--left-out-by-cap", "--weights", AnalyzeTests.weights,
-            "--output", csv, "--threads", "1"])
-        XCTAssertEqual(status, 0, stderr)
-        let ids = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
-        let all = try DatasetBuilder.medseg(root: medseg)
+        let ids = try predictMedSeg(["--max-per-group", "47", "--left-out-by-cap"]).lines.dropFirst().map { String($0.split(separator: ",")[0]) }
+        let all = try DatasetBuilder.medseg(root: SharedFolder.existing("data/slices/medseg-covid19"))
         func name(_ s: Sample) -> String {
             guard case .maskedImage(let image, _) = s.source else { return "" }
             return URL(fileURLWithPath: image).lastPathComponent
