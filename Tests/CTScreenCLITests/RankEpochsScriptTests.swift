@@ -1,0 +1,46 @@
+import CTScreenTestSupport
+import Foundation
+import XCTest
+
+/// `Scripts/default-model/rank-epochs` (the model card's epoch-choice rules) on a hand-made run of
+/// three epochs: validation AUC 0.99, 0.95, 0.95; donors' median heat 2, 5, 3; MedSeg validation
+/// median heat 1, 4, 3.5. By AUC alone epoch 1 (ranks 1, 2.5, 2.5); by all three epoch 2
+/// (sums 7, 4.5, 6.5).
+final class RankEpochsScriptTests: XCTestCase {
+    func testRanksAndChoice() throws {
+        let run = try SharedFolder.temporaryFolder("rank-epochs")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let folder = run.appendingPathComponent("validation-donors")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let header = "id,label,score,dataset,patient,heat_in_lesion,heat_in_rest_of_lung,peak_in_lesion,lesion_counted,rest_of_lung_counted\n"
+        for (epoch, auc, donors, medseg) in [(1, "0.99", 2.0, 1.0), (2, "0.95", 5.0, 4.0), (3, "0.95", 3.0, 3.5)] {
+            // A safetensors file with metadata and no tensors: 8-byte header length, JSON header.
+            let json = Data("{\"__metadata__\":{\"validation_auc\":\"\(auc)\"}}".utf8)
+            var file = Data()
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
+            file.append(json)
+            try file.write(to: run.appendingPathComponent("epoch-\(epoch)-f16.safetensors"))
+            // Three masked rows each; the median ratio is the middle one.
+            for (name, heat) in [("epoch-\(epoch)-f16.csv", donors), ("epoch-\(epoch)-f16-medseg.csv", medseg)] {
+                let rows = [heat / 2, heat, heat * 4].map { "a,1,0.9,d,p,\($0),1,1,0.1,0\n" }.joined()
+                try (header + rows).write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+        }
+        let script = SharedFolder.repositoryRoot.appendingPathComponent("Scripts/default-model/rank-epochs")
+        func rank(_ measures: String) throws -> (Int32, String, String) {
+            try AnalyzeTests.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, run.path, measures])
+        }
+        let (s1, byAUC, e1) = try rank("auc")
+        XCTAssertEqual(s1, 0, e1)
+        XCTAssertTrue(byAUC.hasSuffix("chosen: epoch 1\n"), byAUC)
+        XCTAssertTrue(byAUC.contains("epoch 2: auc 0.95 (rank 2.5)"), byAUC)
+        let (s2, all, e2) = try rank("auc,donors-heat,medseg-heat")
+        XCTAssertEqual(s2, 0, e2)
+        XCTAssertTrue(all.contains("epoch 2: auc 0.95 (rank 2.5), donors-heat 5 (rank 1), medseg-heat 4 (rank 1); sum 4.5"), all)
+        XCTAssertTrue(all.contains("epoch 3: auc 0.95 (rank 2.5), donors-heat 3 (rank 2), medseg-heat 3.5 (rank 2); sum 6.5"), all)
+        XCTAssertTrue(all.hasSuffix("chosen: epoch 2\n"), all)
+        let (s3, _, e3) = try rank("auc,heat")
+        XCTAssertNotEqual(s3, 0)
+        XCTAssertTrue(e3.contains("unknown measure(s) heat"), e3)
+    }
+}
