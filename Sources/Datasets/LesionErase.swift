@@ -70,13 +70,14 @@ public struct LesionErase: Sendable {
     /// tissue next to the region does not bleed in).
     static func harmonicFill(_ v: inout [Float], region: [Bool], known: [Bool], inside: [Int], side: Int,
                              sweeps: Int = 300, omega: Float = 1.8) {
+        // Each pixel's usable neighbours, found once rather than on every sweep.
+        let usable = inside.map { i in neighbours(i, side: side).filter { region[$0] || known[$0] } }
         for _ in 0..<sweeps {
             var largest: Float = 0
-            for i in inside {
-                var sum: Float = 0, n: Float = 0
-                for j in neighbours(i, side: side) where region[j] || known[j] {
-                    sum += v[j]; n += 1
-                }
+            for (k, i) in inside.enumerated() {
+                var sum: Float = 0
+                for j in usable[k] { sum += v[j] }
+                let n = Float(usable[k].count)
                 guard n > 0 else { continue }
                 let step = omega * (sum / n - v[i])
                 v[i] += step
