@@ -5,7 +5,7 @@ import XCTest
 /// `Scripts/default-model/rank-epochs` (the model card's epoch-choice rules) on a hand-made run of
 /// three epochs: validation AUC 0.99, 0.95, 0.95; donors' median heat 2, 5, 3; MedSeg validation
 /// median heat 1, 4, 3.5. By AUC alone epoch 1 (ranks 1, 2.5, 2.5); by all three epoch 2
-/// (sums 7, 4.5, 6.5).
+/// (sums 7, 4.5, 6.5). An unknown measure and a missing validation CSV are refused by name.
 final class RankEpochsScriptTests: XCTestCase {
     func testRanksAndChoice() throws {
         let run = try SharedFolder.temporaryFolder("rank-epochs")
@@ -42,5 +42,10 @@ final class RankEpochsScriptTests: XCTestCase {
         let (s3, _, e3) = try rank("auc,heat")
         XCTAssertNotEqual(s3, 0)
         XCTAssertTrue(e3.contains("unknown measure(s) heat"), e3)
+        // Without the validation CSVs: the message names the file and the script that makes it.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("epoch-2-f16-medseg.csv"))
+        let (s4, _, e4) = try rank("auc,medseg-heat")
+        XCTAssertNotEqual(s4, 0)
+        XCTAssertTrue(e4.contains("epoch-2-f16-medseg.csv missing: run Scripts/default-model/evaluate-validation-donors first"), e4)
     }
 }
