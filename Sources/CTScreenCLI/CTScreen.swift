@@ -18,6 +18,7 @@ public struct CTScreen: ParsableCommand {
             EvaluateLungSegmentation.self,
             Predict.self,
             ConvertWeights.self,
+            AverageWeights.self,
             PhantomCommand.self,
             BenchmarkSegmentation.self,
             Evaluate.self,
