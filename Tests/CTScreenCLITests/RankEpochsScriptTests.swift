@@ -5,7 +5,8 @@ import XCTest
 /// `Scripts/default-model/rank-epochs` (the model card's epoch-choice rules) on a hand-made run of
 /// three epochs: validation AUC 0.99, 0.95, 0.95; donors' median heat 2, 5, 3; MedSeg validation
 /// median heat 1, 4, 3.5. By AUC alone epoch 1 (ranks 1, 2.5, 2.5); by all three epoch 2
-/// (sums 7, 4.5, 6.5). An unknown measure and a missing validation CSV are refused by name.
+/// (sums 7, 4.5, 6.5). Named files are ranked with AUCs from their whole-split scores. An unknown
+/// measure and a missing validation CSV are refused by name.
 final class RankEpochsScriptTests: XCTestCase {
     func testRanksAndChoice() throws {
         let run = try SharedFolder.temporaryFolder("rank-epochs")
@@ -42,6 +43,29 @@ final class RankEpochsScriptTests: XCTestCase {
         let (s3, _, e3) = try rank("auc,heat")
         XCTAssertNotEqual(s3, 0)
         XCTAssertTrue(e3.contains("unknown measure(s) heat"), e3)
+        // Named files (a weight average beside an epoch): AUCs from their whole-split scores, the
+        // same way for both. Epoch 2 scores 2 of its 4 pairs right (0.5), the average 3 of 4
+        // (0.75), so with equal heat elsewhere the average is chosen, whatever the metadata says.
+        for (name, scores) in [("epoch-2-f16", [0.9, 0.2, 0.5, 0.8]), ("soup", [0.9, 0.7, 0.5, 0.8])] {
+            let rows = zip([1, 1, 0, 0], scores).map { "s,\($0),\($1),d,p,,,,,\n" }.joined()
+            try (header + rows).write(to: folder.appendingPathComponent("\(name)-validation.csv"), atomically: true, encoding: .utf8)
+        }
+        for name in ["soup.csv", "soup-medseg.csv"] {
+            try FileManager.default.copyItem(at: folder.appendingPathComponent(name == "soup.csv" ? "epoch-2-f16.csv" : "epoch-2-f16-medseg.csv"),
+                                             to: folder.appendingPathComponent(name))
+        }
+        let named = ["epoch-2-f16.safetensors", "soup.safetensors"].map { run.appendingPathComponent($0).path }
+        let (s5, files, e5) = try AnalyzeTests.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                                   ["python3", script.path, run.path, "auc,donors-heat,medseg-heat"] + named)
+        XCTAssertEqual(s5, 0, e5)
+        XCTAssertTrue(files.contains("soup: auc 0.75 (rank 1), donors-heat 5 (rank 1.5), medseg-heat 4 (rank 1.5); sum 4"), files)
+        XCTAssertTrue(files.contains("epoch-2-f16: auc 0.5 (rank 2)"), files)
+        XCTAssertTrue(files.hasSuffix("chosen: soup\n"), files)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("soup-validation.csv"))
+        let (s6, _, e6) = try AnalyzeTests.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, run.path, "auc"] + named)
+        XCTAssertNotEqual(s6, 0)
+        XCTAssertTrue(e6.contains("soup-validation.csv missing: run Scripts/default-model/evaluate-validation-donors --whole-split first"), e6)
+
         // Without the validation CSVs: the message names the file and the script that makes it.
         try FileManager.default.removeItem(at: folder.appendingPathComponent("epoch-2-f16-medseg.csv"))
         let (s4, _, e4) = try rank("auc,medseg-heat")
